@@ -1,0 +1,54 @@
+/*
+ * tensor.h - dense linear algebra for lgc: the only door to BLAS and LAPACK.
+ *
+ * All matrices are row-major. GEMM computes C = alpha * op(A) op(B) + beta * C
+ * where op(X) is X or X^T, op(A) is (M,K), op(B) is (K,N), C is (M,N).
+ * Every fast routine has a naive `_ref` twin used as the test oracle.
+ *
+ * The BLAS behind these calls is BLIS (Debian's libblis, OpenMP build): it
+ * detects the CPU itself, so it runs its AVX2/AVX-512 kernels where Debian's
+ * OpenBLAS 0.3.21 may fall back to its slow "Prescott" kernels
+ * (see bench/README.md for the measurement).
+ */
+#ifndef LGC_TENSOR_H
+#define LGC_TENSOR_H
+
+#include <stddef.h>
+
+#include "lgc/status.h"
+
+/* Threads used by BLAS and by lgc's own OpenMP loops; n <= 0 means all cores. */
+void lgc_threads_set(int n);
+int lgc_threads_get(void);
+
+/* e.g. "BLIS 0.9.0, kernels zen3". Static storage. */
+const char *lgc_blas_info(void);
+
+void lgc_sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+               const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+               size_t ldc);
+void lgc_sgemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alpha,
+                   const float *A, size_t lda, const float *B, size_t ldb, float beta, float *C,
+                   size_t ldc);
+void lgc_dgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, double alpha,
+               const double *A, size_t lda, const double *B, size_t ldb, double beta, double *C,
+               size_t ldc);
+void lgc_dgemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, double alpha,
+                   const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                   double *C, size_t ldc);
+
+/* Solve X L^T = B for X in place (B is (M,N), L is (N,N) lower triangular, row-major):
+ * with L the Cholesky factor of a covariance, the rows of X are L^{-1} b,
+ * i.e. whitened points. */
+void lgc_dtrsm_right_lower_t(size_t M, size_t N, const double *L, size_t ldl, double *B,
+                             size_t ldb);
+void lgc_dtrsm_right_lower_t_ref(size_t M, size_t N, const double *L, size_t ldl, double *B,
+                                 size_t ldb);
+
+/* In-place Cholesky A = L L^T of an (n,n) row-major SPD matrix; on success the
+ * lower triangle holds L and the strict upper triangle is zeroed.
+ * Returns LGC_ERR_NUMERIC if A is not positive definite. (LAPACKE dpotrf.) */
+lgc_status lgc_dpotrf_lower(double *A, size_t n, size_t lda);
+lgc_status lgc_dpotrf_lower_ref(double *A, size_t n, size_t lda);
+
+#endif
