@@ -1,0 +1,40 @@
+/*
+ * io.h - atomic file output and checked whole-file input.
+ *
+ * Writers never leave a half-written file under the final name: output goes
+ * to an anonymous file in the destination folder (O_TMPFILE on Linux, else a
+ * hidden temporary name) and only lgc_afile_commit() makes it visible, by
+ * linking it under a temporary name and rename()-ing that over the target.
+ * A process killed before commit leaves nothing behind with O_TMPFILE.
+ */
+#ifndef LGC_IO_H
+#define LGC_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lgc/status.h"
+
+typedef struct {
+    FILE *fp;          /* write through this */
+    int fd;
+    int anonymous;     /* 1: O_TMPFILE, nothing on disk has a name yet */
+    char *path;        /* final destination */
+    char *tmp_path;    /* named temporary (fallback mode) */
+} lgc_afile;
+
+/* Open an atomic writer for path. If overwrite is 0 and path exists, fails with LGC_ERR_IO. */
+lgc_status lgc_afile_open(lgc_afile *af, const char *path, int overwrite, lgc_err *err);
+/* Write n bytes, reporting the destination path on failure (e.g. disk full). */
+lgc_status lgc_afile_write(lgc_afile *af, const void *buf, size_t n, lgc_err *err);
+/* Flush, fsync, and publish under the final name. Frees af. */
+lgc_status lgc_afile_commit(lgc_afile *af, lgc_err *err);
+/* Discard the output. Frees af. Safe on a zeroed or already-closed af. */
+void lgc_afile_abort(lgc_afile *af);
+
+/* Read a whole file into a malloc'd buffer; refuses files above max_bytes. */
+lgc_status lgc_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *n_out,
+                         lgc_err *err);
+
+#endif
