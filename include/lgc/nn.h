@@ -1,0 +1,165 @@
+/*
+ * nn.h - the neural-network engine: layers, losses, optimiser, sequential nets.
+ *
+ * Layers follow llm.c: a pair of plain functions on float buffers,
+ * outputs first, sizes last. Backward functions ACCUMULATE into parameter
+ * gradients and into input gradients (callers zero them first), so that a
+ * value used twice simply receives two contributions. Image tensors are
+ * NCHW: (B, C, H, W) row-major. Every fast kernel has a naive `_ref` twin.
+ *
+ * On top of the layers, lgc_net is a model held as data: an array of layer
+ * records (kind, shapes, parameter offsets) run by a switch. All memory
+ * (parameters, gradients, Adam moments, activations, scratch) is planned and
+ * allocated once in lgc_net_init, so a training step never allocates.
+ */
+#ifndef LGC_NN_H
+#define LGC_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lgc/rng.h"
+#include "lgc/status.h"
+
+/* ---- layers ---------------------------------------------------------- */
+
+/* out (B,OC) = inp (B,C) @ w^T + b;  w (OC,C), b (OC) (b may be NULL). */
+void lgc_dense_forward(float *out, const float *inp, const float *w, const float *b, size_t B,
+                       size_t C, size_t OC);
+void lgc_dense_forward_ref(float *out, const float *inp, const float *w, const float *b, size_t B,
+                           size_t C, size_t OC);
+/* dinp (B,C) may be NULL; dw (OC,C), db (OC) accumulate. */
+void lgc_dense_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                        const float *w, size_t B, size_t C, size_t OC);
+
+/* Convolution, stride 1, square kernel K, zero padding pad:
+ * out (B,OC,OH,OW) with OH = H + 2 pad - K + 1; w (OC,C,K,K); b (OC).
+ * ws is scratch of lgc_conv2d_ws_floats(...) floats; the batch is processed in
+ * chunks of `chunk` images (im2col + one GEMM per chunk). */
+size_t lgc_conv2d_ws_floats(size_t chunk, size_t C, size_t H, size_t W, size_t OC, size_t K,
+                            size_t pad);
+void lgc_conv2d_forward(float *out, const float *inp, const float *w, const float *b, float *ws,
+                        size_t B, size_t C, size_t H, size_t W, size_t OC, size_t K, size_t pad,
+                        size_t chunk);
+void lgc_conv2d_forward_ref(float *out, const float *inp, const float *w, const float *b, size_t B,
+                            size_t C, size_t H, size_t W, size_t OC, size_t K, size_t pad);
+/* dinp may be NULL. */
+void lgc_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                         const float *w, float *ws, size_t B, size_t C, size_t H, size_t W,
+                         size_t OC, size_t K, size_t pad, size_t chunk);
+void lgc_conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout,
+                             const float *inp, const float *w, size_t B, size_t C, size_t H,
+                             size_t W, size_t OC, size_t K, size_t pad);
+
+/* 2x2 pooling, stride 2, floor: out (B,C,H/2,W/2). maxpool records the
+ * winner's input offset in arg (same shape as out) for the backward pass. */
+void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
+                          size_t H, size_t W);
+void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, size_t B, size_t C,
+                           size_t H, size_t W);
+void lgc_avgpool2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W);
+void lgc_avgpool2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H, size_t W);
+/* Nearest-neighbour upsampling by 2: out (B,C,2H,2W). */
+void lgc_upsample2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W);
+void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H,
+                            size_t W);
+
+void lgc_relu_forward(float *out, const float *inp, size_t n);
+void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
+void lgc_sigmoid_forward(float *out, const float *inp, size_t n);
+void lgc_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n);
+
+/* ---- losses ---------------------------------------------------------- */
+
+/* Softmax cross-entropy over K classes. logits (B,K), y (B). weights (B) or
+ * NULL: loss = sum_i w_i * l_i / B (w_i = 1 without weights; CRUST's medoid
+ * weights enter here). probs (B,K) receives the softmax. Returns the loss. */
+float lgc_xent_forward(float *probs, const float *logits, const uint8_t *y, const float *weights,
+                       size_t B, size_t K);
+/* dlogits (B,K) accumulates the gradient of the value returned above. */
+void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, const float *weights,
+                       size_t B, size_t K);
+
+/* Binary cross-entropy on logits z against targets t in [0,1], fused with the
+ * sigmoid for stability: loss = scale * sum_j (softplus(z_j) - t_j z_j) + const,
+ * reported as scale * sum_j BCE(sigmoid(z_j), t_j). n = all elements. */
+float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale);
+void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale);
+/* loss = scale * sum_j (y_j - t_j)^2. */
+float lgc_mse_forward(const float *y, const float *t, size_t n, float scale);
+void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float scale);
+
+/* ---- optimiser ------------------------------------------------------- */
+
+/* Adam as in PyTorch (bias-corrected moments); t is the 1-based step. */
+void lgc_adam_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
+                     float beta2, float eps, long t);
+
+/* ---- sequential nets ------------------------------------------------- */
+
+typedef enum {
+    LGC_L_DENSE = 1,    /* a = out features */
+    LGC_L_CONV = 2,     /* a = out channels, b = kernel, c = padding */
+    LGC_L_RELU = 3,
+    LGC_L_SIGMOID = 4,
+    LGC_L_MAXPOOL2 = 5,
+    LGC_L_AVGPOOL2 = 6,
+    LGC_L_UPSAMPLE2 = 7,
+    LGC_L_RESHAPE = 8   /* a,b,c = C,H,W of the output; size must match */
+} lgc_layer_kind;
+
+/* What a caller writes to describe a net: kind and up to three integers. */
+typedef struct {
+    int kind;
+    size_t a, b, c;
+} lgc_layer_spec;
+
+/* A planned layer: shapes resolved, parameters and activations located. */
+typedef struct {
+    int kind;
+    size_t in_c, in_h, in_w;    /* input shape per sample */
+    size_t out_c, out_h, out_w; /* output shape per sample */
+    size_t k, pad;              /* conv only */
+    size_t w_off, n_w;          /* weights in params: dense (OC,C), conv (OC,C,K,K) */
+    size_t b_off, n_b;          /* biases in params */
+    size_t act_off;             /* output activations in acts: (max_batch, out_c*out_h*out_w) */
+    size_t arg_off;             /* maxpool winners in args */
+} lgc_layer;
+
+typedef struct {
+    lgc_layer *layers;
+    size_t n_layers;
+    size_t in_c, in_h, in_w, in_size, out_size;
+    size_t max_batch, conv_chunk;
+    size_t n_params;
+    float *params;  /* (n_params) */
+    float *grads;   /* (n_params) */
+    float *adam_m;  /* (n_params) */
+    float *adam_v;  /* (n_params) */
+    long adam_t;
+    float *acts;    /* every layer's output, (max_batch, out_size of that layer), back to back */
+    float *dacts;   /* gradients of the same */
+    float *dinput;  /* (max_batch, in_size): gradient w.r.t. the net's input */
+    uint32_t *args; /* maxpool winners */
+    float *ws;      /* conv scratch */
+    size_t n_acts, n_args, n_ws;
+} lgc_net;
+
+/* Plan shapes and allocate everything for batches of up to max_batch.
+ * Returns LGC_ERR_ARG (with a message) when the layer list does not chain. */
+lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layers, size_t in_c,
+                        size_t in_h, size_t in_w, size_t max_batch, lgc_err *err);
+void lgc_net_free(lgc_net *net);
+/* PyTorch's default: weights and biases uniform in +-1/sqrt(fan_in). */
+void lgc_net_init_params(lgc_net *net, lgc_rng *r);
+/* Forward x (B, in_size); returns the output (B, out_size), owned by net. */
+const float *lgc_net_forward(lgc_net *net, const float *x, size_t B);
+/* Backward from dout (B, out_size); accumulates into net->grads and, if
+ * want_dinput, writes net->dinput (B, in_size). Needs the forward of the same x. */
+void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput);
+void lgc_net_zero_grad(lgc_net *net);
+void lgc_net_adam_step(lgc_net *net, float lr, float beta1, float beta2, float eps);
+/* Short text like "dense(128) relu dense(64)" for logs; buf of size n. */
+void lgc_net_describe(const lgc_net *net, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,325 @@
+/* layers.c - forward/backward passes of lgc's layers (see include/lgc/nn.h). */
+#include <math.h>
+#include <string.h>
+
+#include "lgc/nn.h"
+#include "lgc/tensor.h"
+
+/* ---- dense ----------------------------------------------------------- */
+
+void lgc_dense_forward(float *out, const float *inp, const float *w, const float *b, size_t B,
+                       size_t C, size_t OC)
+{
+    if (b) {
+        for (size_t i = 0; i < B; i++)
+            memcpy(out + i * OC, b, OC * sizeof *out);
+    }
+    lgc_sgemm(0, 1, B, OC, C, 1.0f, inp, C, w, C, b ? 1.0f : 0.0f, out, OC);
+}
+
+void lgc_dense_forward_ref(float *out, const float *inp, const float *w, const float *b, size_t B,
+                           size_t C, size_t OC)
+{
+    for (size_t i = 0; i < B; i++)
+        for (size_t o = 0; o < OC; o++) {
+            double s = b ? b[o] : 0.0;
+            for (size_t c = 0; c < C; c++)
+                s += (double)inp[i * C + c] * w[o * C + c];
+            out[i * OC + o] = (float)s;
+        }
+}
+
+void lgc_dense_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                        const float *w, size_t B, size_t C, size_t OC)
+{
+    if (dinp) /* dinp (B,C) += dout (B,OC) @ w (OC,C) */
+        lgc_sgemm(0, 0, B, C, OC, 1.0f, dout, OC, w, C, 1.0f, dinp, C);
+    /* dw (OC,C) += dout^T (OC,B) @ inp (B,C) */
+    lgc_sgemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
+    if (db)
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < OC; o++)
+                db[o] += dout[i * OC + o];
+}
+
+/* ---- conv2d (im2col + GEMM over a chunk of images) ------------------- */
+
+/* Scratch layout for one chunk of Bc images, P = OH*OW pixels each:
+ *   col (C*K*K, Bc*P)   patches, column b*P + p is pixel p of image b
+ *   tmp (OC, Bc*P)      GEMM output / gradient in channel-major order */
+size_t lgc_conv2d_ws_floats(size_t chunk, size_t C, size_t H, size_t W, size_t OC, size_t K,
+                            size_t pad)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
+    return chunk * OH * OW * (C * K * K + OC);
+}
+
+static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, size_t W, size_t K,
+                   size_t pad)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, NP = Bc * P;
+    size_t rows = C * K * K;
+#pragma omp parallel for schedule(static)
+    for (size_t r = 0; r < rows; r++) {
+        size_t c = r / (K * K), ki = (r / K) % K, kj = r % K;
+        float *dst = col + r * NP;
+        for (size_t b = 0; b < Bc; b++) {
+            const float *src = inp + (b * C + c) * H * W;
+            for (size_t oh = 0; oh < OH; oh++) {
+                long ih = (long)oh + (long)ki - (long)pad;
+                float *d = dst + b * P + oh * OW;
+                if (ih < 0 || ih >= (long)H) {
+                    memset(d, 0, OW * sizeof *d);
+                    continue;
+                }
+                for (size_t ow = 0; ow < OW; ow++) {
+                    long iw = (long)ow + (long)kj - (long)pad;
+                    d[ow] = (iw < 0 || iw >= (long)W) ? 0.0f : src[(size_t)ih * W + (size_t)iw];
+                }
+            }
+        }
+    }
+}
+
+/* dinp += col2im(dcol); parallel over (image, channel) so writes never collide. */
+static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_t H, size_t W,
+                       size_t K, size_t pad)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, NP = Bc * P;
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < Bc * C; bc++) {
+        size_t b = bc / C, c = bc % C;
+        float *dst = dinp + bc * H * W;
+        for (size_t ki = 0; ki < K; ki++)
+            for (size_t kj = 0; kj < K; kj++) {
+                const float *src = col + ((c * K + ki) * K + kj) * NP + b * P;
+                for (size_t oh = 0; oh < OH; oh++) {
+                    long ih = (long)oh + (long)ki - (long)pad;
+                    if (ih < 0 || ih >= (long)H)
+                        continue;
+                    for (size_t ow = 0; ow < OW; ow++) {
+                        long iw = (long)ow + (long)kj - (long)pad;
+                        if (iw >= 0 && iw < (long)W)
+                            dst[(size_t)ih * W + (size_t)iw] += src[oh * OW + ow];
+                    }
+                }
+            }
+    }
+}
+
+void lgc_conv2d_forward(float *out, const float *inp, const float *w, const float *b, float *ws,
+                        size_t B, size_t C, size_t H, size_t W, size_t OC, size_t K, size_t pad,
+                        size_t chunk)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, CKK = C * K * K;
+    for (size_t b0 = 0; b0 < B; b0 += chunk) {
+        size_t Bc = B - b0 < chunk ? B - b0 : chunk, NP = Bc * P;
+        float *col = ws, *tmp = ws + CKK * NP;
+        im2col(col, inp + b0 * C * H * W, Bc, C, H, W, K, pad);
+        lgc_sgemm(0, 0, OC, NP, CKK, 1.0f, w, CKK, col, NP, 0.0f, tmp, NP);
+        float *o = out + b0 * OC * P;
+#pragma omp parallel for schedule(static)
+        for (size_t bo = 0; bo < Bc * OC; bo++) {
+            size_t bi = bo / OC, oc = bo % OC;
+            const float *src = tmp + oc * NP + bi * P;
+            float *dst = o + bo * P, bias = b ? b[oc] : 0.0f;
+            for (size_t p = 0; p < P; p++)
+                dst[p] = src[p] + bias;
+        }
+    }
+}
+
+void lgc_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                         const float *w, float *ws, size_t B, size_t C, size_t H, size_t W,
+                         size_t OC, size_t K, size_t pad, size_t chunk)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, CKK = C * K * K;
+    for (size_t b0 = 0; b0 < B; b0 += chunk) {
+        size_t Bc = B - b0 < chunk ? B - b0 : chunk, NP = Bc * P;
+        float *col = ws, *tmp = ws + CKK * NP;
+        const float *d = dout + b0 * OC * P;
+        /* tmp (OC, Bc*P) <- dout chunk (Bc, OC, P) */
+#pragma omp parallel for schedule(static)
+        for (size_t oc = 0; oc < OC; oc++)
+            for (size_t bi = 0; bi < Bc; bi++)
+                memcpy(tmp + oc * NP + bi * P, d + (bi * OC + oc) * P, P * sizeof *tmp);
+        if (db)
+            for (size_t oc = 0; oc < OC; oc++) {
+                double s = 0.0;
+                for (size_t j = 0; j < NP; j++)
+                    s += tmp[oc * NP + j];
+                db[oc] += (float)s;
+            }
+        im2col(col, inp + b0 * C * H * W, Bc, C, H, W, K, pad);
+        /* dw (OC, CKK) += tmp (OC, NP) @ col^T (NP, CKK) */
+        lgc_sgemm(0, 1, OC, CKK, NP, 1.0f, tmp, NP, col, NP, 1.0f, dw, CKK);
+        if (dinp) {
+            /* dcol (CKK, NP) = w^T (CKK, OC) @ tmp (OC, NP), reusing col */
+            lgc_sgemm(1, 0, CKK, NP, OC, 1.0f, w, CKK, tmp, NP, 0.0f, col, NP);
+            col2im_add(dinp + b0 * C * H * W, col, Bc, C, H, W, K, pad);
+        }
+    }
+}
+
+void lgc_conv2d_forward_ref(float *out, const float *inp, const float *w, const float *b, size_t B,
+                            size_t C, size_t H, size_t W, size_t OC, size_t K, size_t pad)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
+    for (size_t n = 0; n < B; n++)
+        for (size_t o = 0; o < OC; o++)
+            for (size_t y = 0; y < OH; y++)
+                for (size_t x = 0; x < OW; x++) {
+                    double s = b ? b[o] : 0.0;
+                    for (size_t c = 0; c < C; c++)
+                        for (size_t i = 0; i < K; i++)
+                            for (size_t j = 0; j < K; j++) {
+                                long iy = (long)(y + i) - (long)pad, ix = (long)(x + j) - (long)pad;
+                                if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)W)
+                                    continue;
+                                s += (double)inp[((n * C + c) * H + (size_t)iy) * W + (size_t)ix] *
+                                     w[((o * C + c) * K + i) * K + j];
+                            }
+                    out[((n * OC + o) * OH + y) * OW + x] = (float)s;
+                }
+}
+
+void lgc_conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout,
+                             const float *inp, const float *w, size_t B, size_t C, size_t H,
+                             size_t W, size_t OC, size_t K, size_t pad)
+{
+    size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1;
+    for (size_t n = 0; n < B; n++)
+        for (size_t o = 0; o < OC; o++)
+            for (size_t y = 0; y < OH; y++)
+                for (size_t x = 0; x < OW; x++) {
+                    float g = dout[((n * OC + o) * OH + y) * OW + x];
+                    if (db)
+                        db[o] += g;
+                    for (size_t c = 0; c < C; c++)
+                        for (size_t i = 0; i < K; i++)
+                            for (size_t j = 0; j < K; j++) {
+                                long iy = (long)(y + i) - (long)pad, ix = (long)(x + j) - (long)pad;
+                                if (iy < 0 || ix < 0 || iy >= (long)H || ix >= (long)W)
+                                    continue;
+                                size_t ii = ((n * C + c) * H + (size_t)iy) * W + (size_t)ix;
+                                size_t wi = ((o * C + c) * K + i) * K + j;
+                                dw[wi] += g * inp[ii];
+                                if (dinp)
+                                    dinp[ii] += g * w[wi];
+                            }
+                }
+}
+
+/* ---- pooling and upsampling ------------------------------------------ */
+
+void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
+                          size_t H, size_t W)
+{
+    size_t OH = H / 2, OW = W / 2;
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        const float *src = inp + bc * H * W;
+        for (size_t y = 0; y < OH; y++)
+            for (size_t x = 0; x < OW; x++) {
+                size_t best = (2 * y) * W + 2 * x;
+                const size_t cand[3] = {best + 1, best + W, best + W + 1};
+                for (int q = 0; q < 3; q++)
+                    if (src[cand[q]] > src[best])
+                        best = cand[q];
+                size_t oi = bc * OH * OW + y * OW + x;
+                out[oi] = src[best];
+                arg[oi] = (uint32_t)best;
+            }
+    }
+}
+
+void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, size_t B, size_t C,
+                           size_t H, size_t W)
+{
+    size_t OP = (H / 2) * (W / 2);
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++)
+        for (size_t p = 0; p < OP; p++)
+            dinp[bc * H * W + arg[bc * OP + p]] += dout[bc * OP + p];
+}
+
+void lgc_avgpool2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W)
+{
+    size_t OH = H / 2, OW = W / 2;
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        const float *s = inp + bc * H * W;
+        for (size_t y = 0; y < OH; y++)
+            for (size_t x = 0; x < OW; x++) {
+                const float *q = s + 2 * y * W + 2 * x;
+                out[bc * OH * OW + y * OW + x] = 0.25f * (q[0] + q[1] + q[W] + q[W + 1]);
+            }
+    }
+}
+
+void lgc_avgpool2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H, size_t W)
+{
+    size_t OH = H / 2, OW = W / 2;
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        float *d = dinp + bc * H * W;
+        for (size_t y = 0; y < OH; y++)
+            for (size_t x = 0; x < OW; x++) {
+                float g = 0.25f * dout[bc * OH * OW + y * OW + x];
+                float *q = d + 2 * y * W + 2 * x;
+                q[0] += g, q[1] += g, q[W] += g, q[W + 1] += g;
+            }
+    }
+}
+
+void lgc_upsample2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        const float *s = inp + bc * H * W;
+        float *o = out + bc * 4 * H * W;
+        for (size_t y = 0; y < 2 * H; y++)
+            for (size_t x = 0; x < 2 * W; x++)
+                o[y * 2 * W + x] = s[(y / 2) * W + x / 2];
+    }
+}
+
+void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H,
+                            size_t W)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        float *d = dinp + bc * H * W;
+        const float *g = dout + bc * 4 * H * W;
+        for (size_t y = 0; y < 2 * H; y++)
+            for (size_t x = 0; x < 2 * W; x++)
+                d[(y / 2) * W + x / 2] += g[y * 2 * W + x];
+    }
+}
+
+/* ---- activations ----------------------------------------------------- */
+
+void lgc_relu_forward(float *out, const float *inp, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+}
+
+void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i] > 0.0f)
+            dinp[i] += dout[i];
+}
+
+void lgc_sigmoid_forward(float *out, const float *inp, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = 1.0f / (1.0f + expf(-inp[i]));
+}
+
+void lgc_sigmoid_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dinp[i] += dout[i] * out[i] * (1.0f - out[i]);
+}

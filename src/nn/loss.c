@@ -1,0 +1,83 @@
+/* loss.c - losses and the Adam optimiser. */
+#include <math.h>
+
+#include "lgc/nn.h"
+
+float lgc_xent_forward(float *probs, const float *logits, const uint8_t *y, const float *weights,
+                       size_t B, size_t K)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < B; i++) {
+        const float *z = logits + i * K;
+        float *p = probs + i * K;
+        float mx = z[0];
+        for (size_t k = 1; k < K; k++)
+            mx = z[k] > mx ? z[k] : mx;
+        double s = 0.0;
+        for (size_t k = 0; k < K; k++)
+            s += exp((double)z[k] - mx);
+        double lse = mx + log(s);
+        for (size_t k = 0; k < K; k++)
+            p[k] = (float)exp((double)z[k] - lse);
+        total += (weights ? weights[i] : 1.0) * (lse - z[y[i]]);
+    }
+    return (float)(total / (double)B);
+}
+
+void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, const float *weights,
+                       size_t B, size_t K)
+{
+    for (size_t i = 0; i < B; i++) {
+        float s = (weights ? weights[i] : 1.0f) / (float)B;
+        for (size_t k = 0; k < K; k++)
+            dlogits[i * K + k] += s * (probs[i * K + k] - (k == y[i] ? 1.0f : 0.0f));
+    }
+}
+
+float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale)
+{
+    double s = 0.0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+    for (size_t j = 0; j < n; j++) {
+        /* BCE(sigmoid(z), t) = softplus(z) - t z, with softplus(z) = max(z,0) + log1p(exp(-|z|)) */
+        double zj = z[j];
+        s += (zj > 0 ? zj : 0.0) + log1p(exp(-fabs(zj))) - t[j] * zj;
+    }
+    return (float)(scale * s);
+}
+
+void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale)
+{
+#pragma omp parallel for schedule(static)
+    for (size_t j = 0; j < n; j++)
+        dz[j] += scale * (1.0f / (1.0f + expf(-z[j])) - t[j]);
+}
+
+float lgc_mse_forward(const float *y, const float *t, size_t n, float scale)
+{
+    double s = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double d = (double)y[j] - t[j];
+        s += d * d;
+    }
+    return (float)(scale * s);
+}
+
+void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float scale)
+{
+    for (size_t j = 0; j < n; j++)
+        dy[j] += 2.0f * scale * (y[j] - t[j]);
+}
+
+void lgc_adam_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
+                     float beta2, float eps, long t)
+{
+    /* PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) */
+    float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
+    float step = lr / bc1, sq = sqrtf(bc2);
+    for (size_t i = 0; i < n; i++) {
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+        p[i] -= step * m[i] / (sqrtf(v[i]) / sq + eps);
+    }
+}

@@ -1,0 +1,291 @@
+/* net.c - sequential nets held as data: plan once, then run layer records by a switch. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lgc/nn.h"
+
+/* Conv scratch is bounded: the batch is split into chunks whose im2col
+ * buffer holds at most this many floats (32 MiB). */
+#define CONV_WS_TARGET ((size_t)8 << 20)
+
+static size_t shape_size(size_t c, size_t h, size_t w) { return c * h * w; }
+
+lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layers, size_t in_c,
+                        size_t in_h, size_t in_w, size_t max_batch, lgc_err *err)
+{
+    memset(net, 0, sizeof *net);
+    if (n_layers == 0 || max_batch == 0 || in_c * in_h * in_w == 0)
+        return lgc_err_set(err, LGC_ERR_ARG, "net: empty layer list, batch or input shape");
+    net->layers = calloc(n_layers, sizeof *net->layers);
+    if (!net->layers)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory");
+    net->n_layers = n_layers;
+    net->in_c = in_c, net->in_h = in_h, net->in_w = in_w;
+    net->in_size = shape_size(in_c, in_h, in_w);
+    net->max_batch = max_batch;
+
+    /* First pass: shapes and offsets. Conv chunking needs the largest conv's patch size. */
+    size_t c = in_c, h = in_h, w = in_w, max_patch = 1;
+    for (size_t i = 0; i < n_layers; i++) {
+        lgc_layer *L = &net->layers[i];
+        L->kind = spec[i].kind;
+        L->in_c = c, L->in_h = h, L->in_w = w;
+        switch (spec[i].kind) {
+        case LGC_L_DENSE:
+            if (spec[i].a == 0)
+                goto bad;
+            L->out_c = spec[i].a, L->out_h = 1, L->out_w = 1;
+            L->n_w = spec[i].a * shape_size(c, h, w);
+            L->n_b = spec[i].a;
+            break;
+        case LGC_L_CONV: {
+            size_t K = spec[i].b, pad = spec[i].c;
+            if (spec[i].a == 0 || K == 0 || h + 2 * pad < K || w + 2 * pad < K)
+                goto bad;
+            L->k = K, L->pad = pad;
+            L->out_c = spec[i].a, L->out_h = h + 2 * pad - K + 1, L->out_w = w + 2 * pad - K + 1;
+            L->n_w = spec[i].a * c * K * K;
+            L->n_b = spec[i].a;
+            size_t patch = L->out_h * L->out_w * (c * K * K + L->out_c);
+            max_patch = patch > max_patch ? patch : max_patch;
+            break;
+        }
+        case LGC_L_RELU:
+        case LGC_L_SIGMOID:
+            L->out_c = c, L->out_h = h, L->out_w = w;
+            break;
+        case LGC_L_MAXPOOL2:
+        case LGC_L_AVGPOOL2:
+            if (h < 2 || w < 2)
+                goto bad;
+            L->out_c = c, L->out_h = h / 2, L->out_w = w / 2;
+            if (spec[i].kind == LGC_L_MAXPOOL2) {
+                L->arg_off = net->n_args;
+                net->n_args += max_batch * shape_size(L->out_c, L->out_h, L->out_w);
+            }
+            break;
+        case LGC_L_UPSAMPLE2:
+            L->out_c = c, L->out_h = 2 * h, L->out_w = 2 * w;
+            break;
+        case LGC_L_RESHAPE:
+            if (shape_size(spec[i].a, spec[i].b, spec[i].c) != shape_size(c, h, w))
+                goto bad;
+            L->out_c = spec[i].a, L->out_h = spec[i].b, L->out_w = spec[i].c;
+            break;
+        default:
+            goto bad;
+        }
+        L->w_off = net->n_params;
+        net->n_params += L->n_w;
+        L->b_off = net->n_params;
+        net->n_params += L->n_b;
+        L->act_off = net->n_acts;
+        net->n_acts += max_batch * shape_size(L->out_c, L->out_h, L->out_w);
+        c = L->out_c, h = L->out_h, w = L->out_w;
+        continue;
+    bad:
+        lgc_net_free(net);
+        return lgc_err_set(err, LGC_ERR_ARG,
+                           "net: layer %zu (kind %d) does not fit its input of shape %zux%zux%zu",
+                           i, spec[i].kind, c, h, w);
+    }
+    net->out_size = shape_size(c, h, w);
+    net->conv_chunk = CONV_WS_TARGET / max_patch;
+    if (net->conv_chunk < 1)
+        net->conv_chunk = 1;
+    if (net->conv_chunk > max_batch)
+        net->conv_chunk = max_batch;
+    for (size_t i = 0; i < n_layers; i++) {
+        const lgc_layer *L = &net->layers[i];
+        if (L->kind == LGC_L_CONV) {
+            size_t ws = lgc_conv2d_ws_floats(net->conv_chunk, L->in_c, L->in_h, L->in_w, L->out_c,
+                                             L->k, L->pad);
+            net->n_ws = ws > net->n_ws ? ws : net->n_ws;
+        }
+    }
+    size_t np = net->n_params ? net->n_params : 1;
+    net->params = calloc(np, sizeof(float));
+    net->grads = calloc(np, sizeof(float));
+    net->adam_m = calloc(np, sizeof(float));
+    net->adam_v = calloc(np, sizeof(float));
+    net->acts = calloc(net->n_acts, sizeof(float));
+    net->dacts = calloc(net->n_acts, sizeof(float));
+    net->dinput = calloc(max_batch * net->in_size, sizeof(float));
+    net->args = calloc(net->n_args ? net->n_args : 1, sizeof(uint32_t));
+    net->ws = calloc(net->n_ws ? net->n_ws : 1, sizeof(float));
+    if (!net->params || !net->grads || !net->adam_m || !net->adam_v || !net->acts ||
+        !net->dacts || !net->dinput || !net->args || !net->ws) {
+        lgc_net_free(net);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory for a batch of %zu",
+                           max_batch);
+    }
+    return LGC_OK;
+}
+
+void lgc_net_free(lgc_net *net)
+{
+    if (!net)
+        return;
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    free(net->adam_m);
+    free(net->adam_v);
+    free(net->acts);
+    free(net->dacts);
+    free(net->dinput);
+    free(net->args);
+    free(net->ws);
+    memset(net, 0, sizeof *net);
+}
+
+void lgc_net_init_params(lgc_net *net, lgc_rng *r)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const lgc_layer *L = &net->layers[i];
+        if (!L->n_w)
+            continue;
+        size_t fan_in = L->n_w / L->out_c;
+        double bound = 1.0 / sqrt((double)fan_in);
+        for (size_t j = 0; j < L->n_w; j++)
+            net->params[L->w_off + j] = (float)((2.0 * lgc_rng_uniform(r) - 1.0) * bound);
+        for (size_t j = 0; j < L->n_b; j++)
+            net->params[L->b_off + j] = (float)((2.0 * lgc_rng_uniform(r) - 1.0) * bound);
+    }
+    net->adam_t = 0;
+    memset(net->adam_m, 0, net->n_params * sizeof(float));
+    memset(net->adam_v, 0, net->n_params * sizeof(float));
+}
+
+const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
+{
+    const float *in = x;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const lgc_layer *L = &net->layers[i];
+        float *out = net->acts + L->act_off;
+        const float *W = net->params + L->w_off, *bias = net->params + L->b_off;
+        size_t n_in = B * shape_size(L->in_c, L->in_h, L->in_w);
+        switch (L->kind) {
+        case LGC_L_DENSE:
+            lgc_dense_forward(out, in, W, bias, B, shape_size(L->in_c, L->in_h, L->in_w), L->out_c);
+            break;
+        case LGC_L_CONV:
+            lgc_conv2d_forward(out, in, W, bias, net->ws, B, L->in_c, L->in_h, L->in_w, L->out_c,
+                               L->k, L->pad, net->conv_chunk);
+            break;
+        case LGC_L_RELU:
+            lgc_relu_forward(out, in, n_in);
+            break;
+        case LGC_L_SIGMOID:
+            lgc_sigmoid_forward(out, in, n_in);
+            break;
+        case LGC_L_MAXPOOL2:
+            lgc_maxpool2_forward(out, net->args + L->arg_off, in, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_AVGPOOL2:
+            lgc_avgpool2_forward(out, in, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_UPSAMPLE2:
+            lgc_upsample2_forward(out, in, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_RESHAPE:
+            memcpy(out, in, n_in * sizeof *out);
+            break;
+        }
+        in = out;
+    }
+    return in;
+}
+
+void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput)
+{
+    memset(net->dacts, 0, net->n_acts * sizeof(float));
+    if (want_dinput)
+        memset(net->dinput, 0, B * net->in_size * sizeof(float));
+    /* The last layer's output gradient is dout itself. */
+    for (size_t i = net->n_layers; i-- > 0;) {
+        const lgc_layer *L = &net->layers[i];
+        const float *out = net->acts + L->act_off;
+        const float *g = (i + 1 == net->n_layers) ? dout : net->dacts + L->act_off;
+        const float *in = i ? net->acts + net->layers[i - 1].act_off : x;
+        float *din = i ? net->dacts + net->layers[i - 1].act_off : (want_dinput ? net->dinput : NULL);
+        const float *W = net->params + L->w_off;
+        float *dW = net->grads + L->w_off, *db = net->grads + L->b_off;
+        size_t n_in = B * shape_size(L->in_c, L->in_h, L->in_w);
+        switch (L->kind) {
+        case LGC_L_DENSE:
+            lgc_dense_backward(din, dW, db, g, in, W, B, shape_size(L->in_c, L->in_h, L->in_w),
+                               L->out_c);
+            break;
+        case LGC_L_CONV:
+            lgc_conv2d_backward(din, dW, db, g, in, W, net->ws, B, L->in_c, L->in_h, L->in_w,
+                                L->out_c, L->k, L->pad, net->conv_chunk);
+            break;
+        case LGC_L_RELU:
+            if (din)
+                lgc_relu_backward(din, g, out, n_in);
+            break;
+        case LGC_L_SIGMOID:
+            if (din)
+                lgc_sigmoid_backward(din, g, out, n_in);
+            break;
+        case LGC_L_MAXPOOL2:
+            if (din)
+                lgc_maxpool2_backward(din, g, net->args + L->arg_off, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_AVGPOOL2:
+            if (din)
+                lgc_avgpool2_backward(din, g, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_UPSAMPLE2:
+            if (din)
+                lgc_upsample2_backward(din, g, B, L->in_c, L->in_h, L->in_w);
+            break;
+        case LGC_L_RESHAPE:
+            if (din)
+                for (size_t j = 0; j < n_in; j++)
+                    din[j] += g[j];
+            break;
+        }
+    }
+}
+
+void lgc_net_zero_grad(lgc_net *net) { memset(net->grads, 0, net->n_params * sizeof(float)); }
+
+void lgc_net_adam_step(lgc_net *net, float lr, float beta1, float beta2, float eps)
+{
+    net->adam_t++;
+    lgc_adam_update(net->params, net->grads, net->adam_m, net->adam_v, net->n_params, lr, beta1,
+                    beta2, eps, net->adam_t);
+}
+
+void lgc_net_describe(const lgc_net *net, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < net->n_layers && used < n; i++) {
+        const lgc_layer *L = &net->layers[i];
+        int k = 0;
+        const char *sep = i ? " " : "";
+        switch (L->kind) {
+        case LGC_L_DENSE: k = snprintf(buf + used, n - used, "%sdense(%zu)", sep, L->out_c); break;
+        case LGC_L_CONV:
+            k = snprintf(buf + used, n - used, "%sconv(%zu,k%zu,p%zu)", sep, L->out_c, L->k, L->pad);
+            break;
+        case LGC_L_RELU: k = snprintf(buf + used, n - used, "%srelu", sep); break;
+        case LGC_L_SIGMOID: k = snprintf(buf + used, n - used, "%ssigmoid", sep); break;
+        case LGC_L_MAXPOOL2: k = snprintf(buf + used, n - used, "%smaxpool2", sep); break;
+        case LGC_L_AVGPOOL2: k = snprintf(buf + used, n - used, "%savgpool2", sep); break;
+        case LGC_L_UPSAMPLE2: k = snprintf(buf + used, n - used, "%supsample2", sep); break;
+        case LGC_L_RESHAPE:
+            k = snprintf(buf + used, n - used, "%sreshape(%zux%zux%zu)", sep, L->out_c, L->out_h,
+                         L->out_w);
+            break;
+        }
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+}

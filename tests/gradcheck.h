@@ -1,0 +1,42 @@
+/* gradcheck.h - central-difference gradient checking shared by the grad tests.
+ *
+ * A test provides loss(ctx) that runs a forward pass over buffers it owns and
+ * returns a scalar (double). For a buffer x of n floats with analytic
+ * gradient g, gc_check perturbs every entry by +-eps and compares. */
+#ifndef LGC_TEST_GRADCHECK_H
+#define LGC_TEST_GRADCHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stddef.h>
+
+typedef double (*gc_loss_fn)(void *ctx);
+
+/* Returns the number of entries whose relative error exceeds tol. */
+static inline int gc_check(const char *what, gc_loss_fn loss, void *ctx, float *x, const float *g,
+                           size_t n, float eps, double tol)
+{
+    int bad = 0;
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float keep = x[i];
+        x[i] = keep + eps;
+        double lp = loss(ctx);
+        x[i] = keep - eps;
+        double lm = loss(ctx);
+        x[i] = keep;
+        double num = (lp - lm) / (2.0 * (double)eps);
+        double err = fabs(num - (double)g[i]) / fmax(1.0, fabs(num) + fabs((double)g[i]));
+        if (err > worst)
+            worst = err;
+        if (err > tol) {
+            if (bad < 5)
+                fprintf(stderr, "%s[%zu]: analytic %.6g numeric %.6g\n", what, i, (double)g[i], num);
+            bad++;
+        }
+    }
+    fprintf(stderr, "%s: %zu entries, worst relative error %.3g\n", what, n, worst);
+    return bad;
+}
+
+#endif
