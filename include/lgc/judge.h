@@ -1,0 +1,71 @@
+/*
+ * judge.h - the classifiers that measure a training set (PROTOCOL.md §4).
+ *
+ * A judge is trained only on the training set under test for a fixed number
+ * of optimiser steps (not epochs), batch 64, Adam (1e-3, 0.9, 0.999, 1e-8),
+ * reshuffled at every pass, PyTorch-default initialisation, and is tested on
+ * the given test set. Images are uint8 (N, H, W, C) as they come from IDX
+ * files; the judge sees x/255.
+ */
+#ifndef LGC_JUDGE_H
+#define LGC_JUDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lgc/nn.h"
+#include "lgc/status.h"
+
+#define LGC_MAX_CLASSES 16
+
+typedef enum { LGC_JUDGE_PAPER_CNN = 0, LGC_JUDGE_LENET = 1 } lgc_judge_kind;
+
+/* "paper-cnn" / "lenet" <-> kind; returns -1 for an unknown name. */
+int lgc_judge_from_name(const char *name);
+const char *lgc_judge_name(lgc_judge_kind k);
+
+/* Default step budget: 10 epochs over 60,000 images at batch 64. */
+#define LGC_JUDGE_DEFAULT_STEPS 9380
+
+typedef struct {
+    lgc_judge_kind kind;
+    size_t steps;     /* optimiser steps */
+    size_t batch;     /* 64 */
+    float lr;         /* 1e-3 */
+    uint64_t seed;    /* initialisation and shuffling */
+} lgc_judge_opts;
+
+void lgc_judge_opts_default(lgc_judge_opts *o);
+
+/* A borrowed view of a labelled image set. */
+typedef struct {
+    const uint8_t *x;      /* (n, h, w, c) */
+    const uint8_t *y;      /* (n) labels < n_classes */
+    const float *weight;   /* (n) per-example loss weights, or NULL */
+    size_t n, h, w, c;
+} lgc_labelled;
+
+typedef struct {
+    double accuracy;                                 /* on the test set, in [0,1] */
+    double per_class[LGC_MAX_CLASSES];               /* recall per true class */
+    uint32_t confusion[LGC_MAX_CLASSES][LGC_MAX_CLASSES]; /* [true][predicted] */
+    double final_loss;                               /* mean training loss of the last 100 steps */
+    size_t n_params;
+} lgc_judge_result;
+
+/* Called every few steps; done counts steps. May be NULL. */
+typedef void (*lgc_progress_fn)(void *ctx, size_t done, size_t total, double loss);
+
+/* Build the judge's net for images of shape (c, h, w) and n_classes outputs. */
+lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
+                           size_t n_classes, size_t max_batch, lgc_err *err);
+
+lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
+                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
+                         lgc_progress_fn progress, void *progress_ctx, lgc_err *err);
+
+/* Copy images idx[0..B) of a uint8 (n,h,w,c) set into x (B, c, h, w) as float x/255. */
+void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_t B, size_t h,
+                        size_t w, size_t c);
+
+#endif

@@ -1,0 +1,174 @@
+/* judge.c - train a classifier on a training set for a fixed step budget, test it. */
+#include "lgc/judge.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lgc/rng.h"
+
+int lgc_judge_from_name(const char *name)
+{
+    if (strcmp(name, "paper-cnn") == 0)
+        return LGC_JUDGE_PAPER_CNN;
+    if (strcmp(name, "lenet") == 0)
+        return LGC_JUDGE_LENET;
+    return -1;
+}
+
+const char *lgc_judge_name(lgc_judge_kind k)
+{
+    return k == LGC_JUDGE_LENET ? "lenet" : "paper-cnn";
+}
+
+void lgc_judge_opts_default(lgc_judge_opts *o)
+{
+    o->kind = LGC_JUDGE_PAPER_CNN;
+    o->steps = LGC_JUDGE_DEFAULT_STEPS;
+    o->batch = 64;
+    o->lr = 1e-3f;
+    o->seed = 1;
+}
+
+lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
+                           size_t n_classes, size_t max_batch, lgc_err *err)
+{
+    /* paper-cnn: the study's RegularCNNClassifier, 5,254 parameters on 28x28x1. */
+    const lgc_layer_spec paper[] = {
+        {LGC_L_CONV, 6, 3, 0},  {LGC_L_RELU, 0, 0, 0},     {LGC_L_MAXPOOL2, 0, 0, 0},
+        {LGC_L_CONV, 16, 5, 0}, {LGC_L_RELU, 0, 0, 0},     {LGC_L_MAXPOOL2, 0, 0, 0},
+        {LGC_L_MAXPOOL2, 0, 0, 0}, {LGC_L_DENSE, 32, 0, 0}, {LGC_L_RELU, 0, 0, 0},
+        {LGC_L_DENSE, 16, 0, 0}, {LGC_L_RELU, 0, 0, 0},    {LGC_L_DENSE, n_classes, 0, 0},
+    };
+    const lgc_layer_spec lenet[] = {
+        {LGC_L_CONV, 32, 3, 0},  {LGC_L_RELU, 0, 0, 0},   {LGC_L_CONV, 64, 3, 0},
+        {LGC_L_RELU, 0, 0, 0},   {LGC_L_MAXPOOL2, 0, 0, 0}, {LGC_L_DENSE, 128, 0, 0},
+        {LGC_L_RELU, 0, 0, 0},   {LGC_L_DENSE, n_classes, 0, 0},
+    };
+    if (n_classes < 2 || n_classes > LGC_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_ARG, "judge: %zu classes (must be 2..%d)", n_classes,
+                           LGC_MAX_CLASSES);
+    if (kind == LGC_JUDGE_LENET)
+        return lgc_net_init(net, lenet, sizeof lenet / sizeof *lenet, c, h, w, max_batch, err);
+    return lgc_net_init(net, paper, sizeof paper / sizeof *paper, c, h, w, max_batch, err);
+}
+
+void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_t B, size_t h,
+                        size_t w, size_t c)
+{
+    size_t hw = h * w;
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < B; b++) {
+        const uint8_t *src = pix + (size_t)(idx ? idx[b] : b) * hw * c;
+        float *dst = x + b * c * hw;
+        for (size_t p = 0; p < hw; p++)
+            for (size_t ch = 0; ch < c; ch++)
+                dst[ch * hw + p] = (float)src[p * c + ch] * (1.0f / 255.0f);
+    }
+}
+
+#define EVAL_BATCH 250
+
+lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
+                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
+                         lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (train->n == 0 || o->batch == 0 || o->steps == 0)
+        return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
+    if (test->h != train->h || test->w != train->w || test->c != train->c)
+        return lgc_err_set(err, LGC_ERR_ARG,
+                           "judge: test images are %zux%zux%zu but training images are %zux%zux%zu",
+                           test->h, test->w, test->c, train->h, train->w, train->c);
+    size_t B = o->batch, maxb = B > EVAL_BATCH ? B : EVAL_BATCH, K = n_classes;
+    size_t in = train->c * train->h * train->w;
+    lgc_net net;
+    lgc_status st = lgc_judge_build(&net, o->kind, train->c, train->h, train->w, K, maxb, err);
+    if (st)
+        return st;
+    float *x = malloc(maxb * in * sizeof *x), *probs = malloc(maxb * K * sizeof *probs);
+    float *dlogits = malloc(maxb * K * sizeof *dlogits), *wb = malloc(maxb * sizeof *wb);
+    uint8_t *yb = malloc(maxb);
+    uint32_t *order = malloc(train->n * sizeof *order), *tidx = malloc(maxb * sizeof *tidx);
+    if (!x || !probs || !dlogits || !wb || !yb || !order || !tidx) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
+        goto fail;
+    }
+    res->n_params = net.n_params;
+    lgc_rng rinit, rshuf;
+    lgc_rng_init(&rinit, o->seed, 101);
+    lgc_rng_init(&rshuf, o->seed, 102);
+    lgc_net_init_params(&net, &rinit);
+    for (size_t i = 0; i < train->n; i++)
+        order[i] = (uint32_t)i;
+    lgc_rng_shuffle(&rshuf, order, train->n);
+
+    /* Batches never straddle a reshuffle: a pass ends with a short batch, like
+     * a PyTorch DataLoader without drop_last. */
+    size_t pos = 0;
+    double loss_acc = 0.0;
+    size_t loss_n = 0;
+    for (size_t step = 0; step < o->steps; step++) {
+        if (pos >= train->n) {
+            lgc_rng_shuffle(&rshuf, order, train->n);
+            pos = 0;
+        }
+        size_t b = train->n - pos < B ? train->n - pos : B;
+        lgc_images_to_nchw(x, train->x, order + pos, b, train->h, train->w, train->c);
+        for (size_t i = 0; i < b; i++) {
+            yb[i] = train->y[order[pos + i]];
+            wb[i] = train->weight ? train->weight[order[pos + i]] : 1.0f;
+        }
+        pos += b;
+        const float *logits = lgc_net_forward(&net, x, b);
+        float loss = lgc_xent_forward(probs, logits, yb, train->weight ? wb : NULL, b, K);
+        if (!isfinite(loss)) {
+            st = lgc_err_set(err, LGC_ERR_NUMERIC, "judge: training loss became %g at step %zu",
+                             (double)loss, step);
+            goto fail;
+        }
+        memset(dlogits, 0, b * K * sizeof *dlogits);
+        lgc_xent_backward(dlogits, probs, yb, train->weight ? wb : NULL, b, K);
+        lgc_net_zero_grad(&net);
+        lgc_net_backward(&net, x, dlogits, b, 0);
+        lgc_net_adam_step(&net, o->lr, 0.9f, 0.999f, 1e-8f);
+        if (step + 100 >= o->steps) {
+            loss_acc += loss;
+            loss_n++;
+        }
+        if (progress && ((step + 1) % 50 == 0 || step + 1 == o->steps))
+            progress(progress_ctx, step + 1, o->steps, loss);
+    }
+    res->final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
+
+    size_t correct = 0, per_n[LGC_MAX_CLASSES] = {0};
+    for (size_t i0 = 0; i0 < test->n; i0 += EVAL_BATCH) {
+        size_t b = test->n - i0 < EVAL_BATCH ? test->n - i0 : EVAL_BATCH;
+        for (size_t i = 0; i < b; i++)
+            tidx[i] = (uint32_t)(i0 + i);
+        lgc_images_to_nchw(x, test->x, tidx, b, test->h, test->w, test->c);
+        const float *logits = lgc_net_forward(&net, x, b);
+        for (size_t i = 0; i < b; i++) {
+            size_t best = 0;
+            for (size_t k = 1; k < K; k++)
+                if (logits[i * K + k] > logits[i * K + best])
+                    best = k;
+            size_t t = test->y[i0 + i];
+            if (t >= K) {
+                st = lgc_err_set(err, LGC_ERR_VALUE, "judge: test label %zu at index %zu >= %zu",
+                                 t, i0 + i, K);
+                goto fail;
+            }
+            res->confusion[t][best]++;
+            per_n[t]++;
+            correct += best == t;
+        }
+    }
+    res->accuracy = test->n ? (double)correct / (double)test->n : 0.0;
+    for (size_t k = 0; k < K; k++)
+        res->per_class[k] = per_n[k] ? (double)res->confusion[k][k] / (double)per_n[k] : 0.0;
+fail:
+    free(x), free(probs), free(dlogits), free(wb), free(yb), free(order), free(tidx);
+    lgc_net_free(&net);
+    return st;
+}
