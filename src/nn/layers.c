@@ -59,23 +59,29 @@ static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, 
 {
     size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, NP = Bc * P;
     size_t rows = C * K * K;
-#pragma omp parallel for schedule(static)
-    for (size_t r = 0; r < rows; r++) {
+    /* One task per (patch row, image): enough tasks for every thread even when
+     * C*K*K is small (9 for a 3x3 kernel on one channel). */
+#pragma omp parallel for schedule(static) if (rows * NP > 32768)
+    for (size_t rb = 0; rb < rows * Bc; rb++) {
+        size_t r = rb / Bc, b = rb % Bc;
         size_t c = r / (K * K), ki = (r / K) % K, kj = r % K;
-        float *dst = col + r * NP;
-        for (size_t b = 0; b < Bc; b++) {
-            const float *src = inp + (b * C + c) * H * W;
-            for (size_t oh = 0; oh < OH; oh++) {
-                long ih = (long)oh + (long)ki - (long)pad;
-                float *d = dst + b * P + oh * OW;
-                if (ih < 0 || ih >= (long)H) {
-                    memset(d, 0, OW * sizeof *d);
-                    continue;
-                }
-                for (size_t ow = 0; ow < OW; ow++) {
-                    long iw = (long)ow + (long)kj - (long)pad;
-                    d[ow] = (iw < 0 || iw >= (long)W) ? 0.0f : src[(size_t)ih * W + (size_t)iw];
-                }
+        const float *src = inp + (b * C + c) * H * W;
+        float *d = col + r * NP + b * P;
+        for (size_t oh = 0; oh < OH; oh++, d += OW) {
+            long ih = (long)oh + (long)ki - (long)pad;
+            if (ih < 0 || ih >= (long)H) {
+                memset(d, 0, OW * sizeof *d);
+                continue;
+            }
+            const float *srow = src + (size_t)ih * W;
+            if (pad == 0) { /* every tap is inside the image; rows are short, so no memcpy call */
+                for (size_t ow = 0; ow < OW; ow++)
+                    d[ow] = srow[kj + ow];
+                continue;
+            }
+            for (size_t ow = 0; ow < OW; ow++) {
+                long iw = (long)ow + (long)kj - (long)pad;
+                d[ow] = (iw < 0 || iw >= (long)W) ? 0.0f : srow[iw];
             }
         }
     }
@@ -86,7 +92,7 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
                        size_t K, size_t pad)
 {
     size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, NP = Bc * P;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (Bc * C * H * W > 32768)
     for (size_t bc = 0; bc < Bc * C; bc++) {
         size_t b = bc / C, c = bc % C;
         float *dst = dinp + bc * H * W;
@@ -97,10 +103,17 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
                     long ih = (long)oh + (long)ki - (long)pad;
                     if (ih < 0 || ih >= (long)H)
                         continue;
+                    float *drow = dst + (size_t)ih * W;
+                    const float *srow = src + oh * OW;
+                    if (pad == 0) {
+                        for (size_t ow = 0; ow < OW; ow++)
+                            drow[ow + kj] += srow[ow];
+                        continue;
+                    }
                     for (size_t ow = 0; ow < OW; ow++) {
                         long iw = (long)ow + (long)kj - (long)pad;
                         if (iw >= 0 && iw < (long)W)
-                            dst[(size_t)ih * W + (size_t)iw] += src[oh * OW + ow];
+                            drow[iw] += srow[ow];
                     }
                 }
             }
@@ -216,20 +229,27 @@ void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B,
                           size_t H, size_t W)
 {
     size_t OH = H / 2, OW = W / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         const float *src = inp + bc * H * W;
-        for (size_t y = 0; y < OH; y++)
+        float *o = out + bc * OH * OW;
+        uint32_t *a = arg + bc * OH * OW;
+        for (size_t y = 0; y < OH; y++) {
+            const float *r0 = src + 2 * y * W, *r1 = r0 + W;
             for (size_t x = 0; x < OW; x++) {
-                size_t best = (2 * y) * W + 2 * x;
-                const size_t cand[3] = {best + 1, best + W, best + W + 1};
-                for (int q = 0; q < 3; q++)
-                    if (src[cand[q]] > src[best])
-                        best = cand[q];
-                size_t oi = bc * OH * OW + y * OW + x;
-                out[oi] = src[best];
-                arg[oi] = (uint32_t)best;
+                /* first maximum in the order (0,0) (0,1) (1,0) (1,1), like PyTorch */
+                uint32_t best = (uint32_t)(2 * y * W + 2 * x);
+                float m = r0[2 * x];
+                if (r0[2 * x + 1] > m)
+                    m = r0[2 * x + 1], best = (uint32_t)(2 * y * W + 2 * x + 1);
+                if (r1[2 * x] > m)
+                    m = r1[2 * x], best = (uint32_t)((2 * y + 1) * W + 2 * x);
+                if (r1[2 * x + 1] > m)
+                    m = r1[2 * x + 1], best = (uint32_t)((2 * y + 1) * W + 2 * x + 1);
+                o[y * OW + x] = m;
+                a[y * OW + x] = best;
             }
+        }
     }
 }
 
@@ -237,7 +257,7 @@ void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, 
                            size_t H, size_t W)
 {
     size_t OP = (H / 2) * (W / 2);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++)
         for (size_t p = 0; p < OP; p++)
             dinp[bc * H * W + arg[bc * OP + p]] += dout[bc * OP + p];
@@ -246,7 +266,7 @@ void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, 
 void lgc_avgpool2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W)
 {
     size_t OH = H / 2, OW = W / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         const float *s = inp + bc * H * W;
         for (size_t y = 0; y < OH; y++)
@@ -260,7 +280,7 @@ void lgc_avgpool2_forward(float *out, const float *inp, size_t B, size_t C, size
 void lgc_avgpool2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H, size_t W)
 {
     size_t OH = H / 2, OW = W / 2;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         float *d = dinp + bc * H * W;
         for (size_t y = 0; y < OH; y++)
@@ -274,7 +294,7 @@ void lgc_avgpool2_backward(float *dinp, const float *dout, size_t B, size_t C, s
 
 void lgc_upsample2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         const float *s = inp + bc * H * W;
         float *o = out + bc * 4 * H * W;
@@ -287,7 +307,7 @@ void lgc_upsample2_forward(float *out, const float *inp, size_t B, size_t C, siz
 void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H,
                             size_t W)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         float *d = dinp + bc * H * W;
         const float *g = dout + bc * 4 * H * W;
@@ -307,9 +327,8 @@ void lgc_relu_forward(float *out, const float *inp, size_t n)
 
 void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (out[i] > 0.0f)
-            dinp[i] += dout[i];
+    for (size_t i = 0; i < n; i++) /* branch-free: signs of activations are unpredictable */
+        dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
 }
 
 void lgc_sigmoid_forward(float *out, const float *inp, size_t n)

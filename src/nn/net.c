@@ -201,7 +201,11 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
 
 void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput)
 {
-    memset(net->dacts, 0, net->n_acts * sizeof(float));
+    /* Zero only the first B samples of each layer's gradient block. */
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const lgc_layer *L = &net->layers[i];
+        memset(net->dacts + L->act_off, 0, B * shape_size(L->out_c, L->out_h, L->out_w) * sizeof(float));
+    }
     if (want_dinput)
         memset(net->dinput, 0, B * net->in_size * sizeof(float));
     /* The last layer's output gradient is dout itself. */

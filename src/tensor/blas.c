@@ -8,6 +8,21 @@
 #endif
 
 static int g_threads = 1;
+static int g_blis_threads = 1; /* what BLIS is set to now */
+
+/* Small products run faster on one thread than the cost of waking a second
+ * (paper-cnn's convolutions are 6x43264x9 and 16x5184x150): below this many
+ * multiply-adds BLIS is asked for one thread. */
+#define SMALL_GEMM_MACS ((size_t)1 << 22)
+
+static void blis_threads_for(size_t macs)
+{
+    int want = macs < SMALL_GEMM_MACS ? 1 : g_threads;
+    if (want != g_blis_threads) {
+        bli_thread_set_num_threads(want);
+        g_blis_threads = want;
+    }
+}
 
 void lgc_threads_set(int n)
 {
@@ -20,6 +35,7 @@ void lgc_threads_set(int n)
         n = 1;
 #endif
     g_threads = n;
+    g_blis_threads = n;
     bli_thread_set_num_threads(n);
 }
 
@@ -39,6 +55,7 @@ void lgc_sgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, float alp
 {
     if (M == 0 || N == 0)
         return;
+    blis_threads_for(M * N * K);
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (f77_int)M, (f77_int)N, (f77_int)K, alpha, A,
                 (f77_int)lda, B, (f77_int)ldb, beta, C, (f77_int)ldc);
@@ -50,6 +67,7 @@ void lgc_dgemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, double al
 {
     if (M == 0 || N == 0)
         return;
+    blis_threads_for(M * N * K);
     cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (f77_int)M, (f77_int)N, (f77_int)K, alpha, A,
                 (f77_int)lda, B, (f77_int)ldb, beta, C, (f77_int)ldc);

@@ -1,0 +1,58 @@
+/*
+ * cli.h - shared pieces of the lgc program: the only code that reads argv,
+ * prints, or exits. Exit codes: 0 success, 1 data or I/O error, 2 usage error.
+ */
+#ifndef LGC_CLI_H
+#define LGC_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lgc/status.h"
+
+#define EXIT_DATA 1
+#define EXIT_USAGE 2
+
+typedef struct {
+    int quiet;    /* -q: no progress */
+    int json;     /* --json: one JSON object on stdout */
+    int progress; /* progress lines on stderr (only when it is a terminal and not -q) */
+} cli_common;
+
+/* Subcommands: argc/argv start at the subcommand name. Return an exit code. */
+int cmd_eval(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
+int cmd_decompress(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* One error line on stderr: "lgc CMD: message". Returns code. */
+int cli_fail(const char *cmd, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Report a library error (its message already names the file). Returns 1 or 2. */
+int cli_fail_err(const char *cmd, const lgc_err *err);
+
+/* Option matching: accepts "--name value" and "--name=value". On a match sets
+ * *val (NULL for a missing value, which the caller reports) and advances *i. */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
+/* Strict number parsing: the whole string, in range; else a usage error line. */
+int cli_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out);
+int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+
+/* Progress line on stderr, overwritten in place; only if c->progress. */
+void cli_progress(const cli_common *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void cli_progress_done(const cli_common *c);
+void cli_common_init(cli_common *c);
+
+double cli_now(void);
+/* Writes s as a JSON string literal (with quotes). */
+void cli_json_str(const char *s);
+
+#endif

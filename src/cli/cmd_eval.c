@@ -1,0 +1,212 @@
+/* cmd_eval.c - `lgc eval`: train a judge on a training set, test on the real test set. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lgc/data.h"
+#include "lgc/judge.h"
+#include "lgc/tensor.h"
+
+#define DEFAULT_TEST_IMAGES "data/mnist/t10k-images-idx3-ubyte"
+#define DEFAULT_TEST_LABELS "data/mnist/t10k-labels-idx1-ubyte"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: lgc eval --train-images F --train-labels F [options]\n\n"
+            "Train a judge only on the given training set (IDX or NPY, uint8 or float in [0,1])\n"
+            "for a fixed number of steps, test it on the real test set, and report accuracy\n"
+            "mean +- sd over seeds, per-class accuracy and the confusion matrix.\n\n"
+            "  --train-images F     training images\n"
+            "  --train-labels F     training labels\n"
+            "  --test-images F      [" DEFAULT_TEST_IMAGES "]\n"
+            "  --test-labels F      [" DEFAULT_TEST_LABELS "]\n"
+            "  --weights F          per-example loss weights (float32 NPY, one per image)\n"
+            "  --judge NAME         paper-cnn | lenet [paper-cnn]\n"
+            "  --steps N            optimiser steps, batch 64 [%d]\n"
+            "  --seeds K            judge seeds 1..K [3]\n"
+            "  --seed S             first seed [1]\n"
+            "  --classes N          number of classes [10]\n"
+            "  --threads T          threads [2]\n"
+            "  --json               one JSON object on stdout\n"
+            "  -q                   no progress\n",
+            LGC_JUDGE_DEFAULT_STEPS);
+}
+
+typedef struct {
+    const cli_common *c;
+    size_t seed_i, n_seeds;
+    double t0;
+} prog_ctx;
+
+static void on_progress(void *p, size_t done, size_t total, double loss)
+{
+    prog_ctx *pc = p;
+    double el = cli_now() - pc->t0, eta = el / (double)done * (double)(total - done);
+    cli_progress(pc->c, "eval: seed %zu/%zu step %zu/%zu loss %.4f eta %.0fs", pc->seed_i + 1,
+                 pc->n_seeds, done, total, loss, eta);
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    const char *cmd = "eval";
+    const char *tri = NULL, *trl = NULL, *tei = DEFAULT_TEST_IMAGES, *tel = DEFAULT_TEST_LABELS;
+    const char *weights_path = NULL, *v;
+    lgc_judge_opts o;
+    lgc_judge_opts_default(&o);
+    size_t n_seeds = 3, n_classes = 10, threads = 2;
+    uint64_t seed0 = 1;
+    cli_common c;
+    cli_common_init(&c);
+    int rc;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--json")) {
+            c.json = 1;
+        } else if (!strcmp(argv[i], "-q")) {
+            c.quiet = 1;
+        } else if (cli_opt(argc, argv, &i, "--train-images", &v)) {
+            tri = v;
+        } else if (cli_opt(argc, argv, &i, "--train-labels", &v)) {
+            trl = v;
+        } else if (cli_opt(argc, argv, &i, "--test-images", &v)) {
+            tei = v;
+        } else if (cli_opt(argc, argv, &i, "--test-labels", &v)) {
+            tel = v;
+        } else if (cli_opt(argc, argv, &i, "--weights", &v)) {
+            weights_path = v;
+        } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
+            int k = v ? lgc_judge_from_name(v) : -1;
+            if (k < 0)
+                return cli_fail(cmd, EXIT_USAGE, "--judge: unknown judge '%s' (paper-cnn, lenet)",
+                                v ? v : "");
+            o.kind = (lgc_judge_kind)k;
+        } else if (cli_opt(argc, argv, &i, "--steps", &v)) {
+            if ((rc = cli_size(cmd, "--steps", v, 1, 100000000, &o.steps)))
+                return rc;
+        } else if (cli_opt(argc, argv, &i, "--seeds", &v)) {
+            if ((rc = cli_size(cmd, "--seeds", v, 1, 100, &n_seeds)))
+                return rc;
+        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
+            if ((rc = cli_u64(cmd, "--seed", v, &seed0)))
+                return rc;
+        } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
+            if ((rc = cli_size(cmd, "--classes", v, 2, LGC_MAX_CLASSES, &n_classes)))
+                return rc;
+        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
+            if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
+                return rc;
+        } else {
+            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc eval --help)", argv[i]);
+        }
+    }
+    if (!tri || !trl)
+        return cli_fail(cmd, EXIT_USAGE, "--train-images and --train-labels are required");
+    lgc_threads_set((int)threads);
+
+    lgc_err err;
+    lgc_dataset train = {0}, test = {0};
+    lgc_images wimg = {0};
+    float *w = NULL;
+    double *acc = NULL;
+    rc = 0;
+    if (lgc_dataset_load(tri, trl, n_classes, &train, &err) ||
+        lgc_dataset_load(tei, tel, n_classes, &test, &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    if (weights_path) {
+        rc = cli_fail(cmd, EXIT_USAGE, "--weights is not supported yet");
+        goto done;
+    }
+    acc = calloc(n_seeds, sizeof *acc);
+    lgc_judge_result res, first;
+    if (!acc) {
+        rc = cli_fail(cmd, EXIT_DATA, "out of memory");
+        goto done;
+    }
+    double per_class_mean[LGC_MAX_CLASSES] = {0};
+    lgc_labelled tr = {train.x.pix, train.y.y, w, train.x.n, train.x.h, train.x.w, train.x.c};
+    lgc_labelled te = {test.x.pix, test.y.y, NULL, test.x.n, test.x.h, test.x.w, test.x.c};
+    double t0 = cli_now();
+    for (size_t s = 0; s < n_seeds; s++) {
+        o.seed = seed0 + s;
+        prog_ctx pc = {&c, s, n_seeds, cli_now()};
+        if (lgc_judge_run(&o, &tr, &te, n_classes, &res, on_progress, &pc, &err)) {
+            cli_progress_done(&c);
+            rc = cli_fail_err(cmd, &err);
+            goto done;
+        }
+        if (s == 0)
+            first = res;
+        acc[s] = res.accuracy;
+        for (size_t k = 0; k < n_classes; k++)
+            per_class_mean[k] += res.per_class[k] / (double)n_seeds;
+        cli_progress_done(&c);
+        if (!c.json && !c.quiet)
+            fprintf(stderr, "eval: seed %llu: test accuracy %.2f%%\n",
+                    (unsigned long long)o.seed, 100.0 * res.accuracy);
+    }
+    double secs = cli_now() - t0, mean = 0.0, var = 0.0;
+    for (size_t s = 0; s < n_seeds; s++)
+        mean += acc[s] / (double)n_seeds;
+    for (size_t s = 0; s < n_seeds; s++)
+        var += (acc[s] - mean) * (acc[s] - mean);
+    double sd = n_seeds > 1 ? sqrt(var / (double)(n_seeds - 1)) : 0.0; /* sample sd */
+
+    if (c.json) {
+        printf("{\"judge\":\"%s\",\"steps\":%zu,\"batch\":%zu,\"train_images\":",
+               lgc_judge_name(o.kind), o.steps, o.batch);
+        cli_json_str(tri);
+        printf(",\"n_train\":%zu,\"n_test\":%zu,\"seeds\":[", train.x.n, test.x.n);
+        for (size_t s = 0; s < n_seeds; s++)
+            printf("%s%llu", s ? "," : "", (unsigned long long)(seed0 + s));
+        printf("],\"accuracy\":[");
+        for (size_t s = 0; s < n_seeds; s++)
+            printf("%s%.6f", s ? "," : "", acc[s]);
+        printf("],\"accuracy_mean\":%.6f,\"accuracy_sd\":%.6f,\"per_class_mean\":[", mean, sd);
+        for (size_t k = 0; k < n_classes; k++)
+            printf("%s%.6f", k ? "," : "", per_class_mean[k]);
+        printf("],\"confusion_first_seed\":[");
+        for (size_t t = 0; t < n_classes; t++) {
+            printf("%s[", t ? "," : "");
+            for (size_t p = 0; p < n_classes; p++)
+                printf("%s%u", p ? "," : "", first.confusion[t][p]);
+            printf("]");
+        }
+        printf("],\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
+    } else {
+        printf("judge %s, %zu steps at batch %zu, trained on %zu images, tested on %zu\n",
+               lgc_judge_name(o.kind), o.steps, o.batch, train.x.n, test.x.n);
+        printf("test accuracy: %.2f +- %.2f %% (mean +- sd over %zu seeds:", 100 * mean, 100 * sd,
+               n_seeds);
+        for (size_t s = 0; s < n_seeds; s++)
+            printf(" %.2f", 100 * acc[s]);
+        printf(")\nper-class accuracy (mean over seeds):\n");
+        for (size_t k = 0; k < n_classes; k++)
+            printf("  class %2zu  %6.2f %%\n", k, 100 * per_class_mean[k]);
+        printf("confusion matrix (seed %llu; rows = true class, columns = predicted):\n     ",
+               (unsigned long long)seed0);
+        for (size_t p = 0; p < n_classes; p++)
+            printf("%6zu", p);
+        printf("\n");
+        for (size_t t = 0; t < n_classes; t++) {
+            printf("  %2zu ", t);
+            for (size_t p = 0; p < n_classes; p++)
+                printf("%6u", first.confusion[t][p]);
+            printf("\n");
+        }
+        printf("time: %.1f s (%zu threads)\n", secs, threads);
+    }
+done:
+    free(acc);
+    free(w);
+    lgc_images_free(&wimg);
+    lgc_dataset_free(&train);
+    lgc_dataset_free(&test);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/* model.c - build, train and run the autoencoders (see include/lgc/model.h). */
+#include "lgc/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lgc/judge.h" /* lgc_images_to_nchw */
+#include "lgc/rng.h"
+
+int lgc_model_from_name(const char *name)
+{
+    if (strcmp(name, "ae") == 0)
+        return LGC_MODEL_AE;
+    return -1;
+}
+
+const char *lgc_model_name(lgc_model_kind k)
+{
+    (void)k;
+    return "ae";
+}
+
+void lgc_train_opts_default(lgc_train_opts *o)
+{
+    o->epochs = 20;
+    o->batch = 256;
+    o->lr = 1e-3f;
+    o->loss = LGC_LOSS_BCE;
+    o->seed = 1;
+}
+
+size_t lgc_model_decoder_spec(lgc_model_kind kind, size_t hidden, size_t latent, size_t out_size,
+                              lgc_layer_spec *spec)
+{
+    if (kind != LGC_MODEL_AE || hidden == 0 || latent == 0 || out_size == 0)
+        return 0;
+    spec[0] = (lgc_layer_spec){LGC_L_DENSE, hidden, 0, 0};
+    spec[1] = (lgc_layer_spec){LGC_L_RELU, 0, 0, 0};
+    spec[2] = (lgc_layer_spec){LGC_L_DENSE, out_size, 0, 0};
+    return 3;
+}
+
+static size_t encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent, lgc_layer_spec *spec)
+{
+    (void)kind;
+    spec[0] = (lgc_layer_spec){LGC_L_DENSE, hidden, 0, 0};
+    spec[1] = (lgc_layer_spec){LGC_L_RELU, 0, 0, 0};
+    spec[2] = (lgc_layer_spec){LGC_L_DENSE, latent, 0, 0};
+    spec[3] = (lgc_layer_spec){LGC_L_RELU, 0, 0, 0}; /* the study's AE code is non-negative */
+    return 4;
+}
+
+lgc_status lgc_model_init(lgc_model *m, lgc_model_kind kind, size_t c, size_t h, size_t w,
+                          size_t hidden, size_t latent, size_t max_batch, lgc_err *err)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = kind, m->c = c, m->h = h, m->w = w, m->hidden = hidden, m->latent = latent;
+    lgc_layer_spec es[LGC_MODEL_MAX_LAYERS], ds[LGC_MODEL_MAX_LAYERS];
+    size_t ne = encoder_spec(kind, hidden, latent, es);
+    size_t nd = lgc_model_decoder_spec(kind, hidden, latent, c * h * w, ds);
+    if (!nd)
+        return lgc_err_set(err, LGC_ERR_ARG, "model: invalid sizes (hidden %zu, latent %zu)",
+                           hidden, latent);
+    lgc_status st = lgc_net_init(&m->enc, es, ne, c, h, w, max_batch, err);
+    if (st)
+        return st;
+    st = lgc_net_init(&m->dec, ds, nd, latent, 1, 1, max_batch, err);
+    if (st)
+        lgc_net_free(&m->enc);
+    return st;
+}
+
+void lgc_model_free(lgc_model *m)
+{
+    if (!m)
+        return;
+    lgc_net_free(&m->enc);
+    lgc_net_free(&m->dec);
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_train_opts *o,
+                           lgc_epoch_fn on_epoch, void *ctx, lgc_err *err)
+{
+    if (n == 0 || o->batch == 0 || o->batch > m->enc.max_batch)
+        return lgc_err_set(err, LGC_ERR_ARG, "train: %zu images, batch %zu (max %zu)", n,
+                           o->batch, m->enc.max_batch);
+    size_t D = m->c * m->h * m->w, B = o->batch;
+    lgc_status st = LGC_OK;
+    float *xb = malloc(B * D * sizeof *xb), *dlog = malloc(B * D * sizeof *dlog);
+    float *prob = malloc(B * D * sizeof *prob);
+    uint32_t *order = malloc(n * sizeof *order);
+    if (!xb || !dlog || !prob || !order) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "train: out of memory");
+        goto fail;
+    }
+    lgc_rng rinit, rshuf;
+    lgc_rng_init(&rinit, o->seed, 1);
+    lgc_rng_init(&rshuf, o->seed, 2);
+    lgc_net_init_params(&m->enc, &rinit);
+    lgc_net_init_params(&m->dec, &rinit);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    for (size_t ep = 0; ep < o->epochs; ep++) {
+        double t0 = seconds_now(), total = 0.0;
+        lgc_rng_shuffle(&rshuf, order, n);
+        for (size_t pos = 0; pos < n; pos += B) {
+            size_t b = n - pos < B ? n - pos : B;
+            lgc_images_to_nchw(xb, x, order + pos, b, m->h, m->w, m->c);
+            const float *z = lgc_net_forward(&m->enc, xb, b);
+            const float *logits = lgc_net_forward(&m->dec, z, b);
+            float loss;
+            memset(dlog, 0, b * D * sizeof *dlog);
+            if (o->loss == LGC_LOSS_BCE) {
+                /* per-image sum over pixels, averaged over the batch (the study's VAE convention) */
+                loss = lgc_bce_logits_forward(logits, xb, b * D, 1.0f / (float)b);
+                lgc_bce_logits_backward(dlog, logits, xb, b * D, 1.0f / (float)b);
+            } else {
+                /* mean over pixels and batch, as nn.MSELoss() in the study's AE */
+                float s = 1.0f / (float)(b * D);
+                lgc_sigmoid_forward(prob, logits, b * D);
+                loss = lgc_mse_forward(prob, xb, b * D, s);
+                float *dprob = xb; /* xb is not needed after the loss: reuse it */
+                for (size_t j = 0; j < b * D; j++)
+                    dprob[j] = 2.0f * s * (prob[j] - dprob[j]);
+                lgc_sigmoid_backward(dlog, dprob, prob, b * D);
+                /* restore xb for the encoder backward: it needs the input again */
+                lgc_images_to_nchw(xb, x, order + pos, b, m->h, m->w, m->c);
+            }
+            if (!isfinite(loss)) {
+                st = lgc_err_set(err, LGC_ERR_NUMERIC,
+                                 "train: loss became %g in epoch %zu; try a lower learning rate",
+                                 (double)loss, ep + 1);
+                goto fail;
+            }
+            total += (double)loss * (double)b;
+            lgc_net_zero_grad(&m->dec);
+            lgc_net_zero_grad(&m->enc);
+            lgc_net_backward(&m->dec, z, dlog, b, 1);
+            lgc_net_backward(&m->enc, xb, m->dec.dinput, b, 0);
+            lgc_net_adam_step(&m->dec, o->lr, 0.9f, 0.999f, 1e-8f);
+            lgc_net_adam_step(&m->enc, o->lr, 0.9f, 0.999f, 1e-8f);
+        }
+        if (on_epoch)
+            on_epoch(ctx, ep + 1, o->epochs, total / (double)n, seconds_now() - t0);
+    }
+fail:
+    free(xb), free(dlog), free(prob), free(order);
+    return st;
+}
+
+lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, size_t n, float *z, lgc_err *err)
+{
+    size_t D = m->c * m->h * m->w, B = m->enc.max_batch;
+    float *xb = malloc(B * D * sizeof *xb);
+    uint32_t *idx = malloc(B * sizeof *idx);
+    if (!xb || !idx) {
+        free(xb), free(idx);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "encode: out of memory");
+    }
+    for (size_t pos = 0; pos < n; pos += B) {
+        size_t b = n - pos < B ? n - pos : B;
+        for (size_t i = 0; i < b; i++)
+            idx[i] = (uint32_t)(pos + i);
+        lgc_images_to_nchw(xb, x, idx, b, m->h, m->w, m->c);
+        const float *out = lgc_net_forward(&m->enc, xb, b);
+        memcpy(z + pos * m->latent, out, b * m->latent * sizeof *z);
+    }
+    free(xb), free(idx);
+    return LGC_OK;
+}
+
+void lgc_decode_to_u8(lgc_net *dec, const float *z, size_t n, size_t c, size_t h, size_t w,
+                      uint8_t *out)
+{
+    size_t B = dec->max_batch, hw = h * w, L = dec->in_size;
+    for (size_t pos = 0; pos < n; pos += B) {
+        size_t b = n - pos < B ? n - pos : B;
+        const float *logits = lgc_net_forward(dec, z + pos * L, b);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < b; i++)
+            for (size_t p = 0; p < hw; p++)
+                for (size_t ch = 0; ch < c; ch++) {
+                    float v = 1.0f / (1.0f + expf(-logits[(i * c + ch) * hw + p]));
+                    out[((pos + i) * hw + p) * c + ch] = (uint8_t)lrintf(255.0f * v);
+                }
+    }
+}
