@@ -1,0 +1,57 @@
+/*
+ * data_internal.h - what idx.c, npy.c and dataset.c share; not public.
+ *
+ * The *_from_buf parsers take over buf, the whole content of the file named
+ * path (for messages only): on success its memory becomes out's pixel or label
+ * array (data moved to the front, then shrunk), on failure it is freed. This
+ * way a 47 MB file is held in memory once, not twice.
+ */
+#ifndef LGC_DATA_INTERNAL_H
+#define LGC_DATA_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lgc/data.h"
+
+lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
+                                   lgc_err *err);
+lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
+                                   lgc_err *err);
+lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
+                                   lgc_err *err);
+lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
+                                   lgc_err *err);
+
+/* *r = a * b; returns 0 (and leaves *r alone) when the product overflows size_t. */
+static inline int lgc_data_mul(size_t a, size_t b, size_t *r)
+{
+    if (b != 0 && a > (size_t)-1 / b)
+        return 0;
+    *r = a * b;
+    return 1;
+}
+
+static inline int lgc_data_add(size_t a, size_t b, size_t *r)
+{
+    if (a > (size_t)-1 - b)
+        return 0;
+    *r = a + b;
+    return 1;
+}
+
+/* Move buf[off..off+n) to the front and shrink the block to n bytes (at least
+ * 1). Never fails: if realloc refuses to shrink, the larger block is kept. */
+uint8_t *lgc_data_take(uint8_t *buf, size_t off, size_t n);
+
+/* "; it is gzip-compressed: gunzip it first" and the like: what a file with
+ * an unexpected magic really is (gzip, NPY, IDX, PNG), or "". */
+const char *lgc_data_magic_hint(const uint8_t *buf, size_t n);
+
+/* "60000x28x28" (sep "x") or "60000, 28, 28" (sep ", ") into s. */
+void lgc_data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep);
+
+/* Largest file a reader loads (there is no other cap: the file must fit in memory). */
+#define LGC_DATA_MAX_FILE ((size_t)-1)
+
+#endif

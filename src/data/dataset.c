@@ -1,0 +1,160 @@
+/* dataset.c - format detection, image/label pairing, and the helpers idx.c and npy.c share. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data_internal.h"
+#include "lgc/io.h"
+
+uint8_t *lgc_data_take(uint8_t *buf, size_t off, size_t n)
+{
+    if (off)
+        memmove(buf, buf + off, n);
+    uint8_t *p = realloc(buf, n ? n : 1);
+    return p ? p : buf;
+}
+
+const char *lgc_data_magic_hint(const uint8_t *buf, size_t n)
+{
+    if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return "; it is gzip-compressed: gunzip it first";
+    if (n >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
+        return "; it is an NPY file";
+    if (n >= 4 && buf[0] == 0 && buf[1] == 0)
+        return "; it looks like an IDX file";
+    if (n >= 4 && memcmp(buf, "\x89PNG", 4) == 0)
+        return "; it is a PNG image";
+    return "";
+}
+
+void lgc_data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep)
+{
+    size_t k = 0;
+    s[0] = '\0';
+    for (int i = 0; i < rank && k < cap; i++) {
+        int w = snprintf(s + k, cap - k, "%s%zu", i ? sep : "", dims[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+typedef enum { FMT_IDX, FMT_NPY, FMT_UNKNOWN } data_format;
+
+/* NPY by its magic, IDX by its two zero bytes; otherwise a .npy name goes to
+ * the NPY parser (whose error is then the most telling), anything else is
+ * unknown. */
+static data_format detect(const char *path, const uint8_t *buf, size_t n)
+{
+    if (n >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
+        return FMT_NPY;
+    if (n >= 2 && buf[0] == 0 && buf[1] == 0)
+        return FMT_IDX;
+    size_t k = strlen(path);
+    if (k >= 4 && strcmp(path + k - 4, ".npy") == 0)
+        return FMT_NPY;
+    return n < 4 ? FMT_IDX : FMT_UNKNOWN; /* short files: IDX says "truncated" */
+}
+
+static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, lgc_err *err)
+{
+    lgc_status st = lgc_err_set(err, LGC_ERR_FORMAT,
+                                "%s: not an IDX or NPY file (first bytes %02x %02x %02x %02x)%s",
+                                path, buf[0], buf[1], buf[2], buf[3], lgc_data_magic_hint(buf, n));
+    free(buf);
+    return st;
+}
+
+lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
+    if (st != LGC_OK)
+        return st;
+    switch (detect(path, buf, n)) {
+    case FMT_NPY: return lgc_npy_images_from_buf(path, buf, n, out, err);
+    case FMT_IDX: return lgc_idx_images_from_buf(path, buf, n, out, err);
+    case FMT_UNKNOWN: break;
+    }
+    return unknown_format(path, buf, n, err);
+}
+
+lgc_status lgc_labels_read(const char *path, lgc_labels *out, lgc_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    memset(out, 0, sizeof *out);
+    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
+    if (st != LGC_OK)
+        return st;
+    switch (detect(path, buf, n)) {
+    case FMT_NPY: return lgc_npy_labels_from_buf(path, buf, n, out, err);
+    case FMT_IDX: return lgc_idx_labels_from_buf(path, buf, n, out, err);
+    case FMT_UNKNOWN: break;
+    }
+    return unknown_format(path, buf, n, err);
+}
+
+lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,
+                            size_t n_classes, lgc_dataset *out, lgc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lgc_status st;
+    if (n_classes > 256) {
+        st = lgc_err_set(err, LGC_ERR_ARG,
+                         "%s: %zu classes asked for, but labels are bytes (at most 256)",
+                         labels_path, n_classes);
+        goto fail;
+    }
+    if ((st = lgc_images_read(images_path, &out->x, err)) != LGC_OK ||
+        (st = lgc_labels_read(labels_path, &out->y, err)) != LGC_OK)
+        goto fail;
+    if (out->x.n != out->y.n) {
+        st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %zu labels, but %s has %zu images", labels_path,
+                         out->y.n, images_path, out->x.n);
+        goto fail;
+    }
+    size_t top = 0;
+    for (size_t i = 0; i < out->y.n; i++) {
+        if (n_classes && out->y.y[i] >= n_classes) {
+            st = lgc_err_set(err, LGC_ERR_VALUE,
+                             "%s: label at index %zu is %u, outside the %zu classes 0..%zu",
+                             labels_path, i, (unsigned)out->y.y[i], n_classes, n_classes - 1);
+            goto fail;
+        }
+        if (out->y.y[i] >= top)
+            top = (size_t)out->y.y[i] + 1;
+    }
+    out->n_classes = n_classes ? n_classes : top;
+    return LGC_OK;
+fail:
+    lgc_dataset_free(out);
+    return st;
+}
+
+void lgc_images_free(lgc_images *x)
+{
+    if (!x)
+        return;
+    free(x->pix);
+    memset(x, 0, sizeof *x);
+}
+
+void lgc_labels_free(lgc_labels *y)
+{
+    if (!y)
+        return;
+    free(y->y);
+    memset(y, 0, sizeof *y);
+}
+
+void lgc_dataset_free(lgc_dataset *d)
+{
+    if (!d)
+        return;
+    lgc_images_free(&d->x);
+    lgc_labels_free(&d->y);
+    d->n_classes = 0;
+}
