@@ -67,7 +67,7 @@ int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 
 int cli_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = cli_u64(cmd, opt, s, &v);
     if (rc)
         return rc;
