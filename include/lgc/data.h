@@ -82,6 +82,26 @@ lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,
                             size_t n_classes, lgc_dataset *out, lgc_err *err);
 
 /* Free the buffers and zero the struct. NULL, or an already freed struct, is a no-op. */
+/*
+ * Streaming uint8 output: the header (IDX or NPY) is written first from the
+ * declared shape, then the data in any number of pieces, so that memory does
+ * not grow with the array. Commit checks that exactly product(shape) bytes
+ * arrived, then publishes the file atomically; abort leaves nothing.
+ */
+typedef enum { LGC_FMT_IDX = 0, LGC_FMT_NPY = 1 } lgc_file_format;
+
+#include "lgc/io.h"
+typedef struct {
+    lgc_afile af;
+    size_t expected, written;
+} lgc_u8_stream;
+
+lgc_status lgc_u8_stream_open(lgc_u8_stream *s, const char *path, lgc_file_format fmt, int rank,
+                              const size_t *shape, int overwrite, lgc_err *err);
+lgc_status lgc_u8_stream_write(lgc_u8_stream *s, const uint8_t *data, size_t n, lgc_err *err);
+lgc_status lgc_u8_stream_commit(lgc_u8_stream *s, lgc_err *err);
+void lgc_u8_stream_abort(lgc_u8_stream *s);
+
 void lgc_images_free(lgc_images *x);
 void lgc_labels_free(lgc_labels *y);
 void lgc_dataset_free(lgc_dataset *d);

@@ -23,6 +23,12 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
 lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
                                    lgc_err *err);
 
+/* NPY v1.0 header for a C-order array (data then starts at a multiple of 64);
+ * returns its length. cap must hold LGC_NPY_HEADER_CAP bytes. */
+#define LGC_NPY_HEADER_CAP (10 + 64 + LGC_NPY_MAX_RANK * 22 + 64)
+size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
+                             const size_t *shape);
+
 /* *r = a * b; returns 0 (and leaves *r alone) when the product overflows size_t. */
 static inline int lgc_data_mul(size_t a, size_t b, size_t *r)
 {

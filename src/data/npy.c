@@ -448,8 +448,8 @@ lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err)
  * fits the longest dict (rank LGC_NPY_MAX_RANK, 20-digit sizes) plus padding,
  * far below the 65535 that version 1.0 allows.
  */
-static size_t npy_header_bytes(char *hdr, size_t cap, const char *descr, int rank,
-                               const size_t *shape)
+size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
+                             const size_t *shape)
 {
     size_t k = NPY_MAGIC_LEN + 4;
     k += (size_t)snprintf(hdr + k, cap - k, "{'descr': '%s', 'fortran_order': False, 'shape': (",
@@ -486,7 +486,7 @@ static lgc_status npy_begin(lgc_afile *af, const char *path, const char *descr, 
     if (c > 0 && !data)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write NPY: no data buffer", path);
     char hdr[NPY_MAGIC_LEN + 4 + 64 + LGC_NPY_MAX_RANK * 22 + NPY_ALIGN];
-    size_t hn = npy_header_bytes(hdr, sizeof hdr, descr, rank, shape);
+    size_t hn = lgc_npy_header_encode(hdr, sizeof hdr, descr, rank, shape);
     lgc_status st = lgc_afile_open(af, path, overwrite, err);
     if (st != LGC_OK)
         return st;

@@ -1,0 +1,548 @@
+/* codec.c - compress a dataset into a package; open a package and regenerate data. */
+#include "lgc/codec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lgc/f16.h"
+
+/* Bounds a package must respect before anything is allocated from its numbers. */
+#define MAX_SIDE 1024
+#define MAX_LATENT 1024
+#define MAX_HIDDEN 65536
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void lgc_compress_opts_default(lgc_compress_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->model = LGC_MODEL_AE;
+    o->hidden = 128;
+    o->latent = 64;
+    lgc_train_opts_default(&o->train);
+    lgc_gmm_opts_default(&o->gmm);
+    o->param_dtype = LGC_DT_F16;
+    o->zstd_level = 19;
+}
+
+/* ---- compress ------------------------------------------------------------ */
+
+static lgc_status put_decoder(lgc_pkg *p, const lgc_net *dec, lgc_dtype dt, lgc_err *err)
+{
+    char name[32];
+    lgc_status st;
+    for (size_t i = 0; i < dec->n_layers; i++) {
+        const lgc_layer *L = &dec->layers[i];
+        if (!L->n_w)
+            continue;
+        uint64_t wshape[4];
+        int rank;
+        if (L->kind == LGC_L_CONV) {
+            wshape[0] = L->out_c, wshape[1] = L->in_c, wshape[2] = L->k, wshape[3] = L->k;
+            rank = 4;
+        } else {
+            wshape[0] = L->out_c, wshape[1] = L->in_c * L->in_h * L->in_w;
+            rank = 2;
+        }
+        uint64_t bshape[1] = {L->n_b};
+        snprintf(name, sizeof name, "dec.%zu.w", i);
+        if ((st = lgc_pkg_add_tensor_f32(p, name, dt, rank, wshape, dec->params + L->w_off, err)))
+            return st;
+        snprintf(name, sizeof name, "dec.%zu.b", i);
+        if ((st = lgc_pkg_add_tensor_f32(p, name, dt, 1, bshape, dec->params + L->b_off, err)))
+            return st;
+    }
+    return LGC_OK;
+}
+
+static lgc_status put_gmm(lgc_pkg *p, size_t cls, const lgc_gmm *g, lgc_dtype dt, lgc_err *err)
+{
+    size_t K = g->k, d = g->d, tri = d * (d + 1) / 2;
+    float *buf = malloc((K * tri + K * d + K) * sizeof *buf);
+    if (!buf)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+    char name[48];
+    lgc_status st;
+    for (size_t k = 0; k < K; k++)
+        buf[k] = (float)g->weights[k];
+    snprintf(name, sizeof name, "gmm.%zu.weights", cls);
+    uint64_t s1[1] = {K};
+    if ((st = lgc_pkg_add_tensor_f32(p, name, dt, 1, s1, buf, err)))
+        goto done;
+    for (size_t i = 0; i < K * d; i++)
+        buf[i] = (float)g->means[i];
+    snprintf(name, sizeof name, "gmm.%zu.means", cls);
+    uint64_t s2[2] = {K, d};
+    if ((st = lgc_pkg_add_tensor_f32(p, name, dt, 2, s2, buf, err)))
+        goto done;
+    /* packed lower triangle, row by row: half the bytes of a covariance, and a
+     * positive diagonal proves the covariance is positive definite */
+    size_t q = 0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j <= i; j++)
+                buf[q++] = (float)g->chol[(k * d + i) * d + j];
+    snprintf(name, sizeof name, "gmm.%zu.chol", cls);
+    uint64_t s3[2] = {K, tri};
+    st = lgc_pkg_add_tensor_f32(p, name, dt, 2, s3, buf, err);
+done:
+    free(buf);
+    return st;
+}
+
+lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
+                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
+                        lgc_err *err)
+{
+    *out = NULL;
+    memset(rep, 0, sizeof *rep);
+    const lgc_images *x = &data->x;
+    size_t n = x->n, L = o->latent;
+    if (n_classes < 1 || n_classes > LGC_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: %zu classes (1..%d)", n_classes,
+                           LGC_MAX_CLASSES);
+    if (o->gmm.k_max < 1 || o->gmm.k_max > LGC_CODEC_KMAX)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: kmax %zu (1..%d)", o->gmm.k_max,
+                           LGC_CODEC_KMAX);
+    for (size_t i = 0; i < n; i++)
+        if (data->y.y[i] >= n_classes)
+            return lgc_err_set(err, LGC_ERR_VALUE, "compress: label %u at index %zu >= %zu classes",
+                               data->y.y[i], i, n_classes);
+    lgc_model m;
+    lgc_pkg *p = NULL;
+    float *z = NULL, *zc = NULL;
+    lgc_gmm g = {0};
+    size_t counts[LGC_MAX_CLASSES] = {0};
+    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L,
+                                   o->train.batch > 256 ? o->train.batch : 256, err);
+    if (st)
+        return st;
+    double t0 = now_s();
+    st = lgc_model_train(&m, x->pix, n, &o->train, hooks ? hooks->on_epoch : NULL,
+                         hooks ? hooks->ctx : NULL, err);
+    if (st)
+        goto fail;
+    rep->train_seconds = now_s() - t0;
+    z = malloc(n * L * sizeof *z);
+    zc = malloc(n * L * sizeof *zc);
+    p = lgc_pkg_new();
+    if (!z || !zc || !p) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
+    if ((st = lgc_model_encode(&m, x->pix, n, z, err)))
+        goto fail;
+    /* training loss of the last epoch is reported by the hook; store the final one */
+    for (size_t i = 0; i < n; i++)
+        counts[data->y.y[i]]++;
+
+    char ver[32];
+    snprintf(ver, sizeof ver, "%s", LGC_VERSION_STRING);
+    uint64_t shape[3] = {x->h, x->w, x->c};
+    lgc_layer_spec ds[LGC_MODEL_MAX_LAYERS];
+    size_t nd = lgc_model_decoder_spec(o->model, o->hidden, L, x->c * x->h * x->w, ds);
+    uint64_t layers[4 * LGC_MODEL_MAX_LAYERS];
+    for (size_t i = 0; i < nd; i++)
+        layers[4 * i] = (uint64_t)ds[i].kind, layers[4 * i + 1] = ds[i].a,
+                   layers[4 * i + 2] = ds[i].b, layers[4 * i + 3] = ds[i].c;
+    double priors[LGC_MAX_CLASSES];
+    uint64_t cnt64[LGC_MAX_CLASSES], k64[LGC_MAX_CLASSES];
+    for (size_t c = 0; c < n_classes; c++)
+        priors[c] = (double)counts[c] / (double)n, cnt64[c] = counts[c];
+    if ((st = lgc_pkg_set_str(p, "lgc.version", ver, err)) ||
+        (st = lgc_pkg_set_str(p, "model.kind", lgc_model_name(o->model), err)) ||
+        (st = lgc_pkg_set_u64(p, "model.hidden", o->hidden, err)) ||
+        (st = lgc_pkg_set_u64(p, "model.latent", L, err)) ||
+        (st = lgc_pkg_set_u64_array(p, "image.shape", shape, 3, err)) ||
+        (st = lgc_pkg_set_u64_array(p, "decoder.layers", layers, 4 * nd, err)) ||
+        (st = lgc_pkg_set_str(p, "decoder.output", "sigmoid", err)) ||
+        (st = lgc_pkg_set_u64(p, "classes", n_classes, err)) ||
+        (st = lgc_pkg_set_f64_array(p, "class.priors", priors, n_classes, err)) ||
+        (st = lgc_pkg_set_u64_array(p, "class.counts", cnt64, n_classes, err)) ||
+        (st = lgc_pkg_set_u64(p, "train.seed", o->train.seed, err)) ||
+        (st = lgc_pkg_set_u64(p, "train.epochs", o->train.epochs, err)) ||
+        (st = lgc_pkg_set_str(p, "train.loss", o->train.loss == LGC_LOSS_MSE ? "mse" : "bce", err)) ||
+        (st = lgc_pkg_set_str(p, "gmm.k_select", o->gmm.select == LGC_KSEL_GREEDY ? "greedy" : "argmin", err)) ||
+        (o->created && (st = lgc_pkg_set_str(p, "created", o->created, err))))
+        goto fail;
+    if ((st = put_decoder(p, &m.dec, o->param_dtype, err)))
+        goto fail;
+
+    double tg = now_s();
+    rep->n_classes = n_classes;
+    for (size_t c = 0; c < n_classes; c++) {
+        double tc = now_s();
+        size_t nc = 0;
+        for (size_t i = 0; i < n; i++)
+            if (data->y.y[i] == c)
+                memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
+        rep->class_n[c] = nc;
+        if (nc == 0) {
+            st = lgc_err_set(err, LGC_ERR_VALUE,
+                             "compress: class %zu has no images; use --classes to say how many "
+                             "classes there are",
+                             c);
+            goto fail;
+        }
+        lgc_gmm_opts go = o->gmm;
+        go.seed = o->gmm.seed + 1000 * c;
+        size_t kc = 0;
+        double bic[LGC_CODEC_KMAX];
+        if ((st = lgc_gmm_select(&g, bic, &kc, zc, nc, L, &go, err)))
+            goto fail;
+        for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
+            rep->bic[c][k] = k < go.k_max ? bic[k] : NAN;
+        rep->k[c] = kc;
+        k64[c] = kc;
+        if ((st = put_gmm(p, c, &g, o->param_dtype, err)))
+            goto fail;
+        lgc_gmm_free(&g);
+        if (hooks && hooks->on_class)
+            hooks->on_class(hooks->ctx, c, n_classes, kc, now_s() - tc);
+    }
+    rep->gmm_seconds = now_s() - tg;
+    if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
+        (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
+        goto fail;
+    *out = p;
+    p = NULL;
+fail:
+    lgc_gmm_free(&g);
+    lgc_pkg_free(p);
+    free(z), free(zc);
+    lgc_model_free(&m);
+    return st;
+}
+
+/* ---- open ---------------------------------------------------------------- */
+
+/* Read a float tensor of exactly the expected shape into out. */
+static lgc_status get_f32(const lgc_pkg *p, const char *what, const char *name, int rank,
+                          const uint64_t *shape, float *out, lgc_err *err)
+{
+    const lgc_pkg_tensor *t = lgc_pkg_find(p, name);
+    if (!t)
+        return lgc_err_set(err, LGC_ERR_FORMAT, "%s: tensor %s is missing", what, name);
+    if (t->dtype != LGC_DT_F32 && t->dtype != LGC_DT_F16)
+        return lgc_err_set(err, LGC_ERR_FORMAT, "%s: tensor %s is %s, expected f16 or f32", what,
+                           name, lgc_pkg_dtype_name(t->dtype));
+    int ok = t->rank == rank;
+    for (int i = 0; ok && i < rank; i++)
+        ok = t->shape[i] == shape[i];
+    if (!ok) {
+        char want[64] = "", got[64] = "";
+        for (int i = 0; i < rank; i++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%llu", i ? "x" : "",
+                     (unsigned long long)shape[i]);
+        for (int i = 0; i < t->rank; i++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%llu", i ? "x" : "",
+                     (unsigned long long)t->shape[i]);
+        return lgc_err_set(err, LGC_ERR_FORMAT, "%s: tensor %s has shape %s, the model needs %s",
+                           what, name, got, want);
+    }
+    lgc_err e2;
+    if (lgc_pkg_tensor_check_finite(t, &e2))
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: %s", what, e2.msg);
+    return lgc_pkg_tensor_to_f32(t, out, err);
+}
+
+void lgc_codec_free(lgc_codec *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < LGC_MAX_CLASSES; i++)
+        lgc_gmm_free(&c->gmm[i]);
+    lgc_net_free(&c->dec);
+    free(c->z);
+    memset(c, 0, sizeof *c);
+}
+
+lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size_t max_batch,
+                          lgc_err *err)
+{
+    memset(c, 0, sizeof *c);
+    lgc_status st;
+    const char *kind;
+    const uint64_t *shape, *layers, *ks;
+    const double *priors;
+    size_t n_shape, n_layers4, n_priors, n_ks;
+    uint64_t hidden, latent, classes;
+    float *buf = NULL;
+    lgc_err ek;
+    if ((st = lgc_pkg_get_str(p, "model.kind", &kind, &ek)) ||
+        (st = lgc_pkg_get_u64(p, "model.hidden", &hidden, &ek)) ||
+        (st = lgc_pkg_get_u64(p, "model.latent", &latent, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "image.shape", &shape, &n_shape, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "decoder.layers", &layers, &n_layers4, &ek)) ||
+        (st = lgc_pkg_get_u64(p, "classes", &classes, &ek)) ||
+        (st = lgc_pkg_get_f64_array(p, "class.priors", &priors, &n_priors, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "gmm.k", &ks, &n_ks, &ek)))
+        return lgc_err_set(err, st, "%s: %s", what, ek.msg); /* the getter names the key */
+    int mk = lgc_model_from_name(kind);
+    if (mk < 0)
+        return lgc_err_set(err, LGC_ERR_VERSION, "%s: model kind '%s' is unknown to this lgc",
+                           what, kind);
+    if (n_shape != 3 || shape[0] < 1 || shape[0] > MAX_SIDE || shape[1] < 1 ||
+        shape[1] > MAX_SIDE || (shape[2] != 1 && shape[2] != 3))
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: image.shape must be [h, w, 1 or 3] with sides "
+                           "up to %d", what, MAX_SIDE);
+    if (latent < 1 || latent > MAX_LATENT || hidden < 1 || hidden > MAX_HIDDEN)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: model.latent %llu or model.hidden %llu out "
+                           "of range", what, (unsigned long long)latent, (unsigned long long)hidden);
+    if (classes < 1 || classes > LGC_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: classes = %llu (1..%d)", what,
+                           (unsigned long long)classes, LGC_MAX_CLASSES);
+    if (n_priors != classes || n_ks != classes)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors has %zu entries and gmm.k %zu, "
+                           "but there are %llu classes", what, n_priors, n_ks,
+                           (unsigned long long)classes);
+    c->kind = (lgc_model_kind)mk;
+    c->h = shape[0], c->w = shape[1], c->c = shape[2];
+    c->latent = latent, c->hidden = hidden, c->n_classes = classes;
+
+    /* class priors: finite, non-negative, summing to 1 */
+    double ps = 0.0;
+    for (size_t i = 0; i < classes; i++) {
+        if (!isfinite(priors[i]) || priors[i] < 0.0)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors[%zu] = %g", what, i,
+                               priors[i]);
+        ps += priors[i];
+    }
+    if (fabs(ps - 1.0) > 1e-6)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors sum to %.9g, not 1", what, ps);
+    for (size_t i = 0; i < classes; i++)
+        c->priors[i] = priors[i] / ps;
+
+    /* decoder: the stored layer list must be the model's, and must chain */
+    lgc_layer_spec want[LGC_MODEL_MAX_LAYERS], ds[LGC_MODEL_MAX_LAYERS];
+    size_t nw = lgc_model_decoder_spec(c->kind, hidden, latent, c->c * c->h * c->w, want);
+    if (n_layers4 % 4 != 0 || n_layers4 / 4 != nw)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder.layers does not describe a %s decoder",
+                           what, kind);
+    for (size_t i = 0; i < nw; i++) {
+        ds[i] = (lgc_layer_spec){(int)layers[4 * i], layers[4 * i + 1], layers[4 * i + 2],
+                                 layers[4 * i + 3]};
+        if (ds[i].kind != want[i].kind || ds[i].a != want[i].a || ds[i].b != want[i].b ||
+            ds[i].c != want[i].c)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder layer %zu is not the %s model's",
+                               what, i, kind);
+    }
+    if ((st = lgc_net_init(&c->dec, ds, nw, latent, 1, 1, max_batch, err)))
+        return st;
+    if (c->dec.out_size != c->c * c->h * c->w) {
+        st = lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder output does not match image.shape", what);
+        goto fail;
+    }
+    char name[48];
+    for (size_t i = 0; i < c->dec.n_layers; i++) {
+        const lgc_layer *L = &c->dec.layers[i];
+        if (!L->n_w)
+            continue;
+        uint64_t ws[4];
+        int rank;
+        if (L->kind == LGC_L_CONV)
+            ws[0] = L->out_c, ws[1] = L->in_c, ws[2] = L->k, ws[3] = L->k, rank = 4;
+        else
+            ws[0] = L->out_c, ws[1] = L->in_c * L->in_h * L->in_w, rank = 2;
+        uint64_t bs[1] = {L->n_b};
+        snprintf(name, sizeof name, "dec.%zu.w", i);
+        if ((st = get_f32(p, what, name, rank, ws, c->dec.params + L->w_off, err)))
+            goto fail;
+        snprintf(name, sizeof name, "dec.%zu.b", i);
+        if ((st = get_f32(p, what, name, 1, bs, c->dec.params + L->b_off, err)))
+            goto fail;
+    }
+
+    /* mixtures */
+    size_t d = latent, tri = d * (d + 1) / 2;
+    for (size_t cls = 0; cls < classes; cls++) {
+        size_t K = ks[cls];
+        if (K < 1 || K > LGC_CODEC_KMAX) {
+            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: gmm.k[%zu] = %zu (1..%d)", what, cls, K,
+                             LGC_CODEC_KMAX);
+            goto fail;
+        }
+        free(buf);
+        buf = malloc(K * tri * sizeof *buf);
+        if (!buf || lgc_gmm_init(&c->gmm[cls], K, d)) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", what);
+            goto fail;
+        }
+        lgc_gmm *g = &c->gmm[cls];
+        uint64_t s1[1] = {K}, s2[2] = {K, d}, s3[2] = {K, tri};
+        snprintf(name, sizeof name, "gmm.%zu.weights", cls);
+        if ((st = get_f32(p, what, name, 1, s1, buf, err)))
+            goto fail;
+        double wsum = 0.0;
+        for (size_t k = 0; k < K; k++)
+            g->weights[k] = buf[k], wsum += buf[k];
+        /* weights are stored in float16: allow its rounding, then renormalise */
+        if (!(fabs(wsum - 1.0) <= 1e-2)) {
+            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %s sum to %.6g, not 1", what, name, wsum);
+            goto fail;
+        }
+        for (size_t k = 0; k < K; k++) {
+            if (g->weights[k] < 0.0) {
+                st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %s[%zu] is negative", what, name, k);
+                goto fail;
+            }
+            g->weights[k] /= wsum;
+        }
+        snprintf(name, sizeof name, "gmm.%zu.means", cls);
+        if ((st = get_f32(p, what, name, 2, s2, buf, err)))
+            goto fail;
+        for (size_t i = 0; i < K * d; i++)
+            g->means[i] = buf[i];
+        snprintf(name, sizeof name, "gmm.%zu.chol", cls);
+        if ((st = get_f32(p, what, name, 2, s3, buf, err)))
+            goto fail;
+        memset(g->chol, 0, K * d * d * sizeof *g->chol);
+        size_t q = 0;
+        for (size_t k = 0; k < K; k++)
+            for (size_t i = 0; i < d; i++)
+                for (size_t j = 0; j <= i; j++, q++) {
+                    if (i == j && !(buf[q] > 0.0f)) {
+                        st = lgc_err_set(err, LGC_ERR_VALUE,
+                                         "%s: %s: component %zu has a non-positive factor "
+                                         "diagonal (%g at %zu)",
+                                         what, name, k, (double)buf[q], i);
+                        goto fail;
+                    }
+                    g->chol[(k * d + i) * d + j] = buf[q];
+                }
+        lgc_err e2;
+        if (lgc_gmm_validate(g, &e2)) {
+            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: class %zu: %s", what, cls, e2.msg);
+            goto fail;
+        }
+    }
+    c->z = malloc(max_batch * latent * sizeof *c->z);
+    if (!c->z) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", what);
+        goto fail;
+    }
+    free(buf);
+    return LGC_OK;
+fail:
+    free(buf);
+    lgc_codec_free(c);
+    return st;
+}
+
+/* ---- generate ------------------------------------------------------------ */
+
+void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *counts)
+{
+    double rem[LGC_MAX_CLASSES];
+    size_t used = 0;
+    for (size_t c = 0; c < n_classes; c++) {
+        double e = priors[c] * (double)N;
+        counts[c] = (size_t)floor(e);
+        rem[c] = e - (double)counts[c];
+        used += counts[c];
+    }
+    while (used < N) { /* hand out the rest by largest remainder */
+        size_t best = 0;
+        for (size_t c = 1; c < n_classes; c++)
+            if (rem[c] > rem[best])
+                best = c;
+        counts[best]++;
+        rem[best] = -1.0;
+        used++;
+    }
+    while (used > N) { /* only possible through rounding of priors summing just above 1 */
+        size_t big = 0;
+        for (size_t c = 1; c < n_classes; c++)
+            if (counts[c] > counts[big])
+                big = c;
+        counts[big]--;
+        used--;
+    }
+}
+
+lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, uint8_t *out,
+                              lgc_err *err)
+{
+    if (cls >= c->n_classes)
+        return lgc_err_set(err, LGC_ERR_ARG, "generate: class %zu of %zu", cls, c->n_classes);
+    size_t B = c->dec.max_batch, img = c->c * c->h * c->w;
+    for (size_t pos = 0; pos < n; pos += B) {
+        size_t b = n - pos < B ? n - pos : B;
+        lgc_status st = lgc_gmm_sample(&c->gmm[cls], r, b, c->z, err);
+        if (st)
+            return st;
+        lgc_decode_to_u8(&c->dec, c->z, b, c->c, c->h, c->w, out + pos * img);
+    }
+    return LGC_OK;
+}
+
+lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, const char *prefix,
+                                      lgc_file_format fmt, int overwrite,
+                                      void (*progress)(void *ctx, size_t done, size_t total),
+                                      void *ctx, lgc_err *err)
+{
+    const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
+    size_t plen = strlen(prefix) + 32;
+    char *ipath = malloc(plen), *lpath = malloc(plen);
+    size_t img = c->c * c->h * c->w, B = c->dec.max_batch;
+    uint8_t *pix = malloc(B * img), *lab = malloc(B);
+    lgc_u8_stream si, sl;
+    int si_open = 0, sl_open = 0;
+    lgc_status st = LGC_OK;
+    if (!ipath || !lpath || !pix || !lab) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+        goto fail;
+    }
+    snprintf(ipath, plen, "%s-images.%s", prefix, ext);
+    snprintf(lpath, plen, "%s-labels.%s", prefix, ext);
+    size_t counts[LGC_MAX_CLASSES];
+    lgc_class_counts(c->priors, c->n_classes, N, counts);
+    size_t ishape[4] = {N, c->h, c->w, c->c}, lshape[1] = {N};
+    if ((st = lgc_u8_stream_open(&si, ipath, fmt, c->c == 1 ? 3 : 4, ishape, overwrite, err)))
+        goto fail;
+    si_open = 1;
+    if ((st = lgc_u8_stream_open(&sl, lpath, fmt, 1, lshape, overwrite, err)))
+        goto fail;
+    sl_open = 1;
+    size_t done = 0;
+    for (size_t cls = 0; cls < c->n_classes; cls++) {
+        /* one stream per class: its samples do not depend on the other classes or on N's split */
+        lgc_rng r;
+        lgc_rng_init(&r, seed, 0x1000 + cls);
+        memset(lab, (int)cls, B);
+        for (size_t pos = 0; pos < counts[cls]; pos += B) {
+            size_t b = counts[cls] - pos < B ? counts[cls] - pos : B;
+            if ((st = lgc_codec_generate(c, cls, b, &r, pix, err)) ||
+                (st = lgc_u8_stream_write(&si, pix, b * img, err)) ||
+                (st = lgc_u8_stream_write(&sl, lab, b, err)))
+                goto fail;
+            done += b;
+            if (progress)
+                progress(ctx, done, N);
+        }
+    }
+    si_open = 0;
+    if ((st = lgc_u8_stream_commit(&si, err)))
+        goto fail;
+    sl_open = 0;
+    if ((st = lgc_u8_stream_commit(&sl, err))) {
+        unlink(ipath); /* both files or neither */
+        goto fail;
+    }
+fail:
+    if (si_open)
+        lgc_u8_stream_abort(&si);
+    if (sl_open)
+        lgc_u8_stream_abort(&sl);
+    free(ipath), free(lpath), free(pix), free(lab);
+    return st;
+}
