@@ -47,7 +47,10 @@ void lgc_dtrsm_right_lower_t_ref(size_t M, size_t N, const double *L, size_t ldl
 
 /* In-place Cholesky A = L L^T of an (n,n) row-major SPD matrix; on success the
  * lower triangle holds L and the strict upper triangle is zeroed.
- * Returns LGC_ERR_NUMERIC if A is not positive definite. (LAPACKE dpotrf.) */
+ * Returns LGC_ERR_NUMERIC if A is not positive definite. Only the lower
+ * triangle is read. Up to n = 256 lgc factors A itself (LAPACK here is
+ * OpenBLAS, whose threads would fight BLIS and OpenMP: see lapack.c), above
+ * it calls LAPACKE dpotrf. */
 lgc_status lgc_dpotrf_lower(double *A, size_t n, size_t lda);
 lgc_status lgc_dpotrf_lower_ref(double *A, size_t n, size_t lda);
 

@@ -71,12 +71,55 @@ static void test_dgemm_trsm_potrf_match_ref(void **state)
     assert_int_equal(lgc_dpotrf_lower(bad, 2, 2), LGC_ERR_NUMERIC);
 }
 
+/* lgc_dpotrf_lower on both of its paths (lgc's own loop up to 256, LAPACKE
+ * above) against the naive twin; only the lower triangle is read. */
+static void test_dpotrf_sizes_match_ref(void **state)
+{
+    (void)state;
+    lgc_rng r;
+    lgc_rng_init(&r, 3, 0);
+    const size_t sizes[] = {1, 2, 13, 64, 100, 256, 257, 300};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        size_t n = sizes[s];
+        double *X = malloc(n * n * sizeof *X), *A = malloc(n * n * sizeof *A);
+        double *B = malloc(n * n * sizeof *B);
+        assert_non_null(X);
+        assert_non_null(A);
+        assert_non_null(B);
+        for (size_t i = 0; i < n * n; i++)
+            X[i] = lgc_rng_normal(&r);
+        lgc_dgemm_ref(1, 0, n, n, n, 1.0, X, n, X, n, 0.0, A, n);
+        for (size_t i = 0; i < n; i++)
+            A[i * n + i] += 1.0;
+        for (size_t i = 0; i < n * n; i++)
+            B[i] = A[i];
+        for (size_t i = 0; i < n; i++) /* junk above the diagonal must not be read */
+            for (size_t j = i + 1; j < n; j++)
+                A[i * n + j] = 1e300;
+        assert_int_equal(lgc_dpotrf_lower(A, n, n), LGC_OK);
+        assert_int_equal(lgc_dpotrf_lower_ref(B, n, n), LGC_OK);
+        for (size_t i = 0; i < n * n; i++)
+            assert_true(fabs(A[i] - B[i]) < 1e-9 * (1 + fabs(B[i])));
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = i + 1; j < n; j++)
+                assert_true(A[i * n + j] == 0.0);
+        /* not positive definite: a negative pivot late in the matrix */
+        for (size_t i = 0; i < n * n; i++)
+            A[i] = B[i] = (i % (n + 1) == 0) ? 1.0 : 0.0;
+        A[n * n - 1] = B[n * n - 1] = -1.0;
+        assert_int_equal(lgc_dpotrf_lower(A, n, n), LGC_ERR_NUMERIC);
+        assert_int_equal(lgc_dpotrf_lower_ref(B, n, n), LGC_ERR_NUMERIC);
+        free(X), free(A), free(B);
+    }
+}
+
 int main(void)
 {
     lgc_threads_set(2);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgemm_matches_ref),
         cmocka_unit_test(test_dgemm_trsm_potrf_match_ref),
+        cmocka_unit_test(test_dpotrf_sizes_match_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

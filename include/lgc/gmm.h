@@ -1,0 +1,167 @@
+/*
+ * gmm.h - Gaussian mixtures with full covariances: EM fitting, choice of the
+ * number of components by BIC, log density and sampling.
+ *
+ * lgc stores, for every class of a dataset, a mixture fitted to that class's
+ * latent codes; decompression draws codes from it and decodes them. This
+ * module knows nothing of classes, networks or files: it turns an (n, d)
+ * float matrix into a mixture and back into samples.
+ *
+ * Representation. A mixture of k components in d dimensions is three arrays:
+ * weights (k), means (k, d) and the lower Cholesky factor L of every
+ * covariance (k, d, d), Sigma = L L^T. Keeping L rather than Sigma makes the
+ * three uses direct: sampling is mu + L eps; the log density needs the
+ * whitened point L^{-1} (x - mu) (one triangular solve) and log det Sigma =
+ * 2 sum_j log L_jj; and "positive definite" is just "L_jj > 0".
+ *
+ * Fitting (lgc_gmm_fit) follows scikit-learn's GaussianMixture with
+ * covariance_type='full', init_params='kmeans', all arithmetic in double:
+ *   - init: k-means++ seeding (2 + floor(ln k) candidates per centre, the one
+ *     that lowers the potential most is kept), then Lloyd iterations until no
+ *     point changes cluster (at most 100); empty clusters are refilled with
+ *     the farthest points. The hard assignment gives the first M-step.
+ *   - E-step, in blocks of LGC_GMM_BLOCK points: per component, the block is
+ *     centred and whitened at once with one triangular solve (BLAS-3), the
+ *     squared row norms are the Mahalanobis distances; responsibilities by
+ *     log-sum-exp over components.
+ *   - M-step, per component: N_k = sum of responsibilities, weighted mean,
+ *     then the rows scaled by sqrt(resp) and centred are multiplied as
+ *     Y^T Y (one GEMM), divided by N_k, reg_covar added to the diagonal, and
+ *     factored. Rows whose responsibility is below 1e-16 are left out of
+ *     the mean and the scatter (they change it by less than rounding and,
+ *     for k > 1, most rows are such), but every row counts in N_k.
+ *   - stop when the mean log-likelihood per point changes by less than tol
+ *     between two E-steps, or after max_iter M-steps. The returned mixture is
+ *     the one the last E-step scored, so mean_loglik is exactly its mean
+ *     log-likelihood (scikit-learn does one more M-step after its check).
+ *   - n_init restarts, restart r drawing from rng stream LGC_GMM_STREAM + r
+ *     of the seed; the highest final mean log-likelihood wins (ties: the
+ *     earlier restart).
+ *
+ * Degenerate data. Non-finite input is refused (LGC_ERR_VALUE), n == 0 or
+ * k > n is refused (LGC_ERR_ARG). Fewer points than dimensions, duplicate
+ * points and constant or all-zero dimensions are fine: reg_covar keeps every
+ * covariance positive definite. If a factorisation still fails, that
+ * component's floor is raised tenfold (starting from at least 1e-10 times
+ * its mean variance) up to 10 times, then the fit fails with
+ * LGC_ERR_NUMERIC. A component whose responsibilities sum to less than
+ * LGC_GMM_EMPTY points is re-seeded, not dropped (so the fit always returns
+ * exactly k components): its mean becomes the point with the lowest
+ * likelihood under the current mixture (a different point for each such
+ * component), its covariance that of the whole data set (plus reg_covar),
+ * its weight one point's worth. That iteration may lower the likelihood, so
+ * the convergence test is skipped right after a re-seed.
+ *
+ * Threads and determinism. The E-step runs OpenMP over point blocks, the
+ * M-step over components; BLAS is called inside those loops, where
+ * OpenMP's default (no nested parallelism) makes BLIS single-threaded, so
+ * threads are never nested. Blocks have a fixed size and every sum is
+ * reduced in a fixed order, so for a given seed the result is the same bits
+ * whatever the thread count (lgc_threads_set).
+ *
+ * Choosing k (lgc_gmm_select) fits k = 1..k_max and scores each fit with
+ * scikit-learn's BIC. LGC_KSEL_ARGMIN takes the lowest BIC over all k (the
+ * paper's text); LGC_KSEL_GREEDY stops at the first k whose BIC is not lower
+ * than that of k - 1 and keeps k - 1 (the authors' code).
+ */
+#ifndef LGC_GMM_H
+#define LGC_GMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lgc/rng.h"
+#include "lgc/status.h"
+
+#define LGC_GMM_BLOCK 1024           /* points per E-step block; (1024, 64) doubles fit in L2 */
+#define LGC_GMM_EMPTY 1e-8           /* a component with less responsibility mass is re-seeded */
+#define LGC_GMM_STREAM 0x474d4d00ULL /* "GMM\0": rng stream of restart 0 */
+
+typedef struct {
+    size_t k, d;
+    double *weights; // (k), sum 1
+    double *means;   // (k, d)
+    double *chol;    // (k, d, d) lower factor L of each covariance, row-major, strict upper = 0
+} lgc_gmm;
+
+typedef enum { LGC_KSEL_ARGMIN = 0, LGC_KSEL_GREEDY = 1 } lgc_ksel;
+
+typedef struct {
+    size_t k_max;     // lgc_gmm_select tries k = 1..k_max
+    lgc_ksel select;
+    int n_init;       // restarts, >= 1
+    int max_iter;     // M-steps per restart, >= 0
+    double tol;       // on the change of mean log-likelihood per point
+    double reg_covar; // added to every covariance diagonal, >= 0
+    uint64_t seed;
+} lgc_gmm_opts;
+
+/* What a fit did. history and history_cap are inputs (history may be NULL);
+ * the rest is output and describes the restart that was kept. */
+typedef struct {
+    double mean_loglik;   // mean log-likelihood per point of the returned mixture
+    int n_iter;           // M-steps after the initial one
+    int converged;        // 1 if the change fell below tol before max_iter
+    int n_reseeded;       // empty components re-seeded
+    double reg_covar_max; // largest diagonal floor used (> reg_covar if a factorisation failed)
+    double *history;      // (history_cap): mean log-likelihood after each E-step, in order
+    size_t history_cap;   // max_iter + 1 entries suffice
+    size_t history_len;   // entries written
+} lgc_gmm_info;
+
+/* k_max 10, argmin, n_init 3, max_iter 200, tol 1e-3, reg_covar 1e-6, seed 0. */
+void lgc_gmm_opts_default(lgc_gmm_opts *o);
+
+/* Allocate a k-component, d-dimensional mixture, all zero. */
+lgc_status lgc_gmm_init(lgc_gmm *g, size_t k, size_t d);
+/* Release and zero g. NULL and a zeroed g are no-ops. */
+void lgc_gmm_free(lgc_gmm *g);
+
+/* Fit k components to X (n, d) float (latent codes come from a float
+ * network). g is overwritten: pass a zeroed or freed lgc_gmm; on success it
+ * owns new memory, on failure it is left zeroed. info may be NULL. */
+lgc_status lgc_gmm_fit(lgc_gmm *g, const float *X, size_t n, size_t d, size_t k,
+                       const lgc_gmm_opts *o, lgc_gmm_info *info, lgc_err *err);
+
+/* EM from the parameters already in g (a warm start: no k-means, no
+ * restarts), on X (n, g->d), until o->tol or o->max_iter. On success g holds
+ * the result; on failure it is unchanged. */
+lgc_status lgc_gmm_em(lgc_gmm *g, const float *X, size_t n, const lgc_gmm_opts *o,
+                      lgc_gmm_info *info, lgc_err *err);
+
+/* Fit k = 1..o->k_max and keep the one chosen by o->select (see above) in
+ * best (overwritten like lgc_gmm_fit's g). bic_out (k_max), if not NULL,
+ * receives the BIC curve: NaN where k was not evaluated (greedy stop), is
+ * infeasible (k > n) or could not be fitted (LGC_ERR_NUMERIC). */
+lgc_status lgc_gmm_select(lgc_gmm *best, double *bic_out, size_t *k_chosen, const float *X,
+                          size_t n, size_t d, const lgc_gmm_opts *o, lgc_err *err);
+
+/* The k (1-based) that rule picks from a BIC curve bic (k_max), NaN meaning
+ * "not available": ARGMIN, the lowest (ties: the smaller k); GREEDY, walking
+ * up from k = 1 and stopping before the first k whose BIC is NaN or not
+ * lower than its predecessor's. 0 if bic[0] (greedy) or every entry
+ * (argmin) is NaN. lgc_gmm_select applies the same rules as it goes. */
+size_t lgc_gmm_ksel_choose(const double *bic, size_t k_max, lgc_ksel rule);
+
+/* scikit-learn's BIC: -2 n mean_loglik + p ln n with p = k d + k d (d + 1) / 2
+ * + k - 1 free parameters. NaN if n == 0. */
+double lgc_gmm_bic(const lgc_gmm *g, double mean_loglik, size_t n);
+
+/* Per-point log density of X (n, g->d): loglik (n). Refuses a mixture that
+ * lgc_gmm_validate refuses and non-finite points. */
+lgc_status lgc_gmm_score(const lgc_gmm *g, const float *X, size_t n, double *loglik,
+                         lgc_err *err);
+/* Naive twin of lgc_gmm_score, point by point (test oracle); no checks. */
+void lgc_gmm_score_ref(const lgc_gmm *g, const float *X, size_t n, double *loglik);
+
+/* Draw n points into out (n, g->d): per point, one uniform picks the
+ * component by weight, then d normals eps give mean + L eps. */
+lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lgc_err *err);
+
+/* Check that everything is finite, weights are >= 0 and sum to 1 within
+ * 1e-3 (weights may have been stored as float16), every factor is lower
+ * triangular with a positive diagonal. LGC_ERR_VALUE names the component and
+ * the problem. */
+lgc_status lgc_gmm_validate(const lgc_gmm *g, lgc_err *err);
+
+#endif

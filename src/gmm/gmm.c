@@ -1,0 +1,325 @@
+/* gmm.c - the mixture object: allocation, validation, BIC, log density, sampling,
+ * and the E-step kernels that lgc_gmm_fit shares with lgc_gmm_score. */
+#include "gmm/internal.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "lgc/tensor.h"
+
+void lgc_gmm_opts_default(lgc_gmm_opts *o)
+{
+    o->k_max = 10;
+    o->select = LGC_KSEL_ARGMIN;
+    o->n_init = 3;
+    o->max_iter = 200;
+    o->tol = 1e-3;
+    o->reg_covar = 1e-6;
+    o->seed = 0;
+}
+
+int lgc_gmmi_mul_overflows(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b; }
+
+lgc_status lgc_gmm_init(lgc_gmm *g, size_t k, size_t d)
+{
+    memset(g, 0, sizeof *g);
+    if (k == 0 || d == 0 || lgc_gmmi_mul_overflows(k, d) || lgc_gmmi_mul_overflows(k * d, d) ||
+        lgc_gmmi_mul_overflows(k * d * d, sizeof(double)))
+        return LGC_ERR_ARG;
+    g->weights = calloc(k, sizeof *g->weights);
+    g->means = calloc(k * d, sizeof *g->means);
+    g->chol = calloc(k * d * d, sizeof *g->chol);
+    if (!g->weights || !g->means || !g->chol) {
+        lgc_gmm_free(g);
+        return LGC_ERR_NOMEM;
+    }
+    g->k = k;
+    g->d = d;
+    return LGC_OK;
+}
+
+void lgc_gmm_free(lgc_gmm *g)
+{
+    if (!g)
+        return;
+    free(g->weights);
+    free(g->means);
+    free(g->chol);
+    memset(g, 0, sizeof *g);
+}
+
+lgc_status lgc_gmm_validate(const lgc_gmm *g, lgc_err *err)
+{
+    if (!g || g->k == 0 || g->d == 0 || !g->weights || !g->means || !g->chol)
+        return lgc_err_set(err, LGC_ERR_ARG, "mixture is empty or not allocated");
+    size_t k = g->k, d = g->d;
+    double sum = 0.0;
+    for (size_t c = 0; c < k; c++) {
+        double w = g->weights[c];
+        if (!isfinite(w))
+            return lgc_err_set(err, LGC_ERR_VALUE, "component %zu: weight is %g, not finite", c, w);
+        if (w < 0.0)
+            return lgc_err_set(err, LGC_ERR_VALUE, "component %zu: weight %g is negative", c, w);
+        sum += w;
+    }
+    /* 1e-3: weights may have been rounded to float16 (11-bit significand) one by one. */
+    if (!(fabs(sum - 1.0) <= 1e-3))
+        return lgc_err_set(err, LGC_ERR_VALUE, "weights sum to %.9g, not 1", sum);
+    for (size_t c = 0; c < k; c++) {
+        const double *mu = g->means + c * d, *L = g->chol + c * d * d;
+        for (size_t j = 0; j < d; j++)
+            if (!isfinite(mu[j]))
+                return lgc_err_set(err, LGC_ERR_VALUE, "component %zu: mean[%zu] is %g, not finite",
+                                   c, j, mu[j]);
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++) {
+                double v = L[i * d + j];
+                if (!isfinite(v))
+                    return lgc_err_set(err, LGC_ERR_VALUE,
+                                       "component %zu: factor entry (%zu,%zu) is %g, not finite", c,
+                                       i, j, v);
+                if (j > i && v != 0.0)
+                    return lgc_err_set(err, LGC_ERR_VALUE,
+                                       "component %zu: factor entry (%zu,%zu) above the diagonal is "
+                                       "%g, not 0",
+                                       c, i, j, v);
+                if (j == i && !(v > 0.0))
+                    return lgc_err_set(err, LGC_ERR_VALUE,
+                                       "component %zu: factor diagonal %zu is %g, not positive", c,
+                                       i, v);
+            }
+    }
+    return LGC_OK;
+}
+
+double lgc_gmm_bic(const lgc_gmm *g, double mean_loglik, size_t n)
+{
+    if (!g || n == 0)
+        return NAN;
+    double k = (double)g->k, d = (double)g->d;
+    double p = k * d + k * d * (d + 1.0) / 2.0 + k - 1.0;
+    return -2.0 * (double)n * mean_loglik + p * log((double)n);
+}
+
+int lgc_gmmi_threads(void)
+{
+#ifdef _OPENMP
+    int t = omp_get_max_threads();
+    return t > 0 ? t : 1;
+#else
+    return 1;
+#endif
+}
+
+void lgc_gmmi_logconst(const lgc_gmm *g, double *logc)
+{
+    size_t d = g->d;
+    for (size_t c = 0; c < g->k; c++) {
+        const double *L = g->chol + c * d * d;
+        double half_logdet = 0.0;
+        for (size_t j = 0; j < d; j++)
+            half_logdet += log(L[j * d + j]);
+        logc[c] = log(g->weights[c]) - 0.5 * (double)d * LGC_GMM_LOG_2PI - half_logdet;
+    }
+}
+
+void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb, size_t nb,
+                         double *lp, double *Z)
+{
+    size_t k = g->k, d = g->d;
+    for (size_t c = 0; c < k; c++) {
+        const double *mu = g->means + c * d;
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < d; j++)
+                Z[i * d + j] = Xb[i * d + j] - mu[j];
+        lgc_dtrsm_right_lower_t(nb, d, g->chol + c * d * d, d, Z, d);
+        for (size_t i = 0; i < nb; i++)
+            lp[i * k + c] = logc[c] - 0.5 * lgc_gmmi_sqnorm(Z + i * d, d);
+    }
+}
+
+double lgc_gmmi_sqnorm(const double *x, size_t d)
+{
+    /* Four running sums: one sum is a chain of dependent adds (4 cycles
+     * each) that costs as much as the triangular solve it follows. */
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t j = 0;
+    for (; j + 4 <= d; j += 4) {
+        s0 += x[j] * x[j];
+        s1 += x[j + 1] * x[j + 1];
+        s2 += x[j + 2] * x[j + 2];
+        s3 += x[j + 3] * x[j + 3];
+    }
+    for (; j < d; j++)
+        s0 += x[j] * x[j];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* exp of x <= 0; below -750 the result is 0 in double anyway, and libm's
+ * underflow path is slow (most responsibilities of a k > 1 fit get there). */
+static double exp_neg(double x) { return x < -750.0 ? 0.0 : exp(x); }
+
+void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int resp)
+{
+    for (size_t i = 0; i < nb; i++) {
+        double *row = lp + i * k;
+        double m = -INFINITY;
+        for (size_t c = 0; c < k; c++)
+            if (row[c] > m)
+                m = row[c];
+        if (m == -INFINITY) {
+            /* Every component has density 0 here (or weight 0): no finite
+             * answer exists; the caller turns -inf into an error. */
+            ll[i] = -INFINITY;
+            if (resp)
+                for (size_t c = 0; c < k; c++)
+                    row[c] = 1.0 / (double)k;
+            continue;
+        }
+        double s = 0.0;
+        for (size_t c = 0; c < k; c++)
+            s += exp_neg(row[c] - m);
+        double l = m + log(s);
+        ll[i] = l;
+        if (resp)
+            for (size_t c = 0; c < k; c++)
+                row[c] = exp_neg(row[c] - l);
+    }
+}
+
+lgc_status lgc_gmm_score(const lgc_gmm *g, const float *X, size_t n, double *loglik,
+                         lgc_err *err)
+{
+    lgc_status st = lgc_gmm_validate(g, err);
+    if (st != LGC_OK)
+        return st;
+    if (n == 0)
+        return LGC_OK;
+    if (!X || !loglik)
+        return lgc_err_set(err, LGC_ERR_ARG, "score: X and loglik must not be NULL");
+    size_t k = g->k, d = g->d;
+    if (lgc_gmmi_mul_overflows(n, d))
+        return lgc_err_set(err, LGC_ERR_LIMIT, "score: %zu points of dimension %zu overflow", n, d);
+    for (size_t i = 0; i < n * d; i++)
+        if (!isfinite(X[i]))
+            return lgc_err_set(err, LGC_ERR_VALUE, "score: point %zu coordinate %zu is not finite",
+                               i / d, i % d);
+
+    const int T = lgc_gmmi_threads();
+    const size_t B = LGC_GMM_BLOCK, nblk = (n + B - 1) / B;
+    double *logc = malloc(k * sizeof *logc);    // (k)
+    double *work = malloc((size_t)T * B * (2 * d + k) * sizeof *work); // per thread: Xb (B,d), Z (B,d), lp (B,k)
+    if (!logc || !work) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "score: out of memory for %zu-point blocks", B);
+        goto fail;
+    }
+    lgc_gmmi_logconst(g, logc);
+
+#pragma omp parallel for schedule(static) num_threads(T)
+    for (size_t b = 0; b < nblk; b++) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        double *Xb = work + (size_t)tid * B * (2 * d + k), *Z = Xb + B * d, *lp = Z + B * d;
+        size_t i0 = b * B, nb = n - i0 < B ? n - i0 : B;
+        for (size_t t = 0; t < nb * d; t++)
+            Xb[t] = X[i0 * d + t];
+        lgc_gmmi_block_logp(g, logc, Xb, nb, lp, Z);
+        lgc_gmmi_logsumexp_rows(lp, nb, k, loglik + i0, 0);
+    }
+
+fail:
+    free(logc);
+    free(work);
+    return st;
+}
+
+void lgc_gmm_score_ref(const lgc_gmm *g, const float *X, size_t n, double *loglik)
+{
+    size_t k = g->k, d = g->d;
+    double *z = malloc(d * sizeof *z), *lp = malloc(k * sizeof *lp);
+    if (!z || !lp) {
+        for (size_t i = 0; i < n; i++)
+            loglik[i] = NAN;
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const float *x = X + i * d;
+        for (size_t c = 0; c < k; c++) {
+            const double *mu = g->means + c * d, *L = g->chol + c * d * d;
+            double maha = 0.0, logdet = 0.0;
+            for (size_t r = 0; r < d; r++) { /* forward substitution L z = x - mu */
+                double s = (double)x[r] - mu[r];
+                for (size_t j = 0; j < r; j++)
+                    s -= L[r * d + j] * z[j];
+                z[r] = s / L[r * d + r];
+                maha += z[r] * z[r];
+                logdet += 2.0 * log(L[r * d + r]);
+            }
+            lp[c] = log(g->weights[c]) -
+                    0.5 * ((double)d * log(2.0 * 3.14159265358979323846) + logdet + maha);
+        }
+        double m = lp[0];
+        for (size_t c = 1; c < k; c++)
+            m = lp[c] > m ? lp[c] : m;
+        double s = 0.0;
+        for (size_t c = 0; c < k; c++)
+            s += exp(lp[c] - m);
+        loglik[i] = m + log(s);
+    }
+fail:
+    free(z);
+    free(lp);
+}
+
+lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lgc_err *err)
+{
+    lgc_status st = lgc_gmm_validate(g, err);
+    if (st != LGC_OK)
+        return st;
+    if (n == 0)
+        return LGC_OK;
+    if (!r || !out)
+        return lgc_err_set(err, LGC_ERR_ARG, "sample: rng and out must not be NULL");
+    size_t k = g->k, d = g->d;
+    double *eps = malloc(d * sizeof *eps); // (d)
+    double *cum = malloc(k * sizeof *cum); // (k) running sum of weights
+    if (!eps || !cum) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "sample: out of memory");
+        goto fail;
+    }
+    double total = 0.0;
+    for (size_t c = 0; c < k; c++)
+        cum[c] = total += g->weights[c];
+    for (size_t s = 0; s < n; s++) {
+        /* Scale by the total rather than assume 1: float16 weights sum to 1 only within 1e-3. */
+        double u = lgc_rng_uniform(r) * total;
+        size_t c = 0;
+        while (c + 1 < k && !(u < cum[c]))
+            c++;
+        /* A zero weight can only be picked if it is the last one and rounding left u >= cum;
+         * step back to a component that can be drawn. */
+        while (c > 0 && g->weights[c] == 0.0)
+            c--;
+        for (size_t j = 0; j < d; j++)
+            eps[j] = lgc_rng_normal(r);
+        const double *mu = g->means + c * d, *L = g->chol + c * d * d;
+        float *x = out + s * d;
+        for (size_t i = 0; i < d; i++) {
+            double v = mu[i];
+            for (size_t j = 0; j <= i; j++)
+                v += L[i * d + j] * eps[j];
+            x[i] = (float)v;
+        }
+    }
+fail:
+    free(eps);
+    free(cum);
+    return st;
+}

@@ -1,0 +1,40 @@
+/* internal.h - kernels shared by the files of src/gmm; not public API. */
+#ifndef LGC_GMM_INTERNAL_H
+#define LGC_GMM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "lgc/gmm.h"
+
+#define LGC_GMM_LOG_2PI 1.8378770664093454836
+
+/* Threads an OpenMP loop of this module may use (1 without OpenMP). */
+int lgc_gmmi_threads(void);
+
+/* logc (k): log w_c - d/2 log 2 pi - sum_j log L_jj, the part of each
+ * component's log density that does not depend on the point. */
+void lgc_gmmi_logconst(const lgc_gmm *g, double *logc);
+
+/* lp (nb, k) = logc_c - |L_c^{-1} (x_i - mu_c)|^2 / 2 for the rows of Xb
+ * (nb, d), one centring copy and one triangular solve per component.
+ * Z (nb, d) is scratch. */
+void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb, size_t nb,
+                         double *lp, double *Z);
+
+/* Sum of squares of x (d), in a fixed order. */
+double lgc_gmmi_sqnorm(const double *x, size_t d);
+
+/* Log-sum-exp of each row of lp (nb, k) into ll (nb). If resp is not 0 the
+ * row is overwritten with the responsibilities exp(lp - ll). A row whose
+ * entries are all -inf gets ll = -inf (responsibilities 1/k). */
+void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int resp);
+
+/* Argument checks shared by lgc_gmm_fit and lgc_gmm_select. check_data
+ * refuses n == 0, d == 0, sizes BLAS cannot take and non-finite points. */
+lgc_status lgc_gmmi_check_opts(const lgc_gmm_opts *o, lgc_err *err);
+lgc_status lgc_gmmi_check_data(const float *X, size_t n, size_t d, lgc_err *err);
+
+/* 1 if a * b overflows size_t. */
+int lgc_gmmi_mul_overflows(size_t a, size_t b);
+
+#endif

@@ -1,0 +1,737 @@
+/* test_gmm.c - the Gaussian mixture engine: recovery of known mixtures, EM
+ * monotonicity, BIC choice of k, closed forms, sampling, the score oracle,
+ * degenerate data, validation and determinism. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lgc/gmm.h"
+#include "lgc/rng.h"
+#include "lgc/tensor.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* A k-component mixture in d dimensions: means spaced `sep` apart along the
+ * axes (component c at sep * e_{c mod d}, sign alternating every d), and a
+ * random factor per component with diagonal in [0.5, 1.5] times `scale`. */
+static void make_mixture(lgc_gmm *g, size_t k, size_t d, double sep, double scale,
+                         const double *weights, uint64_t seed)
+{
+    assert_int_equal(lgc_gmm_init(g, k, d), LGC_OK);
+    lgc_rng r;
+    lgc_rng_init(&r, seed, 99);
+    for (size_t c = 0; c < k; c++) {
+        g->weights[c] = weights[c];
+        g->means[c * d + c % d] = (c / d % 2 ? -sep : sep);
+        double *L = g->chol + c * d * d;
+        for (size_t i = 0; i < d; i++) {
+            for (size_t j = 0; j < i; j++)
+                L[i * d + j] = 0.3 * scale * lgc_rng_normal(&r);
+            L[i * d + i] = scale * (0.5 + lgc_rng_uniform(&r));
+        }
+    }
+}
+
+/* n points of g into X (n, d) and their components into label (n) if not NULL. */
+static void draw(const lgc_gmm *g, size_t n, float *X, size_t *label, uint64_t seed)
+{
+    lgc_rng r;
+    lgc_rng_init(&r, seed, 1);
+    double *eps = malloc(g->d * sizeof *eps);
+    assert_non_null(eps);
+    for (size_t s = 0; s < n; s++) {
+        double u = lgc_rng_uniform(&r), acc = 0.0;
+        size_t c = 0;
+        for (; c + 1 < g->k; c++)
+            if (u < (acc += g->weights[c]))
+                break;
+        if (label)
+            label[s] = c;
+        for (size_t j = 0; j < g->d; j++)
+            eps[j] = lgc_rng_normal(&r);
+        for (size_t i = 0; i < g->d; i++) {
+            double v = g->means[c * g->d + i];
+            for (size_t j = 0; j <= i; j++)
+                v += g->chol[c * g->d * g->d + i * g->d + j] * eps[j];
+            X[s * g->d + i] = (float)v;
+        }
+    }
+    free(eps);
+}
+
+/* cov (d, d) = L L^T of component c. */
+static void covariance(const lgc_gmm *g, size_t c, double *cov)
+{
+    size_t d = g->d;
+    const double *L = g->chol + c * d * d;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0.0;
+            for (size_t t = 0; t < d; t++)
+                s += L[i * d + t] * L[j * d + t];
+            cov[i * d + j] = s;
+        }
+}
+
+static void assert_all_finite(const lgc_gmm *g)
+{
+    for (size_t c = 0; c < g->k; c++)
+        assert_true(isfinite(g->weights[c]));
+    for (size_t i = 0; i < g->k * g->d; i++)
+        assert_true(isfinite(g->means[i]));
+    for (size_t i = 0; i < g->k * g->d * g->d; i++)
+        assert_true(isfinite(g->chol[i]));
+    lgc_err e;
+    assert_int_equal(lgc_gmm_validate(g, &e), LGC_OK);
+}
+
+static lgc_gmm_opts opts(size_t k_max, int n_init, uint64_t seed)
+{
+    lgc_gmm_opts o;
+    lgc_gmm_opts_default(&o);
+    o.k_max = k_max;
+    o.n_init = n_init;
+    o.seed = seed;
+    return o;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_opts_default(void **state)
+{
+    (void)state;
+    lgc_gmm_opts o;
+    lgc_gmm_opts_default(&o);
+    assert_int_equal(o.k_max, 10);
+    assert_int_equal(o.select, LGC_KSEL_ARGMIN);
+    assert_int_equal(o.n_init, 3);
+    assert_int_equal(o.max_iter, 200);
+    assert_true(o.tol == 1e-3);
+    assert_true(o.reg_covar == 1e-6);
+}
+
+/* EM finds a known, well separated 3-component mixture in 8 dimensions. */
+static void test_recovers_known_mixture(void **state)
+{
+    (void)state;
+    const size_t k = 3, d = 8, n = 3000;
+    const double w[3] = {0.5, 0.3, 0.2};
+    lgc_gmm truth, fit = {0};
+    make_mixture(&truth, k, d, 10.0, 1.0, w, 11);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 12);
+    lgc_gmm_opts o = opts(10, 3, 5);
+    lgc_gmm_info info = {0};
+    lgc_err e;
+    assert_int_equal(lgc_gmm_fit(&fit, X, n, d, k, &o, &info, &e), LGC_OK);
+    assert_int_equal(fit.k, k);
+    assert_int_equal(fit.d, d);
+    assert_true(info.converged);
+    assert_all_finite(&fit);
+
+    int taken[3] = {0, 0, 0};
+    double ct[64], cf[64];
+    for (size_t c = 0; c < k; c++) {
+        /* Match by nearest mean: the means are 10 apart, the noise is ~1/sqrt(600). */
+        size_t best = 0;
+        double bd = INFINITY;
+        for (size_t f = 0; f < k; f++) {
+            double s = 0.0;
+            for (size_t j = 0; j < d; j++) {
+                double t = fit.means[f * d + j] - truth.means[c * d + j];
+                s += t * t;
+            }
+            if (s < bd)
+                bd = s, best = f;
+        }
+        assert_false(taken[best]); // a permutation
+        taken[best] = 1;
+        assert_true(fabs(fit.weights[best] - w[c]) < 0.03);
+        for (size_t j = 0; j < d; j++)
+            assert_true(fabs(fit.means[best * d + j] - truth.means[c * d + j]) < 0.25);
+        covariance(&truth, c, ct);
+        covariance(&fit, best, cf);
+        double num = 0.0, den = 0.0;
+        for (size_t i = 0; i < d * d; i++) {
+            num += (cf[i] - ct[i]) * (cf[i] - ct[i]);
+            den += ct[i] * ct[i];
+        }
+        assert_true(sqrt(num / den) < 0.25);
+    }
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&fit);
+    free(X);
+}
+
+/* The mean log-likelihood never goes down from one EM iteration to the next. */
+static void test_em_monotone(void **state)
+{
+    (void)state;
+    const size_t d = 3, n = 1500;
+    const double w[2] = {0.6, 0.4};
+    lgc_gmm truth, fit = {0};
+    make_mixture(&truth, 2, d, 1.5, 1.0, w, 21); // overlapping: EM takes many steps
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 22);
+    lgc_gmm_opts o = opts(10, 1, 3);
+    o.tol = 0.0; // run all max_iter iterations
+    o.max_iter = 100;
+    double hist[101];
+    lgc_gmm_info info = {0};
+    info.history = hist;
+    info.history_cap = 101;
+    lgc_err e;
+    assert_int_equal(lgc_gmm_fit(&fit, X, n, d, 4, &o, &info, &e), LGC_OK);
+    assert_int_equal(info.history_len, 101);
+    assert_int_equal(info.n_iter, 100);
+    assert_false(info.converged);
+    assert_int_equal(info.n_reseeded, 0); // re-seeding is the one step allowed to go down
+    for (size_t t = 0; t + 1 < info.history_len; t++)
+        assert_true(hist[t + 1] >= hist[t] - 1e-9 * fabs(hist[t]));
+    assert_true(hist[100] > hist[0]); // and it did climb
+    assert_true(info.mean_loglik == hist[100]);
+
+    /* Same from a deliberately poor warm start. */
+    lgc_gmm_free(&fit);
+    make_mixture(&fit, 3, d, 4.0, 2.0, (const double[]){0.2, 0.3, 0.5}, 23);
+    o.max_iter = 60;
+    assert_int_equal(lgc_gmm_em(&fit, X, n, &o, &info, &e), LGC_OK);
+    assert_int_equal(info.history_len, 61);
+    for (size_t t = 0; t + 1 < info.history_len; t++)
+        assert_true(hist[t + 1] >= hist[t] - 1e-9 * fabs(hist[t]));
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&fit);
+    free(X);
+}
+
+/* The mean log-likelihood a fit reports is that of the mixture it returns. */
+static void test_fit_loglik_matches_score(void **state)
+{
+    (void)state;
+    const size_t d = 5, n = 2100;
+    const double w[3] = {0.3, 0.3, 0.4};
+    lgc_gmm truth, fit = {0};
+    make_mixture(&truth, 3, d, 3.0, 1.0, w, 31);
+    float *X = malloc(n * d * sizeof *X);
+    double *ll = malloc(n * sizeof *ll);
+    assert_non_null(X);
+    assert_non_null(ll);
+    draw(&truth, n, X, NULL, 32);
+    lgc_gmm_opts o = opts(10, 2, 1);
+    lgc_gmm_info info = {0};
+    lgc_err e;
+    assert_int_equal(lgc_gmm_fit(&fit, X, n, d, 3, &o, &info, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_score(&fit, X, n, ll, &e), LGC_OK);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += ll[i];
+    assert_true(fabs(s / (double)n - info.mean_loglik) < 1e-10 * fabs(info.mean_loglik));
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&fit);
+    free(X);
+    free(ll);
+}
+
+/* BIC over k = 1..6 is lowest at the true k = 3. */
+static void test_bic_argmin_finds_true_k(void **state)
+{
+    (void)state;
+    const size_t d = 4, n = 900;
+    const double w[3] = {0.4, 0.35, 0.25};
+    lgc_gmm truth, best = {0};
+    make_mixture(&truth, 3, d, 6.0, 1.0, w, 41);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 42);
+    lgc_gmm_opts o = opts(6, 2, 7);
+    double bic[6];
+    size_t kc = 0;
+    lgc_err e;
+    assert_int_equal(lgc_gmm_select(&best, bic, &kc, X, n, d, &o, &e), LGC_OK);
+    assert_int_equal(kc, 3);
+    assert_int_equal(best.k, 3);
+    for (size_t k = 0; k < 6; k++) {
+        assert_true(isfinite(bic[k]));
+        if (k != 2)
+            assert_true(bic[2] < bic[k]);
+    }
+    assert_int_equal(lgc_gmm_ksel_choose(bic, 6, LGC_KSEL_ARGMIN), 3);
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&best);
+    free(X);
+}
+
+/* The two rules on constructed curves, and greedy against argmin on data. */
+static void test_greedy_vs_argmin(void **state)
+{
+    (void)state;
+    /* k = 2 does not improve on k = 1, k = 3 is the lowest: the rules differ. */
+    const double bumpy[5] = {100.0, 101.0, 90.0, 95.0, 92.0};
+    assert_int_equal(lgc_gmm_ksel_choose(bumpy, 5, LGC_KSEL_GREEDY), 1);
+    assert_int_equal(lgc_gmm_ksel_choose(bumpy, 5, LGC_KSEL_ARGMIN), 3);
+    /* A tie is "not lower": greedy stops; argmin takes the smaller k. */
+    const double tie[3] = {10.0, 5.0, 5.0};
+    assert_int_equal(lgc_gmm_ksel_choose(tie, 3, LGC_KSEL_GREEDY), 2);
+    assert_int_equal(lgc_gmm_ksel_choose(tie, 3, LGC_KSEL_ARGMIN), 2);
+    /* NaN (not evaluated / infeasible): greedy stops there, argmin skips it. */
+    const double gap[4] = {10.0, 8.0, NAN, 1.0};
+    assert_int_equal(lgc_gmm_ksel_choose(gap, 4, LGC_KSEL_GREEDY), 2);
+    assert_int_equal(lgc_gmm_ksel_choose(gap, 4, LGC_KSEL_ARGMIN), 4);
+    const double none[2] = {NAN, NAN};
+    assert_int_equal(lgc_gmm_ksel_choose(none, 2, LGC_KSEL_ARGMIN), 0);
+    assert_int_equal(lgc_gmm_ksel_choose(none, 2, LGC_KSEL_GREEDY), 0);
+
+    /* On data both are sane, greedy evaluates a prefix of argmin's curve with
+     * the same bits, and each picks what its rule says on its curve. */
+    const size_t d = 2, n = 800;
+    const double w[4] = {0.25, 0.25, 0.25, 0.25};
+    lgc_gmm truth, ga = {0}, gg = {0};
+    make_mixture(&truth, 4, d, 5.0, 0.8, w, 51);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 52);
+    lgc_gmm_opts o = opts(8, 1, 9);
+    double ba[8], bg[8];
+    size_t ka = 0, kg = 0;
+    lgc_err e;
+    assert_int_equal(lgc_gmm_select(&ga, ba, &ka, X, n, d, &o, &e), LGC_OK);
+    o.select = LGC_KSEL_GREEDY;
+    assert_int_equal(lgc_gmm_select(&gg, bg, &kg, X, n, d, &o, &e), LGC_OK);
+    assert_true(ka >= 1 && ka <= 8 && kg >= 1 && kg <= 8);
+    assert_true(kg <= ka);
+    assert_int_equal(ka, 4);
+    assert_int_equal(ka, lgc_gmm_ksel_choose(ba, 8, LGC_KSEL_ARGMIN));
+    assert_int_equal(kg, lgc_gmm_ksel_choose(ba, 8, LGC_KSEL_GREEDY));
+    for (size_t k = 0; k < 8; k++) {
+        if (k <= kg) // greedy evaluated up to kg + 1
+            assert_memory_equal(&ba[k], &bg[k], sizeof(double));
+        else
+            assert_true(isnan(bg[k]));
+    }
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&ga);
+    lgc_gmm_free(&gg);
+    free(X);
+}
+
+/* k = 1 is the sample mean and the biased (/n) sample covariance + reg_covar. */
+static void test_k1_closed_form(void **state)
+{
+    (void)state;
+    const size_t d = 6, n = 500;
+    lgc_rng r;
+    lgc_rng_init(&r, 61, 0);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            X[i * d + j] = (float)(lgc_rng_normal(&r) * (1.0 + (double)j) + (double)j +
+                                   (j > 0 ? 0.5 * X[i * d + j - 1] : 0.0));
+    double mu[6] = {0}, cov[36] = {0}, cf[36];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < d; j++)
+            mu[j] += X[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        mu[j] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++)
+                cov[a * d + b] += (X[i * d + a] - mu[a]) * (X[i * d + b] - mu[b]);
+    lgc_gmm_opts o = opts(10, 1, 0);
+    o.reg_covar = 1e-3; // large enough to be seen
+    for (size_t i = 0; i < d * d; i++)
+        cov[i] = cov[i] / (double)n + (i % (d + 1) == 0 ? o.reg_covar : 0.0);
+    lgc_gmm g = {0};
+    lgc_gmm_info info = {0};
+    lgc_err e;
+    assert_int_equal(lgc_gmm_fit(&g, X, n, d, 1, &o, &info, &e), LGC_OK);
+    assert_true(g.weights[0] == 1.0);
+    for (size_t j = 0; j < d; j++)
+        assert_true(fabs(g.means[j] - mu[j]) < 1e-12 * (1.0 + fabs(mu[j])));
+    covariance(&g, 0, cf);
+    for (size_t i = 0; i < d * d; i++)
+        assert_true(fabs(cf[i] - cov[i]) < 1e-10 * (1.0 + fabs(cov[i])));
+    /* Closed form reached at once: the second E-step sees no change. */
+    assert_true(info.converged);
+    assert_int_equal(info.n_iter, 1);
+    lgc_gmm_free(&g);
+    free(X);
+}
+
+/* 200k samples of a known 2-component mixture have its mean, covariance and weights. */
+static void test_sample_moments(void **state)
+{
+    (void)state;
+    const size_t d = 3, n = 200000;
+    const double w[2] = {0.3, 0.7};
+    lgc_gmm g;
+    make_mixture(&g, 2, d, 8.0, 1.0, w, 71); // component 0 at +8 e_0, component 1 at +8 e_1
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    lgc_rng r;
+    lgc_rng_init(&r, 72, 0);
+    lgc_err e;
+    assert_int_equal(lgc_gmm_sample(&g, &r, n, X, &e), LGC_OK);
+
+    double m[3] = {0}, S[9] = {0}, mt[3] = {0}, St[9] = {0}, c0[9], c1[9];
+    size_t n0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        n0 += X[i * d] > X[i * d + 1]; // which mean is nearer: they are 8 apart, a few sd
+        for (size_t j = 0; j < d; j++)
+            m[j] += X[i * d + j];
+    }
+    for (size_t j = 0; j < d; j++)
+        m[j] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b < d; b++)
+                S[a * d + b] += (X[i * d + a] - m[a]) * (X[i * d + b] - m[b]) / (double)n;
+    covariance(&g, 0, c0);
+    covariance(&g, 1, c1);
+    for (size_t j = 0; j < d; j++)
+        mt[j] = w[0] * g.means[j] + w[1] * g.means[d + j];
+    for (size_t a = 0; a < d; a++)
+        for (size_t b = 0; b < d; b++)
+            St[a * d + b] = w[0] * (c0[a * d + b] + g.means[a] * g.means[b]) +
+                            w[1] * (c1[a * d + b] + g.means[d + a] * g.means[d + b]) -
+                            mt[a] * mt[b];
+    /* Standard errors: ~0.01 for the means, a few 0.01 for the covariance (variances up to ~16). */
+    for (size_t j = 0; j < d; j++)
+        assert_true(fabs(m[j] - mt[j]) < 0.05);
+    for (size_t i = 0; i < d * d; i++)
+        assert_true(fabs(S[i] - St[i]) < 0.1 + 0.01 * fabs(St[i]));
+    assert_true(fabs((double)n0 / (double)n - w[0]) < 0.005); // sd 0.001
+    lgc_gmm_free(&g);
+    free(X);
+}
+
+/* lgc_gmm_score against its point-by-point twin, across block boundaries and far out. */
+static void test_score_matches_ref(void **state)
+{
+    (void)state;
+    const size_t k = 4, d = 6, n = 2500; // more than two blocks of LGC_GMM_BLOCK
+    const double w[4] = {0.1, 0.2, 0.3, 0.4};
+    lgc_gmm g;
+    make_mixture(&g, k, d, 3.0, 0.7, w, 81);
+    float *X = malloc(n * d * sizeof *X);
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    assert_non_null(X);
+    assert_non_null(a);
+    assert_non_null(b);
+    lgc_rng r;
+    lgc_rng_init(&r, 82, 0);
+    for (size_t i = 0; i < n * d; i++) /* some points far outside: exercises log-sum-exp */
+        X[i] = (float)(lgc_rng_normal(&r) * (i % 7 == 0 ? 60.0 : 3.0));
+    lgc_err e;
+    assert_int_equal(lgc_gmm_score(&g, X, n, a, &e), LGC_OK);
+    lgc_gmm_score_ref(&g, X, n, b);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(isfinite(a[i]));
+        assert_true(fabs(a[i] - b[i]) < 1e-9 * (1.0 + fabs(b[i])));
+    }
+    /* A single component is a plain Gaussian density: check one value by hand. */
+    lgc_gmm one;
+    assert_int_equal(lgc_gmm_init(&one, 1, 2), LGC_OK);
+    one.weights[0] = 1.0;
+    one.chol[0] = 2.0, one.chol[2] = 1.0, one.chol[3] = 1.0; // Sigma = [[4,2],[2,2]], det 4
+    const float x[2] = {1.0f, 1.0f}; // Sigma^{-1} x = (0, 0.5), x^T Sigma^{-1} x = 0.5
+    double l;
+    assert_int_equal(lgc_gmm_score(&one, x, 1, &l, &e), LGC_OK);
+    assert_true(fabs(l - (-log(2.0 * 3.14159265358979323846) - 0.5 * log(4.0) - 0.25)) < 1e-12);
+    lgc_gmm_free(&one);
+    lgc_gmm_free(&g);
+    free(X);
+    free(a);
+    free(b);
+}
+
+/* Data that breaks naive EM gives finite mixtures or a clean error, never NaN. */
+static void test_degenerate_inputs(void **state)
+{
+    (void)state;
+    lgc_gmm_opts o = opts(10, 2, 4);
+    lgc_gmm g = {0};
+    lgc_gmm_info info = {0};
+    lgc_err e;
+    lgc_rng r;
+    lgc_rng_init(&r, 91, 0);
+    float X[400 * 10];
+
+    /* fewer points than dimensions */
+    for (size_t i = 0; i < 5 * 10; i++)
+        X[i] = (float)lgc_rng_normal(&r);
+    assert_int_equal(lgc_gmm_fit(&g, X, 5, 10, 2, &o, &info, &e), LGC_OK);
+    assert_all_finite(&g);
+    assert_true(isfinite(info.mean_loglik));
+    lgc_gmm_free(&g);
+
+    /* duplicate points only: every component collapses onto one point */
+    for (size_t i = 0; i < 100; i++)
+        X[i * 3] = 1.5f, X[i * 3 + 1] = -2.0f, X[i * 3 + 2] = 0.25f;
+    assert_int_equal(lgc_gmm_fit(&g, X, 100, 3, 3, &o, &info, &e), LGC_OK);
+    assert_all_finite(&g);
+    assert_true(isfinite(info.mean_loglik));
+    for (size_t c = 0; c < 3; c++) // covariance is the floor: L = sqrt(1e-6) I
+        assert_true(fabs(g.chol[c * 9] - 1e-3) < 1e-9);
+    lgc_gmm_free(&g);
+
+    /* two duplicated points, k = 3 > distinct points */
+    for (size_t i = 0; i < 50; i++)
+        X[i * 2] = (float)(i % 2), X[i * 2 + 1] = 0.0f;
+    assert_int_equal(lgc_gmm_fit(&g, X, 50, 2, 3, &o, &info, &e), LGC_OK);
+    assert_all_finite(&g);
+    lgc_gmm_free(&g);
+
+    /* a constant and a dead (all-zero) dimension */
+    for (size_t i = 0; i < 400; i++) {
+        X[i * 4] = (float)lgc_rng_normal(&r) + (i % 2 ? 5.0f : -5.0f);
+        X[i * 4 + 1] = 3.0f;
+        X[i * 4 + 2] = 0.0f;
+        X[i * 4 + 3] = (float)lgc_rng_normal(&r);
+    }
+    assert_int_equal(lgc_gmm_fit(&g, X, 400, 4, 2, &o, &info, &e), LGC_OK);
+    assert_all_finite(&g);
+    assert_true(isfinite(info.mean_loglik));
+    double bic[10];
+    size_t kc;
+    lgc_gmm_free(&g);
+    assert_int_equal(lgc_gmm_select(&g, bic, &kc, X, 400, 4, &o, &e), LGC_OK);
+    assert_all_finite(&g);
+    for (size_t k = 0; k < 10; k++)
+        assert_true(isfinite(bic[k]));
+    lgc_gmm_free(&g);
+
+    /* ... and without a floor: the factorisation fails, the floor is raised */
+    o.reg_covar = 0.0;
+    assert_int_equal(lgc_gmm_fit(&g, X, 400, 4, 2, &o, &info, &e), LGC_OK);
+    assert_all_finite(&g);
+    assert_true(info.reg_covar_max > 0.0);
+    lgc_gmm_free(&g);
+    o.reg_covar = 1e-6;
+
+    /* fewer points than components: fit refuses, select leaves those k NaN */
+    assert_int_equal(lgc_gmm_fit(&g, X, 3, 4, 5, &o, &info, &e), LGC_ERR_ARG);
+    assert_non_null(strstr(e.msg, "need at least"));
+    assert_null(g.weights);
+    assert_int_equal(lgc_gmm_select(&g, bic, &kc, X, 3, 4, &o, &e), LGC_OK);
+    assert_true(kc >= 1 && kc <= 3);
+    assert_true(isfinite(bic[0]) && isfinite(bic[1]) && isfinite(bic[2]));
+    for (size_t k = 3; k < 10; k++)
+        assert_true(isnan(bic[k]));
+    lgc_gmm_free(&g);
+
+    /* no points, no dimensions, no components, non-finite points */
+    assert_int_equal(lgc_gmm_fit(&g, X, 0, 4, 1, &o, &info, &e), LGC_ERR_ARG);
+    assert_non_null(strstr(e.msg, "no points"));
+    assert_int_equal(lgc_gmm_select(&g, bic, &kc, X, 0, 4, &o, &e), LGC_ERR_ARG);
+    assert_int_equal(lgc_gmm_fit(&g, X, 10, 0, 1, &o, &info, &e), LGC_ERR_ARG);
+    assert_int_equal(lgc_gmm_fit(&g, X, 10, 4, 0, &o, &info, &e), LGC_ERR_ARG);
+    assert_int_equal(lgc_gmm_fit(&g, NULL, 10, 4, 1, &o, &info, &e), LGC_ERR_ARG);
+    X[7] = NAN;
+    assert_int_equal(lgc_gmm_fit(&g, X, 10, 4, 1, &o, &info, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "point 1 coordinate 3"));
+    X[7] = INFINITY;
+    assert_int_equal(lgc_gmm_fit(&g, X, 10, 4, 1, &o, &info, &e), LGC_ERR_VALUE);
+    assert_null(g.weights);
+
+    /* bad options */
+    o.n_init = 0;
+    assert_int_equal(lgc_gmm_fit(&g, X, 5, 1, 1, &o, &info, &e), LGC_ERR_ARG);
+    o.n_init = 1, o.reg_covar = -1.0;
+    assert_int_equal(lgc_gmm_fit(&g, X, 5, 1, 1, &o, &info, &e), LGC_ERR_ARG);
+    o.reg_covar = 1e-6, o.k_max = 0;
+    assert_int_equal(lgc_gmm_select(&g, bic, &kc, X, 5, 1, &o, &e), LGC_ERR_ARG);
+}
+
+/* A component far from every point loses all its responsibility and is re-seeded. */
+static void test_empty_component_reseeded(void **state)
+{
+    (void)state;
+    const size_t d = 2, n = 300;
+    float X[300 * 2];
+    lgc_rng r;
+    lgc_rng_init(&r, 101, 0);
+    for (size_t i = 0; i < n * d; i++)
+        X[i] = (float)lgc_rng_normal(&r) + (i % 4 < 2 ? 4.0f : -4.0f); // two clusters
+    lgc_gmm g;
+    assert_int_equal(lgc_gmm_init(&g, 3, d), LGC_OK);
+    g.weights[0] = 0.4, g.weights[1] = 0.4, g.weights[2] = 0.2;
+    g.means[0] = 4, g.means[1] = 4, g.means[2] = -4, g.means[3] = -4;
+    g.means[4] = 1e4, g.means[5] = 1e4; // nowhere near the data
+    for (size_t c = 0; c < 3; c++)
+        g.chol[c * 4] = g.chol[c * 4 + 3] = c == 2 ? 0.1 : 1.0;
+    lgc_gmm_opts o = opts(10, 1, 0);
+    lgc_gmm_info info = {0};
+    lgc_err e;
+    assert_int_equal(lgc_gmm_em(&g, X, n, &o, &info, &e), LGC_OK);
+    assert_true(info.n_reseeded >= 1);
+    assert_all_finite(&g);
+    assert_true(isfinite(info.mean_loglik));
+    for (size_t j = 0; j < d; j++)
+        assert_true(fabs(g.means[2 * d + j]) < 20.0); // brought back among the points
+    assert_true(g.weights[2] > 0.0);
+    lgc_gmm_free(&g);
+}
+
+/* Each kind of broken mixture is refused with its own message. */
+static void test_validate_rejects(void **state)
+{
+    (void)state;
+    lgc_gmm g;
+    lgc_err e;
+    const double w[2] = {0.5, 0.5};
+    make_mixture(&g, 2, 3, 2.0, 1.0, w, 111);
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_OK);
+    g.weights[0] = 0.5004; // float16 rounding is tolerated
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_OK);
+
+    g.weights[1] = NAN;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 1: weight is nan, not finite"));
+    g.weights[1] = -0.1;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 1: weight -0.1 is negative"));
+    g.weights[0] = 0.5, g.weights[1] = 0.4;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "weights sum to 0.9"));
+    g.weights[1] = 0.5;
+
+    double keep = g.chol[3 * 3 + 4];
+    g.chol[3 * 3 + 4] = 0.0; // component 1, diagonal 1
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 1: factor diagonal 1 is 0, not positive"));
+    g.chol[3 * 3 + 4] = -keep;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 1: factor diagonal 1 is -"));
+    g.chol[3 * 3 + 4] = keep;
+
+    g.chol[1] = 0.5; // component 0, above the diagonal
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 0: factor entry (0,1) above the diagonal"));
+    g.chol[1] = INFINITY;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 0: factor entry (0,1) is inf, not finite"));
+    g.chol[1] = 0.0;
+
+    g.means[4] = NAN;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_VALUE);
+    assert_non_null(strstr(e.msg, "component 1: mean[1] is nan, not finite"));
+    g.means[4] = 0.0;
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_OK);
+
+    /* score and sample refuse what validate refuses */
+    g.weights[0] = NAN;
+    float x[3] = {0}, out[3];
+    double l;
+    lgc_rng r;
+    lgc_rng_init(&r, 1, 0);
+    assert_int_equal(lgc_gmm_score(&g, x, 1, &l, &e), LGC_ERR_VALUE);
+    assert_int_equal(lgc_gmm_sample(&g, &r, 1, out, &e), LGC_ERR_VALUE);
+    lgc_gmm_free(&g);
+    assert_int_equal(lgc_gmm_validate(&g, &e), LGC_ERR_ARG);
+    assert_int_equal(lgc_gmm_validate(NULL, &e), LGC_ERR_ARG);
+    lgc_gmm_free(&g); // twice: a no-op
+    lgc_gmm_free(NULL);
+}
+
+static int same_bytes(const lgc_gmm *a, const lgc_gmm *b)
+{
+    return a->k == b->k && a->d == b->d &&
+           !memcmp(a->weights, b->weights, a->k * sizeof *a->weights) &&
+           !memcmp(a->means, b->means, a->k * a->d * sizeof *a->means) &&
+           !memcmp(a->chol, b->chol, a->k * a->d * a->d * sizeof *a->chol);
+}
+
+/* Same seed, same bytes: twice in a row, and with 1 thread instead of 2. */
+static void test_deterministic(void **state)
+{
+    (void)state;
+    const size_t d = 5, n = 2500;
+    const double w[3] = {0.2, 0.3, 0.5};
+    lgc_gmm truth, a = {0}, b = {0}, c = {0}, s = {0};
+    make_mixture(&truth, 3, d, 2.0, 1.0, w, 121); // overlapping: many iterations
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 122);
+    lgc_gmm_opts o = opts(5, 2, 77);
+    lgc_err e;
+    size_t ka, kb, kc;
+    double bic_a[5], bic_b[5], bic_c[5];
+    assert_int_equal(lgc_gmm_select(&a, bic_a, &ka, X, n, d, &o, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_select(&b, bic_b, &kb, X, n, d, &o, &e), LGC_OK);
+    assert_true(same_bytes(&a, &b));
+    assert_memory_equal(bic_a, bic_b, sizeof bic_a);
+    lgc_threads_set(1);
+    assert_int_equal(lgc_gmm_select(&c, bic_c, &kc, X, n, d, &o, &e), LGC_OK);
+    lgc_threads_set(2);
+    assert_true(same_bytes(&a, &c));
+    assert_memory_equal(bic_a, bic_c, sizeof bic_a);
+
+    float *ya = malloc(1000 * d * sizeof *ya), *yb = malloc(1000 * d * sizeof *yb);
+    assert_non_null(ya);
+    assert_non_null(yb);
+    lgc_rng ra, rb;
+    lgc_rng_init(&ra, 5, 3);
+    lgc_rng_init(&rb, 5, 3);
+    assert_int_equal(lgc_gmm_sample(&a, &ra, 1000, ya, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_sample(&a, &rb, 1000, yb, &e), LGC_OK);
+    assert_memory_equal(ya, yb, 1000 * d * sizeof *ya);
+
+    o.seed = 78; // another seed starts elsewhere
+    assert_int_equal(lgc_gmm_fit(&s, X, n, d, ka, &o, NULL, &e), LGC_OK);
+    o.seed = 77;
+    lgc_gmm_free(&b);
+    assert_int_equal(lgc_gmm_fit(&b, X, n, d, ka, &o, NULL, &e), LGC_OK);
+    assert_true(same_bytes(&a, &b)); // select keeps exactly what fit(k) gives
+    assert_false(same_bytes(&a, &s));
+    lgc_gmm_free(&truth);
+    lgc_gmm_free(&a);
+    lgc_gmm_free(&b);
+    lgc_gmm_free(&c);
+    lgc_gmm_free(&s);
+    free(X);
+    free(ya);
+    free(yb);
+}
+
+static void test_bic_formula(void **state)
+{
+    (void)state;
+    lgc_gmm g;
+    assert_int_equal(lgc_gmm_init(&g, 3, 4), LGC_OK);
+    /* p = 3*4 + 3*10 + 2 = 44 */
+    double b = lgc_gmm_bic(&g, -2.5, 100);
+    assert_true(fabs(b - (500.0 + 44.0 * log(100.0))) < 1e-9);
+    assert_true(isnan(lgc_gmm_bic(&g, -2.5, 0)));
+    lgc_gmm_free(&g);
+    assert_int_equal(lgc_gmm_init(&g, 0, 4), LGC_ERR_ARG);
+}
+
+int main(void)
+{
+    lgc_threads_set(2);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_opts_default),
+        cmocka_unit_test(test_recovers_known_mixture),
+        cmocka_unit_test(test_em_monotone),
+        cmocka_unit_test(test_fit_loglik_matches_score),
+        cmocka_unit_test(test_bic_argmin_finds_true_k),
+        cmocka_unit_test(test_greedy_vs_argmin),
+        cmocka_unit_test(test_k1_closed_form),
+        cmocka_unit_test(test_sample_moments),
+        cmocka_unit_test(test_score_matches_ref),
+        cmocka_unit_test(test_degenerate_inputs),
+        cmocka_unit_test(test_empty_component_reseeded),
+        cmocka_unit_test(test_validate_rejects),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_bic_formula),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
