@@ -45,16 +45,21 @@ static inline uint32_t t_crc(const uint8_t *p, size_t n)
     return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)n);
 }
 
-/* Recompute all three CRCs after a patch, from the (patched) header sizes,
- * clamped to the buffer so that it is safe on any patch. */
+/* Recompute all three CRCs after a patch, from the (patched) header sizes.
+ * Safe on any bytes: a CRC whose region the header puts outside the buffer
+ * is left alone. */
 static inline void t_fix_crcs(uint8_t *b, size_t n)
 {
-    size_t te = t_tables_end(b), d = t_data_offset(b);
-    uint64_t stored = t_get(b + 56, 8);
-    if (te <= n && d <= n) {
-        t_put(b + 64, 4, t_crc(b + HDR, d - HDR));
-        if (stored <= n - d)
-            t_put(b + 68, 4, t_crc(b + d, (size_t)stored));
+    if (n < HDR)
+        return;
+    uint64_t kv = t_get(b + 32, 8), tt = t_get(b + 40, 8), stored = t_get(b + 56, 8);
+    if (kv <= n && tt <= n && HDR + kv + tt <= n) {
+        size_t d = (size_t)((HDR + kv + tt + ALIGN - 1) / ALIGN * ALIGN);
+        if (d <= n) {
+            t_put(b + 64, 4, t_crc(b + HDR, d - HDR));
+            if (stored <= n - d)
+                t_put(b + 68, 4, t_crc(b + d, (size_t)stored));
+        }
     }
     t_put(b + 76, 4, t_crc(b, 76));
 }
