@@ -14,6 +14,7 @@ static const struct {
     {"decompress", cmd_decompress, "regenerate a labelled training set from a package"},
     {"info", cmd_info, "describe a package"},
     {"eval", cmd_eval, "train a judge on a training set and test it"},
+    {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
 };
 
 static void usage(FILE *f)
