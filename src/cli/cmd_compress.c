@@ -35,6 +35,7 @@ static void usage(FILE *f)
             "  --precision P       f16 | f32 for stored parameters [f16]\n"
             "  --zstd L            zstd level for the package data, 0 = none [19]\n"
             "  --classes N         number of classes [10]\n"
+            "  --limit N           use only the first N images (quick runs, tests)\n"
             "  --seed S            seed for training and EM [1]\n"
             "  --threads T         threads [2]\n"
             "  --json              summary as one JSON object on stdout\n"
@@ -70,7 +71,7 @@ int cmd_compress(int argc, char **argv)
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
-    size_t n_classes = 10, threads = 2, zl = 19, tmp;
+    size_t n_classes = 10, threads = 2, zl = 19, tmp, limit = 0;
     int force = 0, rc;
     double dv;
     cli_common c;
@@ -149,6 +150,9 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
             if ((rc = cli_size(cmd, "--classes", v, 1, LGC_MAX_CLASSES, &n_classes)))
                 return rc;
+        } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
+            if ((rc = cli_size(cmd, "--limit", v, 1, (size_t)1 << 32, &limit)))
+                return rc;
         } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
             if ((rc = cli_u64(cmd, "--seed", v, &o.train.seed)))
                 return rc;
@@ -189,6 +193,8 @@ int cmd_compress(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
+    if (limit && limit < data.x.n)
+        data.x.n = data.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
     hook_ctx h = {&c, cli_now()};
     lgc_compress_hooks hooks = {on_epoch, on_class, &h};
     if (lgc_compress(&data, n_classes, &o, &hooks, &p, &rep, &err)) {

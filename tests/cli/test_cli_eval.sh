@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Bad input to `lgc eval` (and the top-level program): one clear line, the documented exit code.
+. "$(dirname "$0")/../lib.sh"
+
+# a tiny valid labelled set to pair with broken files
+printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x1c' >"$T/img.idx"
+head -c 1568 /dev/zero >>"$T/img.idx"
+printf '\x00\x00\x08\x01\x00\x00\x00\x02\x00\x01' >"$T/lab.idx"
+printf 'not an idx file at all' >"$T/junk"
+head -c 100 "$T/img.idx" >"$T/trunc.idx"
+printf '\x00\x00\x08\x01\x00\x00\x00\x02\x00\x0b' >"$T/lab11.idx"
+printf '\x00\x00\x08\x01\x00\x00\x00\x03\x00\x01\x02' >"$T/lab3.idx"
+printf '\x00\x00\x08\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x01' >"$T/rank2.idx"
+base=(eval --train-images "$T/img.idx" --train-labels "$T/lab.idx" --test-images "$T/img.idx" --test-labels "$T/lab.idx")
+
+expect 0 "eval --help" -- "$LGC" eval --help
+expect 0 "lgc --help" -- "$LGC" --help
+expect 0 "lgc --version" -- "$LGC" --version
+grep -q "blas: BLIS" "$T/out" && ok || bad "--version does not name the BLAS"
+expect 2 "no command" -- "$LGC"
+expect 2 "unknown command" -- "$LGC" frobnicate
+err_has "unknown command 'frobnicate'"
+expect 2 "missing required options" -- "$LGC" eval
+expect 1 "missing file" -- "$LGC" eval --train-images "$T/nope.idx" --train-labels "$T/lab.idx"
+err_has "$T/nope.idx"
+expect 1 "malformed IDX (bad magic)" -- "$LGC" eval --train-images "$T/junk" --train-labels "$T/lab.idx"
+err_has "$T/junk"
+expect 1 "truncated IDX" -- "$LGC" eval --train-images "$T/trunc.idx" --train-labels "$T/lab.idx"
+err_has "truncated"
+expect 1 "wrong rank" -- "$LGC" eval --train-images "$T/rank2.idx" --train-labels "$T/lab.idx"
+expect 1 "image/label count mismatch" -- "$LGC" eval --train-images "$T/img.idx" --train-labels "$T/lab3.idx"
+expect 1 "label out of range" -- "$LGC" eval --train-images "$T/img.idx" --train-labels "$T/lab11.idx"
+expect 2 "non-numeric --steps" -- "$LGC" "${base[@]}" --steps ten
+err_has "--steps"
+expect 2 "negative --steps" -- "$LGC" "${base[@]}" --steps -5
+expect 2 "zero --steps" -- "$LGC" "${base[@]}" --steps 0
+expect 2 "overflowing --steps" -- "$LGC" "${base[@]}" --steps 99999999999999999999999
+expect 2 "trailing junk in --seeds" -- "$LGC" "${base[@]}" --seeds 3x
+expect 2 "missing value" -- "$LGC" "${base[@]}" --steps
+expect 2 "unknown judge" -- "$LGC" "${base[@]}" --judge resnet
+err_has "unknown judge 'resnet'"
+expect 2 "unknown option" -- "$LGC" "${base[@]}" --frobnicate
+expect 0 "a tiny valid run" -- "$LGC" "${base[@]}" --steps 3 --seeds 1 -q
+finish

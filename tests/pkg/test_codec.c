@@ -1,0 +1,282 @@
+/* test_codec.c - the codec end to end on a tiny synthetic set, and a table of
+ * packages that are well-formed containers but meaningless models, each
+ * refused by lgc_codec_open with its own error. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lgc/codec.h"
+#include "lgc/f16.h"
+#include "lgc/tensor.h"
+
+#define H 6
+#define W 6
+#define N_IMG 300
+
+static lgc_pkg *g_valid; /* made once by lgc_compress */
+
+/* Two classes: bright top half or bright bottom half, with noise. */
+static void make_data(lgc_dataset *d)
+{
+    lgc_rng r;
+    lgc_rng_init(&r, 5, 0);
+    d->x.n = N_IMG, d->x.h = H, d->x.w = W, d->x.c = 1;
+    d->x.pix = malloc(N_IMG * H * W);
+    d->y.n = N_IMG;
+    d->y.y = malloc(N_IMG);
+    d->n_classes = 2;
+    for (size_t i = 0; i < N_IMG; i++) {
+        d->y.y[i] = (uint8_t)(i % 3 == 0); /* priors 2/3 and 1/3 */
+        for (size_t p = 0; p < H * W; p++) {
+            int top = p < H * W / 2, on = (d->y.y[i] == 0) == top;
+            d->x.pix[i * H * W + p] = (uint8_t)(on ? 160 + lgc_rng_below(&r, 90) : lgc_rng_below(&r, 60));
+        }
+    }
+}
+
+static void small_opts(lgc_compress_opts *o)
+{
+    lgc_compress_opts_default(o);
+    o->hidden = 16, o->latent = 3, o->train.epochs = 30, o->train.batch = 32;
+    o->train.lr = 3e-3f, o->gmm.k_max = 3, o->created = "test";
+}
+
+static int setup(void **s)
+{
+    (void)s;
+    lgc_threads_set(2);
+    lgc_dataset d;
+    make_data(&d);
+    lgc_compress_opts o;
+    small_opts(&o);
+    lgc_compress_report rep;
+    lgc_err err;
+    lgc_status st = lgc_compress(&d, 2, &o, NULL, &g_valid, &rep, &err);
+    if (st)
+        fprintf(stderr, "compress failed: %s\n", err.msg);
+    lgc_dataset_free(&d);
+    return st != LGC_OK;
+}
+
+static int teardown(void **s)
+{
+    (void)s;
+    lgc_pkg_free(g_valid);
+    return 0;
+}
+
+static void test_roundtrip_and_generate(void **s)
+{
+    (void)s;
+    uint8_t *b1, *b2;
+    size_t n1, n2;
+    lgc_pkg *p2;
+    assert_int_equal(lgc_pkg_write_mem(g_valid, &b1, &n1, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_read_mem(b1, n1, NULL, &p2, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_write_mem(p2, &b2, &n2, NULL), LGC_OK);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    lgc_codec c;
+    lgc_err err;
+    lgc_status st = lgc_codec_open(&c, p2, "<test>", 64, &err);
+    if (st)
+        fail_msg("%s", err.msg);
+    assert_int_equal(c.n_classes, 2);
+    assert_true(fabs(c.priors[0] - 2.0 / 3.0) < 1e-9);
+    /* Regenerated images of each class must look like the class: mean
+     * brightness of the top half above the bottom half for class 0, below for class 1. */
+    lgc_rng r;
+    lgc_rng_init(&r, 1, 0);
+    uint8_t img[200 * H * W];
+    for (size_t cls = 0; cls < 2; cls++) {
+        assert_int_equal(lgc_codec_generate(&c, cls, 200, &r, img, NULL), LGC_OK);
+        double top = 0, bot = 0;
+        for (size_t i = 0; i < 200; i++)
+            for (size_t p = 0; p < H * W; p++)
+                *(p < H * W / 2 ? &top : &bot) += img[i * H * W + p];
+        if (cls == 0)
+            assert_true(top > 2 * bot);
+        else
+            assert_true(bot > 2 * top);
+    }
+    lgc_codec_free(&c);
+    lgc_pkg_free(p2);
+    free(b1), free(b2);
+}
+
+static void test_class_counts(void **s)
+{
+    (void)s;
+    lgc_rng r;
+    lgc_rng_init(&r, 9, 0);
+    for (int t = 0; t < 1000; t++) {
+        size_t K = 1 + lgc_rng_below(&r, LGC_MAX_CLASSES), N = lgc_rng_below(&r, 100000);
+        double pr[LGC_MAX_CLASSES], sum = 0;
+        for (size_t k = 0; k < K; k++)
+            sum += pr[k] = lgc_rng_uniform(&r);
+        for (size_t k = 0; k < K; k++)
+            pr[k] /= sum;
+        size_t cnt[LGC_MAX_CLASSES], tot = 0;
+        lgc_class_counts(pr, K, N, cnt);
+        for (size_t k = 0; k < K; k++) {
+            tot += cnt[k];
+            assert_true(fabs((double)cnt[k] - pr[k] * (double)N) < 1.0 + 1e-9);
+        }
+        assert_int_equal(tot, N);
+    }
+}
+
+/* ---- mutations: copy the valid package, changing one thing ---- */
+
+typedef enum { M_KV_STR, M_KV_U64, M_KV_F64ARR, M_KV_U64ARR_ENTRY, M_T_VALUE, M_T_DROP, M_T_SHAPE } mkind;
+
+typedef struct {
+    const char *what;
+    mkind kind;
+    const char *name;  /* key or tensor */
+    const char *str;   /* M_KV_STR */
+    uint64_t u;        /* M_KV_U64, M_KV_U64ARR_ENTRY value */
+    size_t index;      /* entry or element index */
+    double f;          /* M_KV_F64ARR value at index / M_T_VALUE value (or scale if scale) */
+    int scale;         /* M_T_VALUE: multiply all elements by f */
+    lgc_status expect;
+    const char *msg;   /* substring of the error */
+} mutation;
+
+static lgc_pkg *mutate(const mutation *m)
+{
+    lgc_pkg *p = lgc_pkg_new();
+    for (size_t i = 0; i < lgc_pkg_n_kv(g_valid); i++) {
+        const lgc_pkg_kv *kv = lgc_pkg_kv_at(g_valid, i);
+        int hit = strcmp(kv->key, m->name) == 0;
+        switch (kv->type) {
+        case LGC_KV_U64: lgc_pkg_set_u64(p, kv->key, hit && m->kind == M_KV_U64 ? m->u : kv->v.u64, NULL); break;
+        case LGC_KV_I64: lgc_pkg_set_i64(p, kv->key, kv->v.i64, NULL); break;
+        case LGC_KV_F64: lgc_pkg_set_f64(p, kv->key, kv->v.f64, NULL); break;
+        case LGC_KV_STR: lgc_pkg_set_str(p, kv->key, hit && m->kind == M_KV_STR ? m->str : kv->v.str, NULL); break;
+        case LGC_KV_F64_ARRAY: {
+            double a[64];
+            memcpy(a, kv->v.f64s, kv->n * sizeof *a);
+            if (hit && m->kind == M_KV_F64ARR)
+                a[m->index] = m->f;
+            lgc_pkg_set_f64_array(p, kv->key, a, kv->n, NULL);
+            break;
+        }
+        case LGC_KV_U64_ARRAY: {
+            uint64_t a[64];
+            memcpy(a, kv->v.u64s, kv->n * sizeof *a);
+            if (hit && m->kind == M_KV_U64ARR_ENTRY)
+                a[m->index] = m->u;
+            lgc_pkg_set_u64_array(p, kv->key, a, kv->n, NULL);
+            break;
+        }
+        }
+    }
+    for (size_t i = 0; i < lgc_pkg_n_tensors(g_valid); i++) {
+        const lgc_pkg_tensor *t = lgc_pkg_tensor_at(g_valid, i);
+        int hit = strcmp(t->name, m->name) == 0;
+        if (hit && m->kind == M_T_DROP)
+            continue;
+        float *v = malloc(t->n_elem * sizeof *v);
+        lgc_pkg_tensor_to_f32(t, v, NULL);
+        uint64_t shape[4];
+        memcpy(shape, t->shape, sizeof shape);
+        uint64_t n = t->n_elem;
+        if (hit && m->kind == M_T_VALUE) {
+            if (m->scale)
+                for (size_t j = 0; j < n; j++)
+                    v[j] = (float)(v[j] * m->f);
+            else
+                v[m->index] = (float)m->f;
+        }
+        if (hit && m->kind == M_T_SHAPE)
+            shape[t->rank - 1] -= 1; /* drop the last column: a smaller, consistent tensor */
+        float *packed = v;
+        if (hit && m->kind == M_T_SHAPE) {
+            size_t rows = n / t->shape[t->rank - 1], cols = t->shape[t->rank - 1];
+            packed = malloc(n * sizeof *packed);
+            for (size_t r = 0; r < rows; r++)
+                memcpy(packed + r * (cols - 1), v + r * cols, (cols - 1) * sizeof *v);
+        }
+        assert_int_equal(lgc_pkg_add_tensor_f32(p, t->name, t->dtype, t->rank, shape, packed, NULL), LGC_OK);
+        if (packed != v)
+            free(packed);
+        free(v);
+    }
+    return p;
+}
+
+static void test_bad_packages(void **s)
+{
+    (void)s;
+    const mutation table[] = {
+        {"control: unchanged copy", M_KV_STR, "none", NULL, 0, 0, 0, 0, LGC_OK, ""},
+        {"NaN mixture weight", M_T_VALUE, "gmm.0.weights", NULL, 0, 0, NAN, 0, LGC_ERR_VALUE, "gmm.0.weights"},
+        {"weights not summing to 1", M_T_VALUE, "gmm.1.weights", NULL, 0, 0, 0.5, 1, LGC_ERR_VALUE, "sum to"},
+        {"negative factor diagonal", M_T_VALUE, "gmm.0.chol", NULL, 0, 0, -0.5, 0, LGC_ERR_VALUE, "non-positive factor diagonal"},
+        {"zero factor diagonal", M_T_VALUE, "gmm.1.chol", NULL, 0, 2, 0.0, 0, LGC_ERR_VALUE, "non-positive factor diagonal"},
+        {"infinite decoder weight", M_T_VALUE, "dec.0.w", NULL, 0, 3, INFINITY, 0, LGC_ERR_VALUE, "dec.0.w"},
+        {"infinite mean", M_T_VALUE, "gmm.0.means", NULL, 0, 1, -INFINITY, 0, LGC_ERR_VALUE, "gmm.0.means"},
+        {"unknown model kind", M_KV_STR, "model.kind", "transformer", 0, 0, 0, 0, LGC_ERR_VERSION, "unknown"},
+        {"priors not summing to 1", M_KV_F64ARR, "class.priors", NULL, 0, 0, 0.9, 0, LGC_ERR_VALUE, "class.priors"},
+        {"negative prior", M_KV_F64ARR, "class.priors", NULL, 0, 1, -0.1, 0, LGC_ERR_VALUE, "class.priors"},
+        {"NaN prior", M_KV_F64ARR, "class.priors", NULL, 0, 0, NAN, 0, LGC_ERR_VALUE, "class.priors"},
+        {"K larger than stored", M_KV_U64ARR_ENTRY, "gmm.k", NULL, 3, 0, 0, 0, LGC_ERR_FORMAT, "shape"},
+        {"K zero", M_KV_U64ARR_ENTRY, "gmm.k", NULL, 0, 1, 0, 0, LGC_ERR_VALUE, "gmm.k"},
+        {"absurd K", M_KV_U64ARR_ENTRY, "gmm.k", NULL, 1u << 30, 0, 0, 0, LGC_ERR_VALUE, "gmm.k"},
+        {"decoder tensor of the wrong shape", M_T_SHAPE, "dec.2.w", NULL, 0, 0, 0, 0, LGC_ERR_FORMAT, "has shape"},
+        {"mixture means of the wrong shape", M_T_SHAPE, "gmm.1.means", NULL, 0, 0, 0, 0, LGC_ERR_FORMAT, "has shape"},
+        {"missing decoder bias", M_T_DROP, "dec.0.b", NULL, 0, 0, 0, 0, LGC_ERR_FORMAT, "dec.0.b"},
+        {"missing mixture", M_T_DROP, "gmm.1.chol", NULL, 0, 0, 0, 0, LGC_ERR_FORMAT, "gmm.1.chol"},
+        {"decoder layer list altered", M_KV_U64ARR_ENTRY, "decoder.layers", NULL, 2, 4, 0, 0, LGC_ERR_VALUE, "decoder layer"},
+        {"decoder layer unknown kind", M_KV_U64ARR_ENTRY, "decoder.layers", NULL, 99, 0, 0, 0, LGC_ERR_VALUE, "decoder layer"},
+        {"absurd latent", M_KV_U64, "model.latent", NULL, 1000000000, 0, 0, 0, LGC_ERR_VALUE, "model.latent"},
+        {"no classes", M_KV_U64, "classes", NULL, 0, 0, 0, 0, LGC_ERR_VALUE, "classes"},
+        {"too many classes", M_KV_U64, "classes", NULL, 1000, 0, 0, 0, LGC_ERR_VALUE, "classes"},
+        {"classes disagree with priors", M_KV_U64, "classes", NULL, 3, 0, 0, 0, LGC_ERR_VALUE, "entries"},
+        {"two-channel image", M_KV_U64ARR_ENTRY, "image.shape", NULL, 2, 2, 0, 0, LGC_ERR_VALUE, "image.shape"},
+        {"huge image", M_KV_U64ARR_ENTRY, "image.shape", NULL, 100000, 0, 0, 0, LGC_ERR_VALUE, "image.shape"},
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        const mutation *m = &table[i];
+        lgc_pkg *p = mutate(m);
+        /* through bytes, as a receiver would see it */
+        uint8_t *b;
+        size_t n;
+        lgc_pkg *q;
+        assert_int_equal(lgc_pkg_write_mem(p, &b, &n, NULL), LGC_OK);
+        assert_int_equal(lgc_pkg_read_mem(b, n, NULL, &q, NULL), LGC_OK);
+        lgc_codec c;
+        lgc_err err;
+        lgc_err_clear(&err);
+        lgc_status st = lgc_codec_open(&c, q, "pkg.lgc", 16, &err);
+        if (getenv("LGC_TEST_VERBOSE"))
+            fprintf(stderr, "%-36s -> %s: %s\n", m->what, lgc_status_str(st), err.msg);
+        if (st != m->expect || (m->expect && !strstr(err.msg, m->msg)))
+            fail_msg("%s: got %s '%s', expected %s with '%s'", m->what, lgc_status_str(st), err.msg,
+                     lgc_status_str(m->expect), m->msg);
+        if (m->expect)
+            assert_true(strncmp(err.msg, "pkg.lgc: ", 9) == 0);
+        else
+            lgc_codec_free(&c);
+        lgc_pkg_free(q);
+        lgc_pkg_free(p);
+        free(b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_and_generate),
+        cmocka_unit_test(test_class_counts),
+        cmocka_unit_test(test_bad_packages),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
