@@ -52,12 +52,16 @@
  * its weight one point's worth. That iteration may lower the likelihood, so
  * the convergence test is skipped right after a re-seed.
  *
- * Threads and determinism. The E-step runs OpenMP over point blocks, the
- * M-step over components; BLAS is called inside those loops, where
- * OpenMP's default (no nested parallelism) makes BLIS single-threaded, so
- * threads are never nested. Blocks have a fixed size and every sum is
- * reduced in a fixed order, so for a given seed the result is the same bits
- * whatever the thread count (lgc_threads_set).
+ * Threads and determinism. In one fit the E-step runs OpenMP over point
+ * blocks, the M-step over components; BLAS is called inside those loops,
+ * where OpenMP's default (no nested parallelism) makes BLIS single-threaded,
+ * so threads are never nested. lgc_gmm_select with ARGMIN instead runs the
+ * fits for different k in parallel, each serial inside: one barrier per
+ * sweep rather than two per EM iteration, which matters on a machine shared
+ * with other jobs. A caller's own parallel loop (over classes, say) makes
+ * everything inside serial the same way. Blocks have a fixed size and every
+ * sum is reduced in a fixed order, so for a given seed the result is the
+ * same bits whatever the thread count (lgc_threads_set) or schedule.
  *
  * Choosing k (lgc_gmm_select) fits k = 1..k_max and scores each fit with
  * scikit-learn's BIC. LGC_KSEL_ARGMIN takes the lowest BIC over all k (the
