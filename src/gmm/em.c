@@ -267,9 +267,11 @@ static void kmeans_lloyd(em_work *w)
 /* Mean and factor of one component from column c of resp (n, stride), or
  * from all points with weight 1 if resp is NULL. idx (n), Y (n, d) and S
  * (d, d) are scratch. Returns COMP_*. */
-static int mstep_component(const double *X, size_t n, size_t d, const double *resp, size_t stride,
-                           size_t c, double reg, double *mu, double *L, double *nk_out,
-                           double *floor_out, size_t *idx, double *Y, double *S)
+static int mstep_component(const double *restrict X, size_t n, size_t d,
+                           const double *restrict resp, size_t stride, size_t c, double reg,
+                           double *restrict mu, double *restrict L, double *nk_out,
+                           double *floor_out, size_t *restrict idx, double *restrict Y,
+                           double *restrict S)
 {
     double nk = 0.0, nkept = 0.0;
     size_t m = 0;

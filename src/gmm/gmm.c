@@ -109,6 +109,10 @@ double lgc_gmm_bic(const lgc_gmm *g, double mean_loglik, size_t n)
 int lgc_gmmi_threads(void)
 {
 #ifdef _OPENMP
+    /* Inside a caller's parallel loop (lgc_gmm_select's over k, or a loop
+     * over classes) a nested region would get one thread: size for that. */
+    if (omp_get_active_level() >= omp_get_max_active_levels())
+        return 1;
     int t = omp_get_max_threads();
     return t > 0 ? t : 1;
 #else
@@ -133,10 +137,12 @@ void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb,
 {
     size_t k = g->k, d = g->d;
     for (size_t c = 0; c < k; c++) {
-        const double *mu = g->means + c * d;
+        const double *restrict mu = g->means + c * d;
+        const double *restrict x = Xb;
+        double *restrict z = Z;
         for (size_t i = 0; i < nb; i++)
             for (size_t j = 0; j < d; j++)
-                Z[i * d + j] = Xb[i * d + j] - mu[j];
+                z[i * d + j] = x[i * d + j] - mu[j];
         lgc_dtrsm_right_lower_t(nb, d, g->chol + c * d * d, d, Z, d);
         for (size_t i = 0; i < nb; i++)
             lp[i * k + c] = logc[c] - 0.5 * lgc_gmmi_sqnorm(Z + i * d, d);
