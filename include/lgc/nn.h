@@ -143,6 +143,8 @@ typedef struct {
     uint32_t *args; /* maxpool winners */
     float *ws;      /* conv scratch */
     size_t n_acts, n_args, n_ws;
+    lgc_layer_spec *spec; /* (n_layers) the description it was planned from */
+    int shares_params;    /* a replica: params belong to another net */
 } lgc_net;
 
 /* Plan shapes and allocate everything for batches of up to max_batch.
@@ -150,6 +152,14 @@ typedef struct {
 lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layers, size_t in_c,
                         size_t in_h, size_t in_w, size_t max_batch, lgc_err *err);
 void lgc_net_free(lgc_net *net);
+/* A replica of master for data-parallel training: the same layers, reading
+ * master's parameters (shared, not copied), with its own gradients,
+ * activations and scratch for batches of up to max_batch. */
+lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_batch,
+                                lgc_err *err);
+/* dst->grads += src->grads (same layer plan). */
+void lgc_net_add_grads(lgc_net *dst, const lgc_net *src);
+
 /* PyTorch's default: weights and biases uniform in +-1/sqrt(fan_in). */
 void lgc_net_init_params(lgc_net *net, lgc_rng *r);
 /* Forward x (B, in_size); returns the output (B, out_size), owned by net. */

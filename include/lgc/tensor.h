@@ -21,6 +21,11 @@
 void lgc_threads_set(int n);
 int lgc_threads_get(void);
 
+/* Call before an OpenMP parallel region whose threads each call GEMM (data
+ * parallelism): BLAS then runs one thread per caller. The next GEMM called
+ * outside a parallel region restores the thread count. */
+void lgc_blas_serial(void);
+
 /* e.g. "BLIS 0.9.0, kernels zen3". Static storage. */
 const char *lgc_blas_info(void);
 

@@ -8,6 +8,7 @@
 
 #include "lgc/judge.h" /* lgc_images_to_nchw */
 #include "lgc/rng.h"
+#include "lgc/tensor.h"
 
 int lgc_model_from_name(const char *name)
 {
@@ -87,6 +88,8 @@ static double seconds_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+#define MAX_SHARDS 16
+
 lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_train_opts *o,
                            lgc_epoch_fn on_epoch, void *ctx, lgc_err *err)
 {
@@ -94,6 +97,14 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
         return lgc_err_set(err, LGC_ERR_ARG, "train: %zu images, batch %zu (max %zu)", n,
                            o->batch, m->enc.max_batch);
     size_t D = m->c * m->h * m->w, B = o->batch;
+    /* Data parallelism as in the judges: S shards, one per thread, BLAS on one
+     * thread each; shard 0 is the model's own encoder and decoder. */
+    size_t S = (size_t)lgc_threads_get();
+    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
+    if (B < 8 * S)
+        S = 1;
+    lgc_net enc_r[MAX_SHARDS], dec_r[MAX_SHARDS];
+    memset(enc_r, 0, sizeof enc_r), memset(dec_r, 0, sizeof dec_r);
     lgc_status st = LGC_OK;
     float *xb = malloc(B * D * sizeof *xb), *dlog = malloc(B * D * sizeof *dlog);
     float *prob = malloc(B * D * sizeof *prob);
@@ -102,6 +113,10 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
         st = lgc_err_set(err, LGC_ERR_NOMEM, "train: out of memory");
         goto fail;
     }
+    for (size_t t = 1; t < S; t++)
+        if ((st = lgc_net_init_replica(&enc_r[t], &m->enc, (B + S - 1) / S, err)) ||
+            (st = lgc_net_init_replica(&dec_r[t], &m->dec, (B + S - 1) / S, err)))
+            goto fail;
     lgc_rng rinit, rshuf;
     lgc_rng_init(&rinit, o->seed, 1);
     lgc_rng_init(&rshuf, o->seed, 2);
@@ -114,38 +129,53 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
         lgc_rng_shuffle(&rshuf, order, n);
         for (size_t pos = 0; pos < n; pos += B) {
             size_t b = n - pos < B ? n - pos : B;
+            size_t s_here = b >= 8 * S ? S : 1;
+            double part[MAX_SHARDS];
             lgc_images_to_nchw(xb, x, order + pos, b, m->h, m->w, m->c);
-            const float *z = lgc_net_forward(&m->enc, xb, b);
-            const float *logits = lgc_net_forward(&m->dec, z, b);
-            float loss;
-            memset(dlog, 0, b * D * sizeof *dlog);
-            if (o->loss == LGC_LOSS_BCE) {
-                /* per-image sum over pixels, averaged over the batch (the study's VAE convention) */
-                loss = lgc_bce_logits_forward(logits, xb, b * D, 1.0f / (float)b);
-                lgc_bce_logits_backward(dlog, logits, xb, b * D, 1.0f / (float)b);
-            } else {
-                /* mean over pixels and batch, as nn.MSELoss() in the study's AE */
-                float s = 1.0f / (float)(b * D);
-                lgc_sigmoid_forward(prob, logits, b * D);
-                loss = lgc_mse_forward(prob, xb, b * D, s);
-                float *dprob = xb; /* xb is not needed after the loss: reuse it */
-                for (size_t j = 0; j < b * D; j++)
-                    dprob[j] = 2.0f * s * (prob[j] - dprob[j]);
-                lgc_sigmoid_backward(dlog, dprob, prob, b * D);
-                /* restore xb for the encoder backward: it needs the input again */
-                lgc_images_to_nchw(xb, x, order + pos, b, m->h, m->w, m->c);
+            if (s_here > 1)
+                lgc_blas_serial();
+#pragma omp parallel for num_threads(s_here) schedule(static, 1) if (s_here > 1)
+            for (size_t t = 0; t < s_here; t++) {
+                size_t lo = b * t / s_here, bt = b * (t + 1) / s_here - lo, nd = bt * D;
+                lgc_net *enc = t ? &enc_r[t] : &m->enc, *dec = t ? &dec_r[t] : &m->dec;
+                float *xt = xb + lo * D, *dl = dlog + lo * D;
+                const float *z = lgc_net_forward(enc, xt, bt);
+                const float *logits = lgc_net_forward(dec, z, bt);
+                memset(dl, 0, nd * sizeof *dl);
+                if (o->loss == LGC_LOSS_BCE) {
+                    /* per-image sum over pixels, averaged over the batch (the study's VAE convention) */
+                    part[t] = lgc_bce_logits_forward(logits, xt, nd, 1.0f / (float)b);
+                    lgc_bce_logits_backward(dl, logits, xt, nd, 1.0f / (float)b);
+                } else {
+                    /* mean over pixels and batch, as nn.MSELoss() in the study's AE */
+                    float sc = 1.0f / (float)(b * D), *pt = prob + lo * D;
+                    lgc_sigmoid_forward(pt, logits, nd);
+                    part[t] = lgc_mse_forward(pt, xt, nd, sc);
+                    float *dp = xt; /* the targets are not needed after this: reuse as dL/dprob */
+                    for (size_t j = 0; j < nd; j++)
+                        dp[j] = 2.0f * sc * (pt[j] - dp[j]);
+                    lgc_sigmoid_backward(dl, dp, pt, nd);
+                    lgc_images_to_nchw(xt, x, order + pos + lo, bt, m->h, m->w, m->c);
+                }
+                lgc_net_zero_grad(dec);
+                lgc_net_zero_grad(enc);
+                lgc_net_backward(dec, z, dl, bt, 1);
+                lgc_net_backward(enc, xt, dec->dinput, bt, 0);
+            }
+            double loss = 0.0;
+            for (size_t t = 0; t < s_here; t++)
+                loss += part[t];
+            for (size_t t = 1; t < s_here; t++) {
+                lgc_net_add_grads(&m->enc, &enc_r[t]);
+                lgc_net_add_grads(&m->dec, &dec_r[t]);
             }
             if (!isfinite(loss)) {
                 st = lgc_err_set(err, LGC_ERR_NUMERIC,
                                  "train: loss became %g in epoch %zu; try a lower learning rate",
-                                 (double)loss, ep + 1);
+                                 loss, ep + 1);
                 goto fail;
             }
-            total += (double)loss * (double)b;
-            lgc_net_zero_grad(&m->dec);
-            lgc_net_zero_grad(&m->enc);
-            lgc_net_backward(&m->dec, z, dlog, b, 1);
-            lgc_net_backward(&m->enc, xb, m->dec.dinput, b, 0);
+            total += loss * (double)b;
             lgc_net_adam_step(&m->dec, o->lr, 0.9f, 0.999f, 1e-8f);
             lgc_net_adam_step(&m->enc, o->lr, 0.9f, 0.999f, 1e-8f);
         }
@@ -153,6 +183,10 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
             on_epoch(ctx, ep + 1, o->epochs, total / (double)n, seconds_now() - t0);
     }
 fail:
+    for (size_t t = 1; t < S; t++) {
+        lgc_net_free(&enc_r[t]);
+        lgc_net_free(&dec_r[t]);
+    }
     free(xb), free(dlog), free(prob), free(order);
     return st;
 }

@@ -6,6 +6,12 @@
 #include <string.h>
 
 #include "lgc/rng.h"
+#include "lgc/tensor.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define MAX_SHARDS 16
 
 int lgc_judge_from_name(const char *name)
 {
@@ -82,10 +88,25 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
                            test->h, test->w, test->c, train->h, train->w, train->c);
     size_t B = o->batch, maxb = B > EVAL_BATCH ? B : EVAL_BATCH, K = n_classes;
     size_t in = train->c * train->h * train->w;
-    lgc_net net;
+    /* Data parallelism: the batch is split over S shards, one per thread, each
+     * running BLAS on one thread; the small GEMMs of these nets gain more from
+     * that than from threads inside each GEMM. Shard 0 is the net itself. */
+    size_t S = (size_t)lgc_threads_get();
+    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
+    if (B < 8 * S)
+        S = 1;
+    lgc_net net, rep[MAX_SHARDS];
+    memset(rep, 0, sizeof rep);
     lgc_status st = lgc_judge_build(&net, o->kind, train->c, train->h, train->w, K, maxb, err);
     if (st)
         return st;
+    for (size_t t = 1; t < S; t++)
+        if ((st = lgc_net_init_replica(&rep[t], &net, (B + S - 1) / S, err))) {
+            for (size_t u = 1; u < t; u++)
+                lgc_net_free(&rep[u]);
+            lgc_net_free(&net);
+            return st;
+        }
     float *x = malloc(maxb * in * sizeof *x), *probs = malloc(maxb * K * sizeof *probs);
     float *dlogits = malloc(maxb * K * sizeof *dlogits), *wb = malloc(maxb * sizeof *wb);
     uint8_t *yb = malloc(maxb);
@@ -120,17 +141,37 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             wb[i] = train->weight ? train->weight[order[pos + i]] : 1.0f;
         }
         pos += b;
-        const float *logits = lgc_net_forward(&net, x, b);
-        float loss = lgc_xent_forward(probs, logits, yb, train->weight ? wb : NULL, b, K);
+        double part[MAX_SHARDS];
+        size_t s_here = b >= 8 * S ? S : 1;
+        if (s_here > 1)
+            lgc_blas_serial();
+#pragma omp parallel for num_threads(s_here) schedule(static, 1) if (s_here > 1)
+        for (size_t t = 0; t < s_here; t++) {
+            size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
+            lgc_net *nt = t ? &rep[t] : &net;
+            const float *logits = lgc_net_forward(nt, x + lo * in, bt);
+            const float *wt = train->weight ? wb + lo : NULL;
+            part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *
+                      (double)bt;
+            float *dl = dlogits + lo * K;
+            memset(dl, 0, bt * K * sizeof *dl);
+            lgc_xent_backward(dl, probs + lo * K, yb + lo, wt, bt, K);
+            for (size_t j = 0; j < bt * K; j++) /* shard mean -> batch mean */
+                dl[j] *= (float)bt / (float)b;
+            lgc_net_zero_grad(nt);
+            lgc_net_backward(nt, x + lo * in, dl, bt, 0);
+        }
+        double lsum = 0.0;
+        for (size_t t = 0; t < s_here; t++)
+            lsum += part[t];
+        for (size_t t = 1; t < s_here; t++)
+            lgc_net_add_grads(&net, &rep[t]);
+        float loss = (float)(lsum / (double)b);
         if (!isfinite(loss)) {
             st = lgc_err_set(err, LGC_ERR_NUMERIC, "judge: training loss became %g at step %zu",
                              (double)loss, step);
             goto fail;
         }
-        memset(dlogits, 0, b * K * sizeof *dlogits);
-        lgc_xent_backward(dlogits, probs, yb, train->weight ? wb : NULL, b, K);
-        lgc_net_zero_grad(&net);
-        lgc_net_backward(&net, x, dlogits, b, 0);
         lgc_net_adam_step(&net, o->lr, 0.9f, 0.999f, 1e-8f);
         if (step + 100 >= o->steps) {
             loss_acc += loss;
@@ -169,6 +210,8 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         res->per_class[k] = per_n[k] ? (double)res->confusion[k][k] / (double)per_n[k] : 0.0;
 fail:
     free(x), free(probs), free(dlogits), free(wb), free(yb), free(order), free(tidx);
+    for (size_t t = 1; t < S; t++)
+        lgc_net_free(&rep[t]);
     lgc_net_free(&net);
     return st;
 }

@@ -22,6 +22,13 @@ lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layer
     if (!net->layers)
         return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory");
     net->n_layers = n_layers;
+    net->spec = malloc(n_layers * sizeof *net->spec);
+    if (!net->spec) {
+        free(net->layers);
+        net->layers = NULL;
+        return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory");
+    }
+    memcpy(net->spec, spec, n_layers * sizeof *spec);
     net->in_c = in_c, net->in_h = in_h, net->in_w = in_w;
     net->in_size = shape_size(in_c, in_h, in_w);
     net->max_batch = max_batch;
@@ -129,7 +136,9 @@ void lgc_net_free(lgc_net *net)
     if (!net)
         return;
     free(net->layers);
-    free(net->params);
+    free(net->spec);
+    if (!net->shares_params)
+        free(net->params);
     free(net->grads);
     free(net->adam_m);
     free(net->adam_v);
@@ -254,6 +263,25 @@ void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
             break;
         }
     }
+}
+
+lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_batch,
+                                lgc_err *err)
+{
+    lgc_status st = lgc_net_init(rep, master->spec, master->n_layers, master->in_c, master->in_h,
+                                 master->in_w, max_batch, err);
+    if (st)
+        return st;
+    free(rep->params);
+    rep->params = master->params;
+    rep->shares_params = 1;
+    return LGC_OK;
+}
+
+void lgc_net_add_grads(lgc_net *dst, const lgc_net *src)
+{
+    for (size_t i = 0; i < dst->n_params; i++)
+        dst->grads[i] += src->grads[i];
 }
 
 void lgc_net_zero_grad(lgc_net *net) { memset(net->grads, 0, net->n_params * sizeof(float)); }

@@ -17,6 +17,10 @@ static int g_blis_threads = 1; /* what BLIS is set to now */
 
 static void blis_threads_for(size_t macs)
 {
+#ifdef _OPENMP
+    if (omp_in_parallel())
+        return; /* inside a data-parallel region BLIS stays at one thread (lgc_blas_serial) */
+#endif
     int want = macs < SMALL_GEMM_MACS ? 1 : g_threads;
     if (want != g_blis_threads) {
         bli_thread_set_num_threads(want);
@@ -80,4 +84,12 @@ void lgc_dtrsm_right_lower_t(size_t M, size_t N, const double *L, size_t ldl, do
         return;
     cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (f77_int)M,
                 (f77_int)N, 1.0, L, (f77_int)ldl, B, (f77_int)ldb);
+}
+
+void lgc_blas_serial(void)
+{
+    if (g_blis_threads != 1) {
+        bli_thread_set_num_threads(1);
+        g_blis_threads = 1;
+    }
 }
