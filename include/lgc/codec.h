@@ -16,7 +16,8 @@
  *   keys    lgc.version, model.kind, model.hidden, model.latent, image.shape
  *           [h,w,c], decoder.layers [kind,a,b,c per layer], classes,
  *           class.priors, class.counts, gmm.k, train.*, created
- *   tensors dec.<i>.w / dec.<i>.b for each parametrised decoder layer i;
+ *   tensors dec.<i>.w / dec.<i>.b for each parametrised decoder layer i
+ *           (dec.<i>.w.scale too when the weights are int8);
  *           gmm.<c>.weights (K), gmm.<c>.means (K,d), gmm.<c>.chol (K, d(d+1)/2),
  *           the lower Cholesky factor packed row by row.
  */
@@ -40,7 +41,9 @@ typedef struct {
     size_t hidden, latent;
     lgc_train_opts train;
     lgc_gmm_opts gmm;
-    lgc_dtype param_dtype;  /* LGC_DT_F16 (default) or LGC_DT_F32 */
+    lgc_dtype param_dtype;  /* mixtures and biases: LGC_DT_F16 (default) or LGC_DT_F32 */
+    lgc_dtype decoder_dtype; /* decoder weights: F16 (default), F32, or I8 with one scale per
+                              * output row (stored as dec.<i>.w.scale, f32) */
     int zstd_level;         /* 0: data section stored raw */
     const char *created;    /* free text stored as "created" (time, host); may be NULL */
 } lgc_compress_opts;

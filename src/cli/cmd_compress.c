@@ -32,7 +32,9 @@ static void usage(FILE *f)
             "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
             "                      K whose BIC does not improve, as the study's code) [argmin]\n"
             "  --n-init N          EM restarts per K [1]\n"
-            "  --precision P       f16 | f32 for stored parameters [f16]\n"
+            "  --precision P       f16 | f32 for everything stored [f16]\n"
+            "  --decoder P         f16 | f32 | int8 for decoder weights (int8: one scale per\n"
+            "                      output row) [as --precision]\n"
             "  --zstd L            zstd level for the package data, 0 = none [19]\n"
             "  --classes N         number of classes [10]\n"
             "  --limit N           use only the first N images (quick runs, tests)\n"
@@ -72,7 +74,7 @@ int cmd_compress(int argc, char **argv)
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
     size_t n_classes = 10, threads = 2, zl = 19, tmp, limit = 0;
-    int force = 0, rc;
+    int force = 0, rc, decoder_set = 0;
     double dv;
     cli_common c;
     cli_common_init(&c);
@@ -144,6 +146,17 @@ int cmd_compress(int argc, char **argv)
                 o.param_dtype = LGC_DT_F32;
             else
                 return cli_fail(cmd, EXIT_USAGE, "--precision: '%s' is not f16 or f32", v ? v : "");
+        } else if (cli_opt(argc, argv, &i, "--decoder", &v)) {
+            if (v && !strcmp(v, "f16"))
+                o.decoder_dtype = LGC_DT_F16;
+            else if (v && !strcmp(v, "f32"))
+                o.decoder_dtype = LGC_DT_F32;
+            else if (v && !strcmp(v, "int8"))
+                o.decoder_dtype = LGC_DT_I8;
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--decoder: '%s' is not f16, f32 or int8",
+                                v ? v : "");
+            decoder_set = 1;
         } else if (cli_opt(argc, argv, &i, "--zstd", &v)) {
             if ((rc = cli_size(cmd, "--zstd", v, 0, 22, &zl)))
                 return rc;
@@ -169,6 +182,8 @@ int cmd_compress(int argc, char **argv)
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
     o.zstd_level = (int)zl;
+    if (!decoder_set) /* --precision covers the decoder too unless --decoder says otherwise */
+        o.decoder_dtype = o.param_dtype;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
 

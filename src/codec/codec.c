@@ -31,12 +31,44 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
     lgc_train_opts_default(&o->train);
     lgc_gmm_opts_default(&o->gmm);
     o->param_dtype = LGC_DT_F16;
+    o->decoder_dtype = LGC_DT_F16;
     o->zstd_level = 19;
 }
 
 /* ---- compress ------------------------------------------------------------ */
 
-static lgc_status put_decoder(lgc_pkg *p, const lgc_net *dec, lgc_dtype dt, lgc_err *err)
+/* Symmetric int8 with one scale per output row: w ~ scale[o] * q[o][j]. */
+static lgc_status put_weights_i8(lgc_pkg *p, const char *name, int rank, const uint64_t *shape,
+                                 const float *w, size_t rows, size_t cols, lgc_err *err)
+{
+    int8_t *q = malloc(rows * cols);
+    float *scale = malloc(rows * sizeof *scale);
+    lgc_status st;
+    if (!q || !scale) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto done;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        float mx = 0.0f;
+        for (size_t j = 0; j < cols; j++)
+            mx = fabsf(w[r * cols + j]) > mx ? fabsf(w[r * cols + j]) : mx;
+        scale[r] = mx > 0.0f ? mx / 127.0f : 1.0f;
+        for (size_t j = 0; j < cols; j++)
+            q[r * cols + j] = (int8_t)lrintf(w[r * cols + j] / scale[r]);
+    }
+    char sname[48];
+    snprintf(sname, sizeof sname, "%s.scale", name);
+    uint64_t sshape[1] = {rows};
+    if ((st = lgc_pkg_add_tensor(p, name, LGC_DT_I8, rank, shape, q, err)))
+        goto done;
+    st = lgc_pkg_add_tensor_f32(p, sname, LGC_DT_F32, 1, sshape, scale, err);
+done:
+    free(q), free(scale);
+    return st;
+}
+
+static lgc_status put_decoder(lgc_pkg *p, const lgc_net *dec, lgc_dtype dt, lgc_dtype wdt,
+                              lgc_err *err)
 {
     char name[32];
     lgc_status st;
@@ -55,7 +87,12 @@ static lgc_status put_decoder(lgc_pkg *p, const lgc_net *dec, lgc_dtype dt, lgc_
         }
         uint64_t bshape[1] = {L->n_b};
         snprintf(name, sizeof name, "dec.%zu.w", i);
-        if ((st = lgc_pkg_add_tensor_f32(p, name, dt, rank, wshape, dec->params + L->w_off, err)))
+        if (wdt == LGC_DT_I8)
+            st = put_weights_i8(p, name, rank, wshape, dec->params + L->w_off, L->out_c,
+                                L->n_w / L->out_c, err);
+        else
+            st = lgc_pkg_add_tensor_f32(p, name, wdt, rank, wshape, dec->params + L->w_off, err);
+        if (st)
             return st;
         snprintf(name, sizeof name, "dec.%zu.b", i);
         if ((st = lgc_pkg_add_tensor_f32(p, name, dt, 1, bshape, dec->params + L->b_off, err)))
@@ -174,7 +211,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         (st = lgc_pkg_set_str(p, "gmm.k_select", o->gmm.select == LGC_KSEL_GREEDY ? "greedy" : "argmin", err)) ||
         (o->created && (st = lgc_pkg_set_str(p, "created", o->created, err))))
         goto fail;
-    if ((st = put_decoder(p, &m.dec, o->param_dtype, err)))
+    if ((st = put_decoder(p, &m.dec, o->param_dtype, o->decoder_dtype, err)))
         goto fail;
 
     double tg = now_s();
@@ -225,14 +262,26 @@ fail:
 
 /* ---- open ---------------------------------------------------------------- */
 
-/* Read a float tensor of exactly the expected shape into out. */
+/* Read a float tensor of exactly the expected shape into out. With allow_i8,
+ * an int8 tensor is accepted together with NAME.scale, one positive finite
+ * scale per leading row. */
+static lgc_status get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
+                             const uint64_t *shape, float *out, int allow_i8, lgc_err *err);
+
 static lgc_status get_f32(const lgc_pkg *p, const char *what, const char *name, int rank,
                           const uint64_t *shape, float *out, lgc_err *err)
+{
+    return get_f32_ex(p, what, name, rank, shape, out, 0, err);
+}
+
+static lgc_status get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
+                             const uint64_t *shape, float *out, int allow_i8, lgc_err *err)
 {
     const lgc_pkg_tensor *t = lgc_pkg_find(p, name);
     if (!t)
         return lgc_err_set(err, LGC_ERR_FORMAT, "%s: tensor %s is missing", what, name);
-    if (t->dtype != LGC_DT_F32 && t->dtype != LGC_DT_F16)
+    int is_i8 = allow_i8 && t->dtype == LGC_DT_I8;
+    if (t->dtype != LGC_DT_F32 && t->dtype != LGC_DT_F16 && !is_i8)
         return lgc_err_set(err, LGC_ERR_FORMAT, "%s: tensor %s is %s, expected f16 or f32", what,
                            name, lgc_pkg_dtype_name(t->dtype));
     int ok = t->rank == rank;
@@ -252,7 +301,30 @@ static lgc_status get_f32(const lgc_pkg *p, const char *what, const char *name, 
     lgc_err e2;
     if (lgc_pkg_tensor_check_finite(t, &e2))
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: %s", what, e2.msg);
-    return lgc_pkg_tensor_to_f32(t, out, err);
+    lgc_status st = lgc_pkg_tensor_to_f32(t, out, err);
+    if (st || !is_i8)
+        return st;
+    char sname[80];
+    snprintf(sname, sizeof sname, "%s.scale", name);
+    size_t rows = shape[0], cols = t->n_elem / rows;
+    float *sc = malloc(rows * sizeof *sc);
+    if (!sc)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", what);
+    uint64_t sshape[1] = {rows};
+    if ((st = get_f32(p, what, sname, 1, sshape, sc, err)))
+        goto done;
+    for (size_t r = 0; r < rows; r++) {
+        if (!(sc[r] > 0.0f)) {
+            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %s[%zu] = %g is not a positive scale", what,
+                             sname, r, (double)sc[r]);
+            goto done;
+        }
+        for (size_t j = 0; j < cols; j++)
+            out[r * cols + j] *= sc[r];
+    }
+done:
+    free(sc);
+    return st;
 }
 
 void lgc_codec_free(lgc_codec *c)
@@ -355,7 +427,7 @@ lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size
             ws[0] = L->out_c, ws[1] = L->in_c * L->in_h * L->in_w, rank = 2;
         uint64_t bs[1] = {L->n_b};
         snprintf(name, sizeof name, "dec.%zu.w", i);
-        if ((st = get_f32(p, what, name, rank, ws, c->dec.params + L->w_off, err)))
+        if ((st = get_f32_ex(p, what, name, rank, ws, c->dec.params + L->w_off, 1, err)))
             goto fail;
         snprintf(name, sizeof name, "dec.%zu.b", i);
         if ((st = get_f32(p, what, name, 1, bs, c->dec.params + L->b_off, err)))

@@ -110,6 +110,36 @@ static void test_roundtrip_and_generate(void **s)
     free(b1), free(b2);
 }
 
+/* int8 decoder weights: the package shrinks and decodes to nearly the same images. */
+static void test_int8_decoder(void **s)
+{
+    (void)s;
+    lgc_dataset d;
+    make_data(&d);
+    lgc_compress_opts o;
+    small_opts(&o);
+    o.decoder_dtype = LGC_DT_I8;
+    lgc_pkg *p8;
+    lgc_compress_report rep;
+    assert_int_equal(lgc_compress(&d, 2, &o, NULL, &p8, &rep, NULL), LGC_OK);
+    lgc_dataset_free(&d);
+    const lgc_pkg_tensor *t = lgc_pkg_find(p8, "dec.2.w");
+    assert_non_null(t);
+    assert_int_equal(t->dtype, LGC_DT_I8);
+    assert_non_null(lgc_pkg_find(p8, "dec.2.w.scale"));
+    lgc_codec c8, c16;
+    assert_int_equal(lgc_codec_open(&c8, p8, "<i8>", 64, NULL), LGC_OK);
+    assert_int_equal(lgc_codec_open(&c16, g_valid, "<f16>", 64, NULL), LGC_OK);
+    /* same training seed: weights agree to int8 resolution */
+    for (size_t i = 0; i < c8.dec.layers[2].n_w; i++) {
+        float a = c8.dec.params[c8.dec.layers[2].w_off + i], b = c16.dec.params[c16.dec.layers[2].w_off + i];
+        assert_true(fabsf(a - b) < 0.02f * (1.0f + fabsf(b)));
+    }
+    lgc_codec_free(&c8);
+    lgc_codec_free(&c16);
+    lgc_pkg_free(p8);
+}
+
 static void test_class_counts(void **s)
 {
     (void)s;
@@ -276,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_and_generate),
         cmocka_unit_test(test_class_counts),
+        cmocka_unit_test(test_int8_decoder),
         cmocka_unit_test(test_bad_packages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
