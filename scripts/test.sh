@@ -16,7 +16,7 @@ echo "== tests" >&2
 ctest --test-dir build --output-on-failure -j "$jobs"
 
 echo "== build (ASan + UBSan)" >&2
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLGC_SANITIZE=ON -DLGC_WERROR=ON >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLGC_SANITIZE=ON -DLGC_WERROR=ON >/dev/null
 ninja -C build-asan -j "$jobs"
 echo "== tests under sanitizers (unit, grad, pkg, fuzz, cli)" >&2
 # OpenMP runtimes keep thread-local pools alive at exit; leaks there are not ours.

@@ -42,8 +42,8 @@ typedef struct {
     lgc_train_opts train;
     lgc_gmm_opts gmm;
     lgc_dtype param_dtype;  /* mixtures and biases: LGC_DT_F16 (default) or LGC_DT_F32 */
-    lgc_dtype decoder_dtype; /* decoder weights: F16 (default), F32, or I8 with one scale per
-                              * output row (stored as dec.<i>.w.scale, f32) */
+    lgc_dtype decoder_dtype; /* decoder weights: I8 (default) with one scale per output row
+                              * (stored as dec.<i>.w.scale, f32), F16 or F32 */
     int zstd_level;         /* 0: data section stored raw */
     const char *created;    /* free text stored as "created" (time, host); may be NULL */
 } lgc_compress_opts;

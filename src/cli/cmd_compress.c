@@ -32,9 +32,9 @@ static void usage(FILE *f)
             "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
             "                      K whose BIC does not improve, as the study's code) [argmin]\n"
             "  --n-init N          EM restarts per K [1]\n"
-            "  --precision P       f16 | f32 for everything stored [f16]\n"
-            "  --decoder P         f16 | f32 | int8 for decoder weights (int8: one scale per\n"
-            "                      output row) [as --precision]\n"
+            "  --precision P       f16 | f32 for mixtures and biases [f16]\n"
+            "  --decoder P         int8 | f16 | f32 for decoder weights (int8: one scale per\n"
+            "                      output row) [int8]\n"
             "  --zstd L            zstd level for the package data, 0 = none [19]\n"
             "  --classes N         number of classes [10]\n"
             "  --limit N           use only the first N images (quick runs, tests)\n"
@@ -44,15 +44,23 @@ static void usage(FILE *f)
             "  -q                  no progress\n");
 }
 
+#define MAX_EPOCH_LOG 1000
+
 typedef struct {
     cli_common *c;
     double t0;
+    double epoch_secs[MAX_EPOCH_LOG], epoch_loss[MAX_EPOCH_LOG];
+    size_t n_epochs;
 } hook_ctx;
 
 static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
 {
     hook_ctx *h = p;
     double el = cli_now() - h->t0;
+    if (h->n_epochs < MAX_EPOCH_LOG) {
+        h->epoch_secs[h->n_epochs] = secs;
+        h->epoch_loss[h->n_epochs++] = loss;
+    }
     cli_progress(h->c, "compress: epoch %zu/%zu loss %.4f (%.2f s/epoch, eta %.0f s)", ep, n,
                  loss, secs, el / (double)ep * (double)(n - ep));
     if (!h->c->quiet && !h->c->json && !h->c->progress)
@@ -74,7 +82,7 @@ int cmd_compress(int argc, char **argv)
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
     size_t n_classes = 10, threads = 2, zl = 19, tmp, limit = 0;
-    int force = 0, rc, decoder_set = 0;
+    int force = 0, rc;
     double dv;
     cli_common c;
     cli_common_init(&c);
@@ -156,7 +164,6 @@ int cmd_compress(int argc, char **argv)
             else
                 return cli_fail(cmd, EXIT_USAGE, "--decoder: '%s' is not f16, f32 or int8",
                                 v ? v : "");
-            decoder_set = 1;
         } else if (cli_opt(argc, argv, &i, "--zstd", &v)) {
             if ((rc = cli_size(cmd, "--zstd", v, 0, 22, &zl)))
                 return rc;
@@ -182,8 +189,6 @@ int cmd_compress(int argc, char **argv)
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
     o.zstd_level = (int)zl;
-    if (!decoder_set) /* --precision covers the decoder too unless --decoder says otherwise */
-        o.decoder_dtype = o.param_dtype;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
 
@@ -210,7 +215,8 @@ int cmd_compress(int argc, char **argv)
     }
     if (limit && limit < data.x.n)
         data.x.n = data.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
-    hook_ctx h = {&c, cli_now()};
+    static hook_ctx h; /* large: keep it off the stack */
+    h.c = &c, h.t0 = cli_now(), h.n_epochs = 0;
     lgc_compress_hooks hooks = {on_epoch, on_class, &h};
     if (lgc_compress(&data, n_classes, &o, &hooks, &p, &rep, &err)) {
         cli_progress_done(&c);
@@ -234,6 +240,7 @@ int cmd_compress(int argc, char **argv)
     if (c.json) {
         printf("{\"package\":");
         cli_json_str(outp);
+        printf(",\"decoder\":\"%s\"", lgc_pkg_dtype_name(o.decoder_dtype));
         printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
                "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
@@ -251,6 +258,12 @@ int cmd_compress(int argc, char **argv)
             }
             printf("]");
         }
+        printf("],\"epoch_seconds\":[");
+        for (size_t e = 0; e < h.n_epochs; e++)
+            printf("%s%.3f", e ? "," : "", h.epoch_secs[e]);
+        printf("],\"epoch_loss\":[");
+        for (size_t e = 0; e < h.n_epochs; e++)
+            printf("%s%.4f", e ? "," : "", h.epoch_loss[e]);
         printf("],\"train_seconds\":%.2f,\"gmm_seconds\":%.2f,\"seconds\":%.2f,\"threads\":%zu}\n",
                rep.train_seconds, rep.gmm_seconds, secs, threads);
     } else if (!c.quiet) {

@@ -31,7 +31,9 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
     lgc_train_opts_default(&o->train);
     lgc_gmm_opts_default(&o->gmm);
     o->param_dtype = LGC_DT_F16;
-    o->decoder_dtype = LGC_DT_F16;
+    /* int8 decoder weights: measured on MNIST (README), 22% smaller packages
+     * than float16 at the same judge accuracy */
+    o->decoder_dtype = LGC_DT_I8;
     o->zstd_level = 19;
 }
 

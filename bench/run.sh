@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Benchmarks of lgc on this machine: whole-process wall time, user+sys CPU and
+# peak RSS (GNU time), medians of REPS runs, with the thread count stated.
+# Writes bench/results/*.json and prints a Markdown table. Run nothing else
+# on the machine meanwhile (2 cores).
+#   REPS=3 THREADS=2 bash bench/run.sh [sgemm|cnn|ae|compress|decompress|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-3}
+THREADS=${THREADS:-2}
+WHAT=${1:-all}
+M=data/mnist
+R=bench/results
+mkdir -p "$R" out/bench
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build >/dev/null
+LGC=build/lgc
+
+# run_timed NAME cmd...: REPS runs; appends "wall cpu rss_kb" lines to out/bench/NAME.t,
+# the command's stdout of the last run to out/bench/NAME.out
+run_timed() {
+  local name=$1
+  shift
+  : >"out/bench/$name.t"
+  for _ in $(seq "$REPS"); do
+    /usr/bin/time -f '%e %U %S %M' -o out/bench/time.tmp "$@" >"out/bench/$name.out"
+    awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' out/bench/time.tmp >>"out/bench/$name.t"
+  done
+}
+med() { sort -n | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+col() { awk -v c="$2" '{print $c}' "out/bench/$1.t" | med; }
+record() { # NAME EXTRA_JSON
+  printf '{"name":"%s","threads":%s,"reps":%s,"wall_s_median":%s,"cpu_s_median":%s,"peak_rss_kb_median":%s,"runs":[%s]%s}\n' \
+    "$1" "$THREADS" "$REPS" "$(col "$1" 1)" "$(col "$1" 2)" "$(col "$1" 3)" \
+    "$(awk '{printf "%s[%s,%s,%s]", NR>1?",":"", $1, $2, $3}' "out/bench/$1.t")" "${2:-}" >"$R/$1.json"
+  echo "$R/$1.json: wall $(col "$1" 1) s, cpu $(col "$1" 2) s, rss $(col "$1" 3) kB" >&2
+}
+
+if [[ $WHAT == all || $WHAT == sgemm ]]; then
+  build/bench_sgemm "$THREADS" --json >"$R/sgemm.json"
+  build/bench_sgemm "$THREADS" >&2
+fi
+if [[ $WHAT == all || $WHAT == cnn ]]; then
+  # one paper-cnn epoch: 938 steps of batch 64 on the 60,000 real images, plus loading and testing
+  run_timed cnn_epoch $LGC eval --train-images $M/train-images-idx3-ubyte --train-labels $M/train-labels-idx1-ubyte \
+    --test-images $M/t10k-images-idx3-ubyte --test-labels $M/t10k-labels-idx1-ubyte \
+    --steps 938 --seeds 1 --threads "$THREADS" --json -q
+  record cnn_epoch ",\"steps\":938,\"in_process_s\":$(jq .seconds out/bench/cnn_epoch.out),\"accuracy\":$(jq .accuracy_mean out/bench/cnn_epoch.out)"
+fi
+if [[ $WHAT == all || $WHAT == ae || $WHAT == compress ]]; then
+  # lgc compress end to end with the study's settings: 20 epochs, K = 1..10 per class
+  run_timed compress $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
+    -o out/bench/c.lgc -f --epochs 20 --kmax 10 --threads "$THREADS" --json -q
+  record compress ",\"epoch_seconds_median\":$(jq '.epoch_seconds|sort|.[length/2|floor]' out/bench/compress.out),\"gmm_seconds\":$(jq .gmm_seconds out/bench/compress.out),\"train_seconds\":$(jq .train_seconds out/bench/compress.out),\"k\":$(jq -c .k out/bench/compress.out),\"bytes\":$(jq .bytes out/bench/compress.out)"
+fi
+if [[ $WHAT == all || $WHAT == decompress ]]; then
+  [ -s out/bench/c.lgc ] || $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
+    -o out/bench/c.lgc -f --epochs 2 -q
+  run_timed decompress_1m $LGC decompress out/bench/c.lgc -n 1000000 -o out/bench/d -f --threads "$THREADS" --json -q
+  record decompress_1m ",\"n\":1000000,\"images_per_s_whole_process\":$(awk '{print $1}' out/bench/decompress_1m.t | med | awk '{printf "%.0f", 1000000/$1}')"
+  rm -f out/bench/d-images.idx out/bench/d-labels.idx
+fi
