@@ -47,6 +47,12 @@ void lgc_conv2d_forward_ref(float *out, const float *inp, const float *w, const 
 void lgc_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                          const float *w, float *ws, size_t B, size_t C, size_t H, size_t W,
                          size_t OC, size_t K, size_t pad, size_t chunk);
+/* Same; keep_col says ws still holds the patches of this batch from
+ * lgc_conv2d_forward (one chunk, scratch not reused since), saving an im2col. */
+void lgc_conv2d_backward_ex(float *dinp, float *dw, float *db, const float *dout,
+                            const float *inp, const float *w, float *ws, size_t B, size_t C,
+                            size_t H, size_t W, size_t OC, size_t K, size_t pad, size_t chunk,
+                            int keep_col);
 void lgc_conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout,
                              const float *inp, const float *w, size_t B, size_t C, size_t H,
                              size_t W, size_t OC, size_t K, size_t pad);
@@ -123,6 +129,7 @@ typedef struct {
     size_t w_off, n_w;          /* weights in params: dense (OC,C), conv (OC,C,K,K) */
     size_t b_off, n_b;          /* biases in params */
     size_t act_off;             /* output activations in acts: (max_batch, out_c*out_h*out_w) */
+    size_t ws_off;              /* conv: this layer's scratch region in ws */
     size_t arg_off;             /* maxpool winners in args */
 } lgc_layer;
 
@@ -141,7 +148,8 @@ typedef struct {
     float *dacts;   /* gradients of the same */
     float *dinput;  /* (max_batch, in_size): gradient w.r.t. the net's input */
     uint32_t *args; /* maxpool winners */
-    float *ws;      /* conv scratch */
+    float *ws;      /* conv scratch: one region per conv layer, so each keeps its patches
+                     * from forward to backward when a batch fits one chunk */
     size_t n_acts, n_args, n_ws;
     lgc_layer_spec *spec; /* (n_layers) the description it was planned from */
     int shares_params;    /* a replica: params belong to another net */

@@ -146,6 +146,14 @@ void lgc_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, c
                          const float *w, float *ws, size_t B, size_t C, size_t H, size_t W,
                          size_t OC, size_t K, size_t pad, size_t chunk)
 {
+    lgc_conv2d_backward_ex(dinp, dw, db, dout, inp, w, ws, B, C, H, W, OC, K, pad, chunk, 0);
+}
+
+void lgc_conv2d_backward_ex(float *dinp, float *dw, float *db, const float *dout,
+                            const float *inp, const float *w, float *ws, size_t B, size_t C,
+                            size_t H, size_t W, size_t OC, size_t K, size_t pad, size_t chunk,
+                            int keep_col)
+{
     size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, CKK = C * K * K;
     for (size_t b0 = 0; b0 < B; b0 += chunk) {
         size_t Bc = B - b0 < chunk ? B - b0 : chunk, NP = Bc * P;
@@ -158,12 +166,15 @@ void lgc_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, c
                 memcpy(tmp + oc * NP + bi * P, d + (bi * OC + oc) * P, P * sizeof *tmp);
         if (db)
             for (size_t oc = 0; oc < OC; oc++) {
-                double s = 0.0;
+                float s = 0.0f; /* vectorised partial sums; exactness of float is enough here */
                 for (size_t j = 0; j < NP; j++)
                     s += tmp[oc * NP + j];
-                db[oc] += (float)s;
+                db[oc] += s;
             }
-        im2col(col, inp + b0 * C * H * W, Bc, C, H, W, K, pad);
+        /* With the whole batch in one chunk, the forward pass left this batch's
+         * patches in col (when the caller did not reuse the scratch in between). */
+        if (!(keep_col && b0 == 0 && Bc == B))
+            im2col(col, inp + b0 * C * H * W, Bc, C, H, W, K, pad);
         /* dw (OC, CKK) += tmp (OC, NP) @ col^T (NP, CKK) */
         lgc_sgemm(0, 1, OC, CKK, NP, 1.0f, tmp, NP, col, NP, 1.0f, dw, CKK);
         if (dinp) {
@@ -321,14 +332,20 @@ void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, 
 
 void lgc_relu_forward(float *out, const float *inp, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+    for (size_t i = 0; i < n; i++) { /* not fmaxf: without -ffast-math it is a libm call */
+        float v = inp[i];
+        out[i] = v > 0.0f ? v : 0.0f;
+    }
 }
 
 void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++) /* branch-free: signs of activations are unpredictable */
-        dinp[i] += out[i] > 0.0f ? dout[i] : 0.0f;
+    /* A mask times an unconditional load: the compiler vectorises this, while
+     * `cond ? dout[i] : 0` is a conditional load it must keep scalar and branchy. */
+    for (size_t i = 0; i < n; i++) {
+        float mask = out[i] > 0.0f ? 1.0f : 0.0f;
+        dinp[i] += mask * dout[i];
+    }
 }
 
 void lgc_sigmoid_forward(float *out, const float *inp, size_t n)

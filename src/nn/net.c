@@ -105,11 +105,11 @@ lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layer
     if (net->conv_chunk > max_batch)
         net->conv_chunk = max_batch;
     for (size_t i = 0; i < n_layers; i++) {
-        const lgc_layer *L = &net->layers[i];
+        lgc_layer *L = &net->layers[i];
         if (L->kind == LGC_L_CONV) {
-            size_t ws = lgc_conv2d_ws_floats(net->conv_chunk, L->in_c, L->in_h, L->in_w, L->out_c,
-                                             L->k, L->pad);
-            net->n_ws = ws > net->n_ws ? ws : net->n_ws;
+            L->ws_off = net->n_ws;
+            net->n_ws += lgc_conv2d_ws_floats(net->conv_chunk, L->in_c, L->in_h, L->in_w,
+                                              L->out_c, L->k, L->pad);
         }
     }
     size_t np = net->n_params ? net->n_params : 1;
@@ -181,7 +181,7 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
             lgc_dense_forward(out, in, W, bias, B, shape_size(L->in_c, L->in_h, L->in_w), L->out_c);
             break;
         case LGC_L_CONV:
-            lgc_conv2d_forward(out, in, W, bias, net->ws, B, L->in_c, L->in_h, L->in_w, L->out_c,
+            lgc_conv2d_forward(out, in, W, bias, net->ws + L->ws_off, B, L->in_c, L->in_h, L->in_w, L->out_c,
                                L->k, L->pad, net->conv_chunk);
             break;
         case LGC_L_RELU:
@@ -233,8 +233,9 @@ void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
                                L->out_c);
             break;
         case LGC_L_CONV:
-            lgc_conv2d_backward(din, dW, db, g, in, W, net->ws, B, L->in_c, L->in_h, L->in_w,
-                                L->out_c, L->k, L->pad, net->conv_chunk);
+            lgc_conv2d_backward_ex(din, dW, db, g, in, W, net->ws + L->ws_off, B, L->in_c, L->in_h,
+                                   L->in_w, L->out_c, L->k, L->pad, net->conv_chunk,
+                                   B <= net->conv_chunk);
             break;
         case LGC_L_RELU:
             if (din)
