@@ -91,6 +91,9 @@ void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, con
  * reported as scale * sum_j BCE(sigmoid(z_j), t_j). n = all elements. */
 float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale);
 void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale);
+/* Both at once, in float (the training loop's fast path): returns the loss,
+ * accumulates the gradient into dz. */
+float lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale);
 /* loss = scale * sum_j (y_j - t_j)^2. */
 float lgc_mse_forward(const float *y, const float *t, size_t n, float scale);
 void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float scale);

@@ -144,8 +144,7 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
                 memset(dl, 0, nd * sizeof *dl);
                 if (o->loss == LGC_LOSS_BCE) {
                     /* per-image sum over pixels, averaged over the batch (the study's VAE convention) */
-                    part[t] = lgc_bce_logits_forward(logits, xt, nd, 1.0f / (float)b);
-                    lgc_bce_logits_backward(dl, logits, xt, nd, 1.0f / (float)b);
+                    part[t] = lgc_bce_logits_fused(dl, logits, xt, nd, 1.0f / (float)b);
                 } else {
                     /* mean over pixels and batch, as nn.MSELoss() in the study's AE */
                     float sc = 1.0f / (float)(b * D), *pt = prob + lo * D;

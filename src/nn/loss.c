@@ -46,6 +46,21 @@ float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float sca
     return (float)(scale * s);
 }
 
+float lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale)
+{
+    /* One expf and one log1pf per element, in float: with e = exp(-|z|),
+     * softplus(z) = max(z,0) + log1p(e) and sigmoid(z) = 1/(1+e) or e/(1+e). */
+    double s = 0.0;
+#pragma omp parallel for reduction(+ : s) schedule(static)
+    for (size_t j = 0; j < n; j++) {
+        float zj = z[j], e = expf(-fabsf(zj)), inv = 1.0f / (1.0f + e);
+        float sig = zj >= 0.0f ? inv : e * inv;
+        s += (double)((zj > 0.0f ? zj : 0.0f) + log1pf(e) - t[j] * zj);
+        dz[j] += scale * (sig - t[j]);
+    }
+    return (float)(scale * s);
+}
+
 void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale)
 {
 #pragma omp parallel for schedule(static)

@@ -184,6 +184,18 @@ static void test_losses(void **s)
             lgc_mse_backward(dz, c.z, c.t, c.n, 0.5f);
         assert_int_equal(gc_check(names[which], loss_loss, &c, c.z, dz, c.n, 1e-2f, TOL), 0);
     }
+    /* the fused BCE: same loss and same gradient as the pair */
+    {
+        float *dz2 = zeros(c.n);
+        memset(dz, 0, c.n * sizeof *dz);
+        float l1 = lgc_bce_logits_forward(c.z, c.t, c.n, 0.5f);
+        lgc_bce_logits_backward(dz, c.z, c.t, c.n, 0.5f);
+        float l2 = lgc_bce_logits_fused(dz2, c.z, c.t, c.n, 0.5f);
+        assert_true(fabsf(l1 - l2) <= 1e-5f * (1.0f + fabsf(l1)));
+        for (size_t i = 0; i < c.n; i++)
+            assert_true(fabsf(dz[i] - dz2[i]) <= 1e-6f);
+        free(dz2);
+    }
     /* unweighted cross-entropy too */
     c.which = 0;
     free(c.w);
