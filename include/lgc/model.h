@@ -68,4 +68,11 @@ lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, size_t n, float *z, 
 void lgc_decode_to_u8(lgc_net *dec, const float *z, size_t n, size_t c, size_t h, size_t w,
                       uint8_t *out);
 
+/* The pixel of a logit, round(255 * sigmoid(z)): skipping the exp where the
+ * pixel saturates (fast; valid after lgc_decode_to_u8 has run once, or after
+ * lgc_logit_to_u8_init), and by the formula in double (the naive twin). */
+void lgc_logit_to_u8_init(void);
+uint8_t lgc_logit_to_u8(float z);
+uint8_t lgc_logit_to_u8_ref(float z);
+
 #endif

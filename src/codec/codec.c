@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lgc/f16.h"
+#include "lgc/tensor.h"
 
 /* Bounds a package must respect before anything is allocated from its numbers. */
 #define MAX_SIDE 1024
@@ -559,6 +560,8 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
     return LGC_OK;
 }
 
+#define MAX_SHARDS 16
+
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, const char *prefix,
                                       lgc_file_format fmt, int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
@@ -567,14 +570,36 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
     size_t plen = strlen(prefix) + 32;
     char *ipath = malloc(plen), *lpath = malloc(plen);
-    size_t img = c->c * c->h * c->w, B = c->dec.max_batch;
-    uint8_t *pix = malloc(B * img), *lab = malloc(B);
+    size_t img = c->c * c->h * c->w, B = c->dec.max_batch, L = c->dec.in_size;
+    /* Blocks of B images are generated S at a time, one per thread, each with
+     * its own decoder replica (BLAS on one thread) and its own random stream
+     * named by (class, block): the bytes depend on the seed and B only, not on
+     * the thread count. */
+    size_t S = (size_t)lgc_threads_get();
+    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
+    lgc_net rep[MAX_SHARDS];
+    float *zs[MAX_SHARDS] = {0};
+    uint8_t *pix[MAX_SHARDS] = {0};
+    lgc_status part[MAX_SHARDS];
+    lgc_err perr[MAX_SHARDS];
+    memset(rep, 0, sizeof rep);
+    uint8_t *lab = malloc(B);
     lgc_u8_stream si, sl;
     int si_open = 0, sl_open = 0;
     lgc_status st = LGC_OK;
-    if (!ipath || !lpath || !pix || !lab) {
+    if (!ipath || !lpath || !lab) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
         goto fail;
+    }
+    for (size_t t = 0; t < S; t++) {
+        zs[t] = malloc(B * L * sizeof *zs[t]);
+        pix[t] = malloc(B * img);
+        if (!zs[t] || !pix[t]) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+            goto fail;
+        }
+        if (t && (st = lgc_net_init_replica(&rep[t], &c->dec, B, err)))
+            goto fail;
     }
     snprintf(ipath, plen, "%s-images.%s", prefix, ext);
     snprintf(lpath, plen, "%s-labels.%s", prefix, ext);
@@ -589,17 +614,33 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     sl_open = 1;
     size_t done = 0;
     for (size_t cls = 0; cls < c->n_classes; cls++) {
-        /* one stream per class: its samples do not depend on the other classes or on N's split */
-        lgc_rng r;
-        lgc_rng_init(&r, seed, 0x1000 + cls);
+        size_t nblk = (counts[cls] + B - 1) / B;
         memset(lab, (int)cls, B);
-        for (size_t pos = 0; pos < counts[cls]; pos += B) {
-            size_t b = counts[cls] - pos < B ? counts[cls] - pos : B;
-            if ((st = lgc_codec_generate(c, cls, b, &r, pix, err)) ||
-                (st = lgc_u8_stream_write(&si, pix, b * img, err)) ||
-                (st = lgc_u8_stream_write(&sl, lab, b, err)))
-                goto fail;
-            done += b;
+        for (size_t b0 = 0; b0 < nblk; b0 += S) {
+            size_t ns = nblk - b0 < S ? nblk - b0 : S;
+            if (ns > 1)
+                lgc_blas_serial();
+#pragma omp parallel for num_threads(ns) schedule(static, 1) if (ns > 1)
+            for (size_t t = 0; t < ns; t++) {
+                size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;
+                lgc_rng r;
+                lgc_rng_init(&r, seed, ((uint64_t)(cls + 1) << 40) | blk);
+                part[t] = lgc_gmm_sample(&c->gmm[cls], &r, nb, zs[t], &perr[t]);
+                if (part[t] == LGC_OK)
+                    lgc_decode_to_u8(t ? &rep[t] : &c->dec, zs[t], nb, c->c, c->h, c->w, pix[t]);
+            }
+            for (size_t t = 0; t < ns; t++) {
+                size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;
+                if ((st = part[t])) {
+                    if (err)
+                        *err = perr[t];
+                    goto fail;
+                }
+                if ((st = lgc_u8_stream_write(&si, pix[t], nb * img, err)) ||
+                    (st = lgc_u8_stream_write(&sl, lab, nb, err)))
+                    goto fail;
+                done += nb;
+            }
             if (progress)
                 progress(ctx, done, N);
         }
@@ -617,6 +658,12 @@ fail:
         lgc_u8_stream_abort(&si);
     if (sl_open)
         lgc_u8_stream_abort(&sl);
-    free(ipath), free(lpath), free(pix), free(lab);
+    for (size_t t = 0; t < S; t++) {
+        free(zs[t]);
+        free(pix[t]);
+        if (t)
+            lgc_net_free(&rep[t]);
+    }
+    free(ipath), free(lpath), free(lab);
     return st;
 }

@@ -211,19 +211,56 @@ lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, size_t n, float *z, 
     return LGC_OK;
 }
 
+/* Rounding thresholds on the logit axis: round(255 sigmoid(z)) >= k+1 exactly
+ * when z >= T[k] = logit((k + 0.5) / 255), k = 0..254. Only the two ends are
+ * used: below T[0] a pixel is 0, above T[254] it is 255, with no exp. */
+static float g_thresh[255];
+static int g_thresh_ready;
+static void thresholds_init(void);
+
+void lgc_logit_to_u8_init(void) { thresholds_init(); }
+
+static void thresholds_init(void)
+{
+    if (g_thresh_ready)
+        return;
+    for (int k = 0; k < 255; k++) {
+        double p = (k + 0.5) / 255.0;
+        g_thresh[k] = (float)log(p / (1.0 - p));
+    }
+    g_thresh_ready = 1;
+}
+
+uint8_t lgc_logit_to_u8(float z)
+{
+    /* Saturated pixels (most of a digit's background) cost two comparisons;
+     * the rest take the formula. */
+    if (!(z >= g_thresh[0])) /* also NaN */
+        return 0;
+    if (z >= g_thresh[254])
+        return 255;
+    return (uint8_t)lrintf(255.0f / (1.0f + expf(-z)));
+}
+
+uint8_t lgc_logit_to_u8_ref(float z)
+{
+    double v = 1.0 / (1.0 + exp(-(double)z));
+    return (uint8_t)lrint(255.0 * v);
+}
+
 void lgc_decode_to_u8(lgc_net *dec, const float *z, size_t n, size_t c, size_t h, size_t w,
                       uint8_t *out)
 {
     size_t B = dec->max_batch, hw = h * w, L = dec->in_size;
+    thresholds_init(); /* before any thread reads the table; lgc_logit_to_u8 relies on it */
     for (size_t pos = 0; pos < n; pos += B) {
         size_t b = n - pos < B ? n - pos : B;
         const float *logits = lgc_net_forward(dec, z + pos * L, b);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (b > 64)
         for (size_t i = 0; i < b; i++)
             for (size_t p = 0; p < hw; p++)
-                for (size_t ch = 0; ch < c; ch++) {
-                    float v = 1.0f / (1.0f + expf(-logits[(i * c + ch) * hw + p]));
-                    out[((pos + i) * hw + p) * c + ch] = (uint8_t)lrintf(255.0f * v);
-                }
+                for (size_t ch = 0; ch < c; ch++)
+                    out[((pos + i) * hw + p) * c + ch] =
+                        lgc_logit_to_u8(logits[(i * c + ch) * hw + p]);
     }
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "lgc/model.h"
 #include "lgc/nn.h"
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
@@ -71,6 +72,27 @@ static void test_conv_vs_ref(void **s)
     run_conv(3, 3, 14, 14, 8, 3, 1, 3);  /* padded, 3 channels */
 }
 
+/* Pixel quantisation by thresholds agrees with round(255 sigmoid(z)) everywhere
+ * except within float rounding of a threshold. */
+static void test_logit_to_u8_vs_ref(void **s)
+{
+    (void)s;
+    size_t differ = 0, n = 0;
+    lgc_logit_to_u8_init();
+    for (float z = -20.0f; z <= 20.0f; z += 1e-4f, n++) {
+        int a = lgc_logit_to_u8(z), b = lgc_logit_to_u8_ref(z);
+        if (a != b) {
+            assert_true(abs(a - b) == 1); /* only at a boundary */
+            differ++;
+        }
+    }
+    assert_true(differ * 10000 < n); /* boundaries are rare */
+    assert_int_equal(lgc_logit_to_u8(-1e30f), 0);
+    assert_int_equal(lgc_logit_to_u8(1e30f), 255);
+    assert_int_equal(lgc_logit_to_u8(0.0f), 128);
+    assert_int_equal(lgc_logit_to_u8(NAN), 0);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
@@ -78,6 +100,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_vs_ref),
         cmocka_unit_test(test_conv_vs_ref),
+        cmocka_unit_test(test_logit_to_u8_vs_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
