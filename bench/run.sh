@@ -3,7 +3,7 @@
 # peak RSS (GNU time), medians of REPS runs, with the thread count stated.
 # Writes bench/results/*.json and prints a Markdown table. Run nothing else
 # on the machine meanwhile (2 cores).
-#   REPS=3 THREADS=2 bash bench/run.sh [sgemm|cnn|ae|compress|decompress|all]
+#   REPS=3 THREADS=2 bash bench/run.sh [sgemm|cnn|compress|gmm|decompress|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -50,8 +50,15 @@ fi
 if [[ $WHAT == all || $WHAT == ae || $WHAT == compress ]]; then
   # lgc compress end to end with the study's settings: 20 epochs, K = 1..10 per class
   run_timed compress $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
-    -o out/bench/c.lgc -f --epochs 20 --kmax 10 --threads "$THREADS" --json -q
+    -o out/bench/c.lgc -f --epochs 20 --kmax 10 --threads "$THREADS" --json -q --save-codes out/bench/codes.npy
   record compress ",\"epoch_seconds_median\":$(jq '.epoch_seconds|sort|.[length/2|floor]' out/bench/compress.out),\"gmm_seconds\":$(jq .gmm_seconds out/bench/compress.out),\"train_seconds\":$(jq .train_seconds out/bench/compress.out),\"k\":$(jq -c .k out/bench/compress.out),\"bytes\":$(jq .bytes out/bench/compress.out)"
+fi
+if [[ $WHAT == all || $WHAT == gmm ]]; then
+  # the mixture sweep alone on the real codes of the last compress run, and a slow reference
+  [ -s out/bench/codes.npy ] || $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
+    -o out/bench/c.lgc -f --epochs 20 -q --save-codes out/bench/codes.npy
+  build/bench_gmm_sweep out/bench/codes.npy $M/train-labels-idx1-ubyte "$THREADS" 10 >"$R/gmm_sweep.json"
+  cat "$R/gmm_sweep.json" >&2
 fi
 if [[ $WHAT == all || $WHAT == decompress ]]; then
   [ -s out/bench/c.lgc ] || $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \

@@ -46,6 +46,7 @@ typedef struct {
                               * (stored as dec.<i>.w.scale, f32), F16 or F32 */
     int zstd_level;         /* 0: data section stored raw */
     const char *created;    /* free text stored as "created" (time, host); may be NULL */
+    int keep_codes;         /* return the latent codes in the report (rep->codes) */
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);
@@ -57,6 +58,8 @@ typedef struct {
     double bic[LGC_MAX_CLASSES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
     double final_loss;
     double train_seconds, gmm_seconds;
+    float *codes;           /* (n, latent) when opts.keep_codes; the caller frees it */
+    size_t n_codes, latent;
 } lgc_compress_report;
 
 typedef struct {

@@ -73,6 +73,9 @@ lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err);
 
 /* Either format, told apart by the magic bytes (NPY: "\x93NUMPY"; IDX: two
  * zero bytes). A gzip file gets an error that says to decompress it first. */
+/* A 2-d float32 matrix (e.g. latent codes from `lgc compress --save-codes`). */
+lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t *cols,
+                            lgc_err *err);
 lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err);
 lgc_status lgc_labels_read(const char *path, lgc_labels *out, lgc_err *err);
 

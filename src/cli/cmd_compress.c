@@ -38,6 +38,7 @@ static void usage(FILE *f)
             "  --zstd L            zstd level for the package data, 0 = none [19]\n"
             "  --classes N         number of classes [10]\n"
             "  --limit N           use only the first N images (quick runs, tests)\n"
+            "  --save-codes F      also write the latent codes (float32 NPY, n x latent)\n"
             "  --seed S            seed for training and EM [1]\n"
             "  --threads T         threads [2]\n"
             "  --json              summary as one JSON object on stdout\n"
@@ -77,7 +78,7 @@ static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 
 int cmd_compress(int argc, char **argv)
 {
-    const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *v;
+    const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL, *v;
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
@@ -170,6 +171,11 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
             if ((rc = cli_size(cmd, "--classes", v, 1, LGC_MAX_CLASSES, &n_classes)))
                 return rc;
+        } else if (cli_opt(argc, argv, &i, "--save-codes", &v)) {
+            if (!v)
+                return cli_fail(cmd, EXIT_USAGE, "--save-codes needs a file name");
+            codes = v;
+            o.keep_codes = 1;
         } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
             if ((rc = cli_size(cmd, "--limit", v, 1, (size_t)1 << 32, &limit)))
                 return rc;
@@ -208,6 +214,7 @@ int cmd_compress(int argc, char **argv)
     lgc_dataset data = {0};
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
+    memset(&rep, 0, sizeof rep);
     double t0 = cli_now();
     if (lgc_dataset_load(imgs, labs, n_classes, &data, &err)) {
         rc = cli_fail_err(cmd, &err);
@@ -224,6 +231,13 @@ int cmd_compress(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&c);
+    if (codes) {
+        size_t shape[2] = {rep.n_codes, rep.latent};
+        if (lgc_npy_write_f32(codes, rep.codes, 2, shape, force, &err)) {
+            rc = cli_fail_err(cmd, &err);
+            goto done;
+        }
+    }
     if (lgc_pkg_write_file(p, outp, force, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
@@ -274,6 +288,7 @@ int cmd_compress(int argc, char **argv)
     }
     rc = 0;
 done:
+    free(rep.codes);
     lgc_pkg_free(p);
     lgc_dataset_free(&data);
     return rc;

@@ -250,6 +250,10 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
             hooks->on_class(hooks->ctx, c, n_classes, kc, now_s() - tc);
     }
     rep->gmm_seconds = now_s() - tg;
+    if (o->keep_codes) {
+        rep->codes = z, rep->n_codes = n, rep->latent = L;
+        z = NULL;
+    }
     if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
         (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
         goto fail;

@@ -439,6 +439,38 @@ lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err)
     return lgc_npy_labels_from_buf(path, buf, n, out, err);
 }
 
+lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t *cols,
+                            lgc_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    *data = NULL, *rows = *cols = 0;
+    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
+    if (st != LGC_OK)
+        return st;
+    npy_header h;
+    st = npy_check(path, buf, n, 1u << NPY_F4, "'<f4'", "a float matrix", &h, err);
+    if (st == LGC_OK && (h.rank != 2 || h.fortran))
+        st = lgc_err_set(err, LGC_ERR_FORMAT, "%s: expected a C-order 2-d float32 array, got rank %d",
+                         path, h.rank);
+    if (st != LGC_OK) {
+        free(buf);
+        return st;
+    }
+    float *out = malloc(h.count ? h.count * sizeof *out : 1);
+    if (!out) {
+        free(buf);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", path);
+    }
+    for (size_t i = 0; i < h.count; i++) { /* little-endian on disk, whatever the host */
+        uint32_t u = le32(buf + h.off + 4 * i);
+        memcpy(&out[i], &u, sizeof u);
+    }
+    free(buf);
+    *data = out, *rows = h.shape[0], *cols = h.shape[1];
+    return LGC_OK;
+}
+
 /* ---- writing ---------------------------------------------------------------- */
 
 /*

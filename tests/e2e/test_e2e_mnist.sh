@@ -20,6 +20,12 @@ grep -q '"model.kind":"ae"' "$T/out" && ok || bad "info --json lacks model.kind"
 expect 0 "decompress" -- "$LGC" decompress "$T/p.lgc" -n 2000 -o "$T/r" -q
 [ "$(stat -c %s "$T/r-images.idx")" -eq $((16 + 2000 * 784)) ] && ok || bad "images file size"
 [ "$(stat -c %s "$T/r-labels.idx")" -eq $((8 + 2000)) ] && ok || bad "labels file size"
+# the bytes depend on the seed, not on the thread count
+expect 0 "decompress, 1 thread" -- "$LGC" decompress "$T/p.lgc" -n 9000 -o "$T/t1" --threads 1 -q
+expect 0 "decompress, 2 threads" -- "$LGC" decompress "$T/p.lgc" -n 9000 -o "$T/t2" --threads 2 -q
+cmp -s "$T/t1-images.idx" "$T/t2-images.idx" && ok || bad "decompressed bytes depend on the thread count"
+expect 0 "decompress, another seed" -- "$LGC" decompress "$T/p.lgc" -n 9000 -o "$T/t3" --seed 2 -q
+cmp -s "$T/t1-images.idx" "$T/t3-images.idx" && bad "--seed has no effect" || ok
 expect 0 "decompress npy" -- "$LGC" decompress "$T/p.lgc" -n 500 -o "$T/n" --format npy -q
 head -c 6 "$T/n-images.npy" | grep -q NUMPY && ok || bad "npy magic"
 
