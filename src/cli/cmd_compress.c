@@ -175,6 +175,26 @@ int cmd_compress(int argc, char **argv)
     }
     if (!imgs || !labs || !outp)
         return cli_fail(cmd, EXIT_USAGE, "--images, --labels and -o are required");
+
+    /* "created" is the only field that differs between two runs with the same
+     * seed; SOURCE_DATE_EPOCH pins it for byte-identical packages. A malformed
+     * value is an error (reproducible-builds.org): seconds up to year 9999. */
+    char created[64];
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        uint64_t t;
+        if ((rc = cli_u64(cmd, "SOURCE_DATE_EPOCH", sde, &t)))
+            return rc;
+        if (t > 253402300799u)
+            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: %s is after the year 9999", sde);
+        now = (time_t)t;
+    }
+    struct tm tmv;
+    if (!gmtime_r(&now, &tmv))
+        return cli_fail(cmd, EXIT_DATA, "cannot convert the time %lld to a date", (long long)now);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    o.created = created;
     struct stat sb;
     if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
         return cli_fail(cmd, EXIT_DATA, "%s: is a folder; give a file name for the package", outp);
@@ -191,18 +211,6 @@ int cmd_compress(int argc, char **argv)
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
-
-    /* "created" is the only field that differs between two runs with the same
-     * seed; SOURCE_DATE_EPOCH pins it for byte-identical packages. */
-    char created[64];
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde)
-        now = (time_t)strtoll(sde, NULL, 10);
-    struct tm tmv;
-    gmtime_r(&now, &tmv);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    o.created = created;
 
     lgc_dataset data = {0};
     lgc_pkg *p = NULL;

@@ -57,6 +57,10 @@ err_has "unknown model 'vae'"
 expect 2 "--loss l1" -- c -o "$T/a.lgc" --loss l1
 expect 2 "--precision f64" -- c -o "$T/a.lgc" --precision f64
 expect 2 "--k-select best" -- c -o "$T/a.lgc" --k-select best
+expect 2 "SOURCE_DATE_EPOCH not a number" -- env SOURCE_DATE_EPOCH=yesterday "$LGC" compress "${ok_args[@]}" -o "$T/a.lgc"
+err_has "SOURCE_DATE_EPOCH: 'yesterday'"
+expect 2 "SOURCE_DATE_EPOCH negative" -- env SOURCE_DATE_EPOCH=-1 "$LGC" compress "${ok_args[@]}" -o "$T/a.lgc"
+expect 2 "SOURCE_DATE_EPOCH beyond year 9999" -- env SOURCE_DATE_EPOCH=99999999999999 "$LGC" compress "${ok_args[@]}" -o "$T/a.lgc"
 [ ! -e "$T/a.lgc" ] && ok || bad "a refused command left $T/a.lgc"
 
 # inputs
@@ -124,6 +128,8 @@ err_has "use -f"
 cmp -s "$T/a.lgc" "$T/a.copy" && ok || bad "existing output was changed"
 expect 0 "existing output with -f" -- c -o "$T/a.lgc" --seed 2 -f
 cmp -s "$T/a.lgc" "$T/a.copy" && bad "-f did not replace the output" || ok
+expect 0 "SOURCE_DATE_EPOCH at year 9999" -- env SOURCE_DATE_EPOCH=253402300799 "$LGC" compress "${ok_args[@]}" -o "$T/y.lgc"
+"$LGC" info "$T/y.lgc" | grep -q "created *9999-12-31T23:59:59Z" && ok || bad "created at year 9999"
 expect 0 "--json" -- c -o "$T/j.lgc" --json
 grep -q '^{"package":.*"bytes":[0-9]*' "$T/out" && ok || bad "--json: $(cat "$T/out")"
 ls -A "$T" | grep -q '\.tmp' && bad "temporary files left: $(ls -A "$T")" || ok
