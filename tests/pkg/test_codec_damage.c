@@ -6,7 +6,9 @@
  *    damage reaches the parsers and the codec's checks of meaning) is either
  *    refused by the reader or by lgc_codec_open, each with its own error, or
  *    opens into a codec that generates images of every class. Nothing
- *    crashes (CI runs this under ASan + UBSan) and each path is taken. */
+ *    crashes (CI runs this under ASan + UBSan) and each path is taken;
+ *  - lgc_codec_open_capped's memory cap holds to the byte, and a package
+ *    claiming a vast decoder is refused by it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -186,6 +188,77 @@ static void test_every_bit_flip_crc_fixed_zstd(void **s)
     assert_true(k[0] > 0 && k[1] > 0);
 }
 
+/* lgc_codec_open_capped: the smallest cap that opens the package is found by
+ * bisection; one byte less is refused with LGC_ERR_LIMIT naming that cap. A
+ * package claiming a decoder of 2e11 parameters is refused under any
+ * reasonable cap, before anything is allocated. */
+static void test_memory_cap(void **s)
+{
+    (void)s;
+    lgc_pkg *p;
+    lgc_codec c;
+    lgc_err e;
+    assert_int_equal(lgc_pkg_read_mem(g_raw, g_n_raw, NULL, &p, NULL), LGC_OK);
+    uint64_t lo = 0, hi = (uint64_t)1 << 30; /* lo fails, hi opens */
+    assert_int_equal(lgc_codec_open_capped(&c, p, "pkg", 64, hi, NULL), LGC_OK);
+    lgc_codec_free(&c);
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        lgc_status st = lgc_codec_open_capped(&c, p, "pkg", 64, mid, &e);
+        if (st == LGC_OK) {
+            lgc_codec_free(&c);
+            hi = mid;
+        } else {
+            assert_int_equal(st, LGC_ERR_LIMIT);
+            lo = mid;
+        }
+    }
+    /* The estimate is what opening and decompressing allocate: the net as
+     * lgc_net_init planned it (parameters, gradients, two Adam moments,
+     * activations and their gradients, input gradient), the mixtures in
+     * double, the float scratch for one class's packed factors, the latent
+     * batch, and one block of images and labels. */
+    assert_int_equal(lgc_codec_open_capped(&c, p, "pkg", 64, hi, NULL), LGC_OK);
+    uint64_t real = 4 * sizeof(float) * c.dec.n_params + 2 * sizeof(float) * c.dec.n_acts +
+                    sizeof(float) * 64 * c.dec.in_size + sizeof(uint32_t) * c.dec.n_args +
+                    sizeof(float) * c.dec.n_ws + sizeof(float) * 64 * c.latent +
+                    64 * (c.h * c.w * c.c + 1);
+    size_t d = c.latent, kmax = 0;
+    for (size_t k = 0; k < c.n_classes; k++) {
+        real += c.gmm[k].k * (1 + d + d * d) * sizeof(double);
+        kmax = c.gmm[k].k > kmax ? c.gmm[k].k : kmax;
+    }
+    real += kmax * d * (d + 1) / 2 * sizeof(float);
+    lgc_codec_free(&c);
+    if (hi != real)
+        fail_msg("the cap estimate is %llu bytes, opening allocates %llu", (unsigned long long)hi,
+                 (unsigned long long)real);
+    assert_int_equal(lgc_codec_open_capped(&c, p, "pkg", 64, lo, &e), LGC_ERR_LIMIT);
+    char want[64];
+    snprintf(want, sizeof want, "above the memory cap of %llu bytes", (unsigned long long)lo);
+    if (!strstr(e.msg, want) || strncmp(e.msg, "pkg: opening needs ", 19) != 0)
+        fail_msg("message: %s", e.msg);
+    /* a bigger batch needs more */
+    assert_int_equal(lgc_codec_open_capped(&c, p, "pkg", 128, hi, NULL), LGC_ERR_LIMIT);
+
+    /* the same container claiming image 1024x1024x3 and hidden 65536 */
+    uint64_t shape[3] = {1024, 1024, 3}, layers[12];
+    const uint64_t *l;
+    size_t nl;
+    assert_int_equal(lgc_pkg_get_u64_array(p, "decoder.layers", &l, &nl, NULL), LGC_OK);
+    assert_int_equal(nl, 12);
+    memcpy(layers, l, sizeof layers);
+    layers[1] = 65536, layers[9] = 1024 * 1024 * 3;
+    assert_int_equal(lgc_pkg_set_u64(p, "model.hidden", 65536, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_set_u64_array(p, "image.shape", shape, 3, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_set_u64_array(p, "decoder.layers", layers, 12, NULL), LGC_OK);
+    assert_int_equal(lgc_codec_open(&c, p, "huge.lgc", 4096, &e), LGC_ERR_LIMIT);
+    assert_non_null(strstr(e.msg, "above the memory cap of 2147483648 bytes"));
+    assert_int_equal(lgc_codec_open_capped(&c, p, "huge.lgc", 1, (uint64_t)1 << 40, &e),
+                     LGC_ERR_LIMIT);
+    lgc_pkg_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_every_bit_flip_zstd),
         cmocka_unit_test(test_every_bit_flip_crc_fixed_raw),
         cmocka_unit_test(test_every_bit_flip_crc_fixed_zstd),
+        cmocka_unit_test(test_memory_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
