@@ -13,12 +13,16 @@
 
 int cli_fail(const char *cmd, int code, const char *fmt, ...)
 {
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "lgc %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* one line, whatever the names and values it quotes hold (a file name may contain a newline) */
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    fprintf(stderr, "lgc %s: %s\n", cmd, msg);
     return code;
 }
 
@@ -73,7 +77,7 @@ int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
     if (!s)
         return cli_fail(cmd, EXIT_USAGE, "%s needs a value", opt);
-    if (!*s || *s == '-' || *s == '+' || *s == ' ')
+    if (*s < '0' || *s > '9') /* strtoull would skip any white space and take a sign */
         return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is not a non-negative integer", opt, s);
     char *end;
     errno = 0;

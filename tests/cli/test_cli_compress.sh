@@ -33,6 +33,9 @@ expect 2 "--epochs ten" -- c -o "$T/a.lgc" --epochs ten
 err_has "'ten' is not a non-negative integer"
 expect 2 "--epochs 3x" -- c -o "$T/a.lgc" --epochs 3x
 expect 2 "--epochs ' 3'" -- c -o "$T/a.lgc" --epochs " 3"
+expect 2 "--epochs tab 3" -- c -o "$T/a.lgc" --epochs $'\t3'
+expect 2 "--epochs newline 3" -- c -o "$T/a.lgc" --epochs $'\n3'
+expect 2 "--epochs 0x10" -- c -o "$T/a.lgc" --epochs 0x10
 expect 2 "--hidden -4" -- c -o "$T/a.lgc" --hidden -4
 expect 2 "--batch +8" -- c -o "$T/a.lgc" --batch +8
 expect 2 "--batch 0" -- c -o "$T/a.lgc" --batch 0
@@ -85,6 +88,10 @@ expect 1 "label beyond --classes" -- c -o "$T/a.lgc" --classes 1
 err_has "outside the 1 classes"
 expect 1 "a class without images" -- c -o "$T/a.lgc" --classes 3
 err_has "class 2 has no images"
+
+nl=$'\n'
+expect 1 "a file name with a newline" -- c -o "$T/a.lgc" --images "$T/two${nl}lines.idx"
+err_has "$T/two?lines.idx"
 
 # outputs: checked before training
 expect 1 "output in a missing folder" -- c -o "$T/no/such/dir/a.lgc"

@@ -20,6 +20,8 @@ grep -q "blas: BLIS" "$T/out" && ok || bad "--version does not name the BLAS"
 expect 2 "no command" -- "$LGC"
 expect 2 "unknown command" -- "$LGC" frobnicate
 err_has "unknown command 'frobnicate'"
+expect 2 "unknown command with a newline" -- "$LGC" $'frob\nnicate'
+err_has "unknown command 'frob?nicate'"
 expect 2 "missing required options" -- "$LGC" eval
 expect 1 "missing file" -- "$LGC" eval --train-images "$T/nope.idx" --train-labels "$T/lab.idx"
 err_has "$T/nope.idx"
