@@ -86,9 +86,23 @@ typedef struct {
 } lgc_codec;
 
 /* Validate meaning and rebuild the decoder for batches of up to max_batch.
- * Errors name the key or tensor at fault, prefixed by `what` (e.g. the path). */
+ * Errors name the key or tensor at fault, prefixed by `what` (e.g. the path).
+ * Uses lgc_codec_open_capped with LGC_CODEC_MEMORY_DEFAULT. */
 lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size_t max_batch,
                           lgc_err *err);
+
+/* What opening may allocate unless told otherwise: 2 GiB. */
+#define LGC_CODEC_MEMORY_DEFAULT ((uint64_t)2 << 30)
+
+/* lgc_codec_open, refusing with LGC_ERR_LIMIT (a message naming the need and
+ * the cap) a package whose opened codec would take more than max_bytes: the
+ * decoder as lgc_net plans it for max_batch (parameters, gradients, Adam
+ * moments, activations), the mixtures in double, the sampling scratch, and
+ * one block of generated images and labels as lgc_codec_decompress_files
+ * holds it. Checked from the package's sizes before anything is allocated, so
+ * a few hundred bytes claiming a vast decoder cost nothing. */
+lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *what,
+                                 size_t max_batch, uint64_t max_bytes, lgc_err *err);
 void lgc_codec_free(lgc_codec *c);
 
 /* Per-class counts for N samples from the priors, summing to N exactly

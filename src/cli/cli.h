@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lgc/codec.h"
 #include "lgc/status.h"
 
 #define EXIT_DATA 1
@@ -35,6 +36,15 @@ int cli_fail(const char *cmd, int code, const char *fmt, ...)
 /* Report a library error (its message already names the file). Returns 1 or 2. */
 int cli_fail_err(const char *cmd, const lgc_err *err);
 
+/* Read the package at path and open it for batches of max_batch, refusing
+ * one whose decoded data section, or whose opened codec, would take more than
+ * max_mem bytes (0: the defaults, 1 GiB of data as lgc_pkg_limits_default
+ * and LGC_CODEC_MEMORY_DEFAULT for the codec). On failure prints the error
+ * line, sets *rc to the exit code and returns non-zero; *p may then still
+ * need freeing. */
+int cli_open_package(const char *cmd, const char *path, uint64_t max_mem, size_t max_batch,
+                     lgc_pkg **p, lgc_codec *codec, int *rc);
+
 /* Option matching: accepts "--name value" and "--name=value". On a match sets
  * *val (NULL for a missing value, which the caller reports) and advances *i. */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
@@ -42,6 +52,10 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
 int cli_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out);
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* A byte count: digits, optionally followed by K, M, G or T (powers of 1024). */
+int cli_bytes(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* A usage error line "OPT needs a value" when v is NULL or empty; else 0. */
+int cli_need(const char *cmd, const char *opt, const char *v);
 
 /* Progress line on stderr, overwritten in place; only if c->progress. */
 void cli_progress(const cli_common *c, const char *fmt, ...)

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "lgc/codec.h"
+#include "lgc/io.h"
 #include "lgc/tensor.h"
 
 static void usage(FILE *f)
@@ -98,12 +100,19 @@ int cmd_compress(int argc, char **argv)
         } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
             force = 1;
         } else if (cli_opt(argc, argv, &i, "--images", &v)) {
+            if ((rc = cli_need(cmd, "--images", v)))
+                return rc;
             imgs = v;
         } else if (cli_opt(argc, argv, &i, "--labels", &v)) {
+            if ((rc = cli_need(cmd, "--labels", v)))
+                return rc;
             labs = v;
         } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v)
+            if (!v || !*v)
                 return cli_fail(cmd, EXIT_USAGE, "-o needs a file name");
+            if (!strcmp(v, "-"))
+                return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written "
+                                "to standard output; give a file name");
             outp = v;
         } else if (cli_opt(argc, argv, &i, "--model", &v)) {
             int k = v ? lgc_model_from_name(v) : -1;
@@ -192,25 +201,43 @@ int cmd_compress(int argc, char **argv)
     }
     if (!imgs || !labs || !outp)
         return cli_fail(cmd, EXIT_USAGE, "--images, --labels and -o are required");
+
+    /* "created" is the only field that differs between two runs with the same
+     * seed; SOURCE_DATE_EPOCH pins it for byte-identical packages. A malformed
+     * value is an error (reproducible-builds.org): seconds up to year 9999. */
+    char created[64];
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        uint64_t t;
+        if ((rc = cli_u64(cmd, "SOURCE_DATE_EPOCH", sde, &t)))
+            return rc;
+        if (t > 253402300799u)
+            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: %s is after the year 9999", sde);
+        now = (time_t)t;
+    }
+    struct tm tmv;
+    if (!gmtime_r(&now, &tmv))
+        return cli_fail(cmd, EXIT_DATA, "cannot convert the time %lld to a date", (long long)now);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    o.created = created;
+    struct stat sb;
+    if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cli_fail(cmd, EXIT_DATA, "%s: is a folder; give a file name for the package", outp);
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
+    lgc_err err;
+    {
+        /* Can the output be created? Find out now, not after minutes of training. */
+        lgc_afile probe;
+        if (lgc_afile_open(&probe, outp, force, &err))
+            return cli_fail_err(cmd, &err);
+        lgc_afile_abort(&probe);
+    }
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
 
-    /* "created" is the only field that differs between two runs with the same
-     * seed; SOURCE_DATE_EPOCH pins it for byte-identical packages. */
-    char created[64];
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde)
-        now = (time_t)strtoll(sde, NULL, 10);
-    struct tm tmv;
-    gmtime_r(&now, &tmv);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    o.created = created;
-
-    lgc_err err;
     lgc_dataset data = {0};
     lgc_pkg *p = NULL;
     lgc_compress_report rep;

@@ -23,6 +23,9 @@ static void usage(FILE *f)
             "  --seed S          sampling seed [1]\n"
             "  -f, --force       overwrite existing outputs\n"
             "  --allow-large     allow -n above %d\n"
+            "  --max-memory B    refuse a package whose decoded data, or the decoder, mixtures\n"
+            "                    and buffers built from it, need more than B bytes; suffixes\n"
+            "                    K, M, G, T [data 1G, decoder 2G]\n"
             "  --threads T       threads [2]\n"
             "  --json            summary as one JSON object on stdout\n"
             "  -q                no progress\n",
@@ -40,6 +43,7 @@ int cmd_decompress(int argc, char **argv)
     size_t N = 60000, threads = 2;
     uint64_t seed = 1;
     int force = 0, allow_large = 0, rc;
+    uint64_t max_mem = 0; /* 0: the library defaults */
     lgc_file_format fmt = LGC_FMT_IDX;
     cli_common c;
     cli_common_init(&c);
@@ -59,8 +63,12 @@ int cmd_decompress(int argc, char **argv)
             if ((rc = cli_size(cmd, "-n", v, 1, (size_t)0xFFFFFFFFu, &N)))
                 return rc;
         } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v)
+            if (!v || !*v)
                 return cli_fail(cmd, EXIT_USAGE, "-o needs a prefix");
+            if (!strcmp(v, "-"))
+                return cli_fail(cmd, EXIT_USAGE, "-o -: decompress writes two files, "
+                                "PREFIX-images and PREFIX-labels, never standard output; "
+                                "give a prefix");
             prefix = v;
         } else if (cli_opt(argc, argv, &i, "--format", &v)) {
             if (v && !strcmp(v, "idx"))
@@ -71,6 +79,9 @@ int cmd_decompress(int argc, char **argv)
                 return cli_fail(cmd, EXIT_USAGE, "--format: '%s' is not idx or npy", v ? v : "");
         } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
             if ((rc = cli_u64(cmd, "--seed", v, &seed)))
+                return rc;
+        } else if (cli_opt(argc, argv, &i, "--max-memory", &v)) {
+            if ((rc = cli_bytes(cmd, "--max-memory", v, &max_mem)))
                 return rc;
         } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
             if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
@@ -95,10 +106,8 @@ int cmd_decompress(int argc, char **argv)
     lgc_codec codec;
     memset(&codec, 0, sizeof codec);
     double t0 = cli_now();
-    if (lgc_pkg_read_file(in, NULL, &p, &err) || lgc_codec_open(&codec, p, in, 4096, &err)) {
-        rc = cli_fail_err(cmd, &err);
+    if (cli_open_package(cmd, in, max_mem, 4096, &p, &codec, &rc))
         goto done;
-    }
     if (lgc_codec_decompress_files(&codec, N, seed, prefix, fmt, force, on_progress, &c, &err)) {
         cli_progress_done(&c);
         rc = cli_fail_err(cmd, &err);

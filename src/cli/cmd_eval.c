@@ -70,14 +70,24 @@ int cmd_eval(int argc, char **argv)
         } else if (!strcmp(argv[i], "-q")) {
             c.quiet = 1;
         } else if (cli_opt(argc, argv, &i, "--train-images", &v)) {
+            if ((rc = cli_need(cmd, "--train-images", v)))
+                return rc;
             tri = v;
         } else if (cli_opt(argc, argv, &i, "--train-labels", &v)) {
+            if ((rc = cli_need(cmd, "--train-labels", v)))
+                return rc;
             trl = v;
         } else if (cli_opt(argc, argv, &i, "--test-images", &v)) {
+            if ((rc = cli_need(cmd, "--test-images", v)))
+                return rc;
             tei = v;
         } else if (cli_opt(argc, argv, &i, "--test-labels", &v)) {
+            if ((rc = cli_need(cmd, "--test-labels", v)))
+                return rc;
             tel = v;
         } else if (cli_opt(argc, argv, &i, "--weights", &v)) {
+            if ((rc = cli_need(cmd, "--weights", v)))
+                return rc;
             weights_path = v;
         } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
             int k = v ? lgc_judge_from_name(v) : -1;

@@ -7,9 +7,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: lgc info IN.lgc [--json]\n\n"
+    fprintf(f, "usage: lgc info IN.lgc [options]\n\n"
                "Check a package fully (structure and meaning) and describe it: bytes per\n"
-               "section, model, sizes, per-class K, and how and when it was made.\n");
+               "section, model, sizes, per-class K, and how and when it was made.\n\n"
+               "  --json           one JSON object on stdout\n"
+               "  --max-memory B   refuse a package whose decoded data, or the decoder and\n"
+               "                   mixtures built from it, need more than B bytes; suffixes\n"
+               "                   K, M, G, T [data 1G, decoder 2G]\n");
 }
 
 static void print_kv_value(const lgc_pkg_kv *kv, int json)
@@ -41,13 +45,18 @@ static void print_kv_value(const lgc_pkg_kv *kv, int json)
 int cmd_info(int argc, char **argv)
 {
     const char *cmd = "info", *in = NULL;
-    int json = 0;
+    int json = 0, rc;
+    uint64_t max_mem = 0;
+    const char *v;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (cli_opt(argc, argv, &i, "--max-memory", &v)) {
+            if ((rc = cli_bytes(cmd, "--max-memory", v, &max_mem)))
+                return rc;
         } else if (argv[i][0] == '-' && argv[i][1]) {
             return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc info --help)", argv[i]);
         } else if (!in) {
@@ -62,10 +71,11 @@ int cmd_info(int argc, char **argv)
     lgc_pkg *p = NULL;
     lgc_codec codec;
     lgc_pkg_info info;
-    int rc = 0;
+    rc = 0;
     memset(&codec, 0, sizeof codec);
-    if (lgc_pkg_read_file(in, NULL, &p, &err) || lgc_codec_open(&codec, p, in, 1, &err) ||
-        lgc_pkg_get_info(p, &info, &err)) {
+    if (cli_open_package(cmd, in, max_mem, 1, &p, &codec, &rc))
+        goto done;
+    if (lgc_pkg_get_info(p, &info, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
     }

@@ -47,6 +47,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
+    for (char *c = argv[1]; *c; c++) /* keep the error on one line */
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     fprintf(stderr, "lgc: unknown command '%s' (see lgc --help)\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -334,6 +334,60 @@ done:
     return st;
 }
 
+/* Saturating arithmetic for the memory estimate: a package may name sizes
+ * whose products overflow; the estimate then pins at UINT64_MAX and is refused. */
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* Bytes lgc_net_init allocates for this layer list on an (in,1,1) input,
+ * following its plan: four parameter-sized arrays (parameters, gradients, two
+ * Adam moments), every layer's activations and their gradients, the input
+ * gradient, maxpool winners and at most 32 MiB of conv scratch. *n_params
+ * receives the parameter count. UINT64_MAX when a layer does not fit. */
+static uint64_t net_bytes(const lgc_layer_spec *ds, size_t n, uint64_t in, uint64_t max_batch,
+                          uint64_t *n_params)
+{
+    uint64_t c = in, h = 1, w = 1, params = 0, acts = 0, args = 0, ws = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t a = ds[i].a, b = ds[i].b, cc = ds[i].c, size = sat_mul(sat_mul(c, h), w);
+        switch (ds[i].kind) {
+        case LGC_L_DENSE:
+            params = sat_add(params, sat_mul(a, sat_add(size, 1)));
+            c = a, h = w = 1;
+            break;
+        case LGC_L_CONV:
+            if (h + 2 * cc < b || w + 2 * cc < b || b == 0)
+                return UINT64_MAX;
+            params = sat_add(params, sat_mul(a, sat_add(sat_mul(sat_mul(c, b), b), 1)));
+            c = a, h = h + 2 * cc - b + 1, w = w + 2 * cc - b + 1;
+            ws = (uint64_t)32 << 20;
+            break;
+        case LGC_L_RELU:
+        case LGC_L_SIGMOID: break;
+        case LGC_L_MAXPOOL2:
+        case LGC_L_AVGPOOL2:
+            h /= 2, w /= 2;
+            if (ds[i].kind == LGC_L_MAXPOOL2)
+                args = sat_add(args, sat_mul(max_batch, sat_mul(sat_mul(c, h), w)));
+            break;
+        case LGC_L_UPSAMPLE2: h = sat_mul(h, 2), w = sat_mul(w, 2); break;
+        case LGC_L_RESHAPE: c = a, h = b, w = cc; break;
+        default: return UINT64_MAX;
+        }
+        acts = sat_add(acts, sat_mul(max_batch, sat_mul(sat_mul(c, h), w)));
+    }
+    *n_params = params;
+    uint64_t floats = sat_add(sat_add(sat_mul(4, params), sat_mul(2, acts)), sat_mul(max_batch, in));
+    return sat_add(sat_add(sat_mul(floats, sizeof(float)), sat_mul(args, sizeof(uint32_t))), ws);
+}
+
 void lgc_codec_free(lgc_codec *c)
 {
     if (!c)
@@ -347,6 +401,12 @@ void lgc_codec_free(lgc_codec *c)
 
 lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size_t max_batch,
                           lgc_err *err)
+{
+    return lgc_codec_open_capped(c, p, what, max_batch, LGC_CODEC_MEMORY_DEFAULT, err);
+}
+
+lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *what,
+                                 size_t max_batch, uint64_t max_bytes, lgc_err *err)
 {
     memset(c, 0, sizeof *c);
     lgc_status st;
@@ -364,8 +424,11 @@ lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size
         (st = lgc_pkg_get_u64_array(p, "decoder.layers", &layers, &n_layers4, &ek)) ||
         (st = lgc_pkg_get_u64(p, "classes", &classes, &ek)) ||
         (st = lgc_pkg_get_f64_array(p, "class.priors", &priors, &n_priors, &ek)) ||
-        (st = lgc_pkg_get_u64_array(p, "gmm.k", &ks, &n_ks, &ek)))
-        return lgc_err_set(err, st, "%s: %s", what, ek.msg); /* the getter names the key */
+        (st = lgc_pkg_get_u64_array(p, "gmm.k", &ks, &n_ks, &ek))) {
+        /* the getter's sentence names the package's origin, then the key; keep the key part */
+        const char *k = strstr(ek.msg, "key '");
+        return lgc_err_set(err, st, "%s: %s", what, k ? k : ek.msg);
+    }
     int mk = lgc_model_from_name(kind);
     if (mk < 0)
         return lgc_err_set(err, LGC_ERR_VERSION, "%s: model kind '%s' is unknown to this lgc",
@@ -415,8 +478,25 @@ lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size
             return lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder layer %zu is not the %s model's",
                                what, i, kind);
     }
-    if ((st = lgc_net_init(&c->dec, ds, nw, latent, 1, 1, max_batch, err)))
-        return st;
+    /* memory, from the sizes alone, before anything is allocated */
+    uint64_t n_params = 0, img = c->c * c->h * c->w, d64 = latent, tri64 = d64 * (d64 + 1) / 2;
+    uint64_t need = net_bytes(ds, nw, latent, max_batch, &n_params), buf_max = 0;
+    for (size_t cls = 0; cls < classes; cls++) {
+        uint64_t K = ks[cls] <= LGC_CODEC_KMAX ? ks[cls] : 0; /* a bad K is reported below */
+        need = sat_add(need, sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
+        buf_max = K * tri64 > buf_max ? K * tri64 : buf_max;
+    }
+    need = sat_add(need, buf_max * sizeof(float) + (uint64_t)max_batch * latent * sizeof(float));
+    need = sat_add(need, sat_mul(max_batch, img + 1)); /* a block of images and labels */
+    if (need > max_bytes)
+        return lgc_err_set(err, LGC_ERR_LIMIT,
+                           "%s: opening needs %llu bytes (a decoder of %llu parameters, hidden "
+                           "%llu, for batches of %zu), above the memory cap of %llu bytes",
+                           what, (unsigned long long)need, (unsigned long long)n_params,
+                           (unsigned long long)hidden, max_batch, (unsigned long long)max_bytes);
+    lgc_err en;
+    if ((st = lgc_net_init(&c->dec, ds, nw, latent, 1, 1, max_batch, &en)))
+        return lgc_err_set(err, st, "%s: %s", what, en.msg);
     if (c->dec.out_size != c->c * c->h * c->w) {
         st = lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder output does not match image.shape", what);
         goto fail;

@@ -20,6 +20,8 @@ grep -q "blas: BLIS" "$T/out" && ok || bad "--version does not name the BLAS"
 expect 2 "no command" -- "$LGC"
 expect 2 "unknown command" -- "$LGC" frobnicate
 err_has "unknown command 'frobnicate'"
+expect 2 "unknown command with a newline" -- "$LGC" $'frob\nnicate'
+err_has "unknown command 'frob?nicate'"
 expect 2 "missing required options" -- "$LGC" eval
 expect 1 "missing file" -- "$LGC" eval --train-images "$T/nope.idx" --train-labels "$T/lab.idx"
 err_has "$T/nope.idx"
@@ -40,5 +42,26 @@ expect 2 "missing value" -- "$LGC" "${base[@]}" --steps
 expect 2 "unknown judge" -- "$LGC" "${base[@]}" --judge resnet
 err_has "unknown judge 'resnet'"
 expect 2 "unknown option" -- "$LGC" "${base[@]}" --frobnicate
+expect 2 "--train-images without a value" -- "$LGC" eval --train-labels "$T/lab.idx" --train-images
+err_has "--train-images needs a value"
+expect 2 "--test-labels without a value" -- "$LGC" "${base[@]}" --test-labels
+expect 2 "--classes 1" -- "$LGC" "${base[@]}" --classes 1
+expect 2 "--threads 0" -- "$LGC" "${base[@]}" --threads 0
+expect 2 "--seed -1" -- "$LGC" "${base[@]}" --seed -1
+expect 2 "--seeds 101" -- "$LGC" "${base[@]}" --seeds 101
+expect 2 "--judge without a value" -- "$LGC" "${base[@]}" --judge
+expect 2 "stray argument" -- "$LGC" "${base[@]}" extra
+mkdir "$T/dir.idx"
+expect 1 "images are a folder" -- "$LGC" eval --train-images "$T/dir.idx" --train-labels "$T/lab.idx"
+err_has "not a regular file"
+if is_root; then
+  echo "running as root: skipping the chmod 000 input case (the folder case stands in)" >&2
+else
+  cp "$T/img.idx" "$T/locked.idx" && chmod 000 "$T/locked.idx"
+  expect 1 "unreadable images" -- "$LGC" eval --train-images "$T/locked.idx" --train-labels "$T/lab.idx"
+fi
+expect 1 "missing test set" -- "$LGC" eval --train-images "$T/img.idx" --train-labels "$T/lab.idx" \
+  --test-images "$T/nope.idx" --test-labels "$T/lab.idx"
+err_has "$T/nope.idx"
 expect 0 "a tiny valid run" -- "$LGC" "${base[@]}" --steps 3 --seeds 1 -q
 finish
