@@ -88,7 +88,10 @@ static double seconds_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-#define MAX_SHARDS 16
+/* Every batch is split into this many shards whatever the thread count:
+ * threads take shards in turn, and gradients and losses are summed in shard
+ * order, so results are the same bytes with 1, 2 or 4 threads. */
+#define N_SHARDS 4
 
 lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_train_opts *o,
                            lgc_epoch_fn on_epoch, void *ctx, lgc_err *err)
@@ -99,11 +102,10 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
     size_t D = m->c * m->h * m->w, B = o->batch;
     /* Data parallelism as in the judges: S shards, one per thread, BLAS on one
      * thread each; shard 0 is the model's own encoder and decoder. */
-    size_t S = (size_t)lgc_threads_get();
-    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
-    if (B < 8 * S)
-        S = 1;
-    lgc_net enc_r[MAX_SHARDS], dec_r[MAX_SHARDS];
+    const size_t S = N_SHARDS;
+    size_t nthr = (size_t)lgc_threads_get();
+    nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
+    lgc_net enc_r[N_SHARDS], dec_r[N_SHARDS];
     memset(enc_r, 0, sizeof enc_r), memset(dec_r, 0, sizeof dec_r);
     lgc_status st = LGC_OK;
     float *xb = malloc(B * D * sizeof *xb), *dlog = malloc(B * D * sizeof *dlog);
@@ -129,15 +131,18 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
         lgc_rng_shuffle(&rshuf, order, n);
         for (size_t pos = 0; pos < n; pos += B) {
             size_t b = n - pos < B ? n - pos : B;
-            size_t s_here = b >= 8 * S ? S : 1;
-            double part[MAX_SHARDS];
+            const size_t s_here = S;
+            double part[N_SHARDS] = {0};
             lgc_images_to_nchw(xb, x, order + pos, b, m->h, m->w, m->c);
-            if (s_here > 1)
-                lgc_blas_serial();
-#pragma omp parallel for num_threads(s_here) schedule(static, 1) if (s_here > 1)
+            lgc_blas_serial();
+#pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
             for (size_t t = 0; t < s_here; t++) {
                 size_t lo = b * t / s_here, bt = b * (t + 1) / s_here - lo, nd = bt * D;
                 lgc_net *enc = t ? &enc_r[t] : &m->enc, *dec = t ? &dec_r[t] : &m->dec;
+                lgc_net_zero_grad(dec);
+                lgc_net_zero_grad(enc);
+                if (bt == 0)
+                    continue;
                 float *xt = xb + lo * D, *dl = dlog + lo * D;
                 const float *z = lgc_net_forward(enc, xt, bt);
                 const float *logits = lgc_net_forward(dec, z, bt);
@@ -156,8 +161,6 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
                     lgc_sigmoid_backward(dl, dp, pt, nd);
                     lgc_images_to_nchw(xt, x, order + pos + lo, bt, m->h, m->w, m->c);
                 }
-                lgc_net_zero_grad(dec);
-                lgc_net_zero_grad(enc);
                 lgc_net_backward(dec, z, dl, bt, 1);
                 lgc_net_backward(enc, xt, dec->dinput, bt, 0);
             }

@@ -11,7 +11,10 @@
 #include <omp.h>
 #endif
 
-#define MAX_SHARDS 16
+/* Every batch is split into this many shards whatever the thread count:
+ * threads take shards in turn, and gradients and losses are summed in shard
+ * order, so results are the same bytes with 1, 2 or 4 threads. */
+#define N_SHARDS 4
 
 int lgc_judge_from_name(const char *name)
 {
@@ -91,11 +94,10 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
     /* Data parallelism: the batch is split over S shards, one per thread, each
      * running BLAS on one thread; the small GEMMs of these nets gain more from
      * that than from threads inside each GEMM. Shard 0 is the net itself. */
-    size_t S = (size_t)lgc_threads_get();
-    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
-    if (B < 8 * S)
-        S = 1;
-    lgc_net net, rep[MAX_SHARDS];
+    const size_t S = N_SHARDS;
+    size_t nthr = (size_t)lgc_threads_get();
+    nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
+    lgc_net net, rep[N_SHARDS];
     memset(rep, 0, sizeof rep);
     lgc_status st = lgc_judge_build(&net, o->kind, train->c, train->h, train->w, K, maxb, err);
     if (st)
@@ -141,14 +143,16 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             wb[i] = train->weight ? train->weight[order[pos + i]] : 1.0f;
         }
         pos += b;
-        double part[MAX_SHARDS];
-        size_t s_here = b >= 8 * S ? S : 1;
-        if (s_here > 1)
-            lgc_blas_serial();
-#pragma omp parallel for num_threads(s_here) schedule(static, 1) if (s_here > 1)
+        double part[N_SHARDS] = {0};
+        const size_t s_here = S;
+        lgc_blas_serial();
+#pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
         for (size_t t = 0; t < s_here; t++) {
             size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
             lgc_net *nt = t ? &rep[t] : &net;
+            lgc_net_zero_grad(nt);
+            if (bt == 0)
+                continue;
             const float *logits = lgc_net_forward(nt, x + lo * in, bt);
             const float *wt = train->weight ? wb + lo : NULL;
             part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *
@@ -158,7 +162,6 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             lgc_xent_backward(dl, probs + lo * K, yb + lo, wt, bt, K);
             for (size_t j = 0; j < bt * K; j++) /* shard mean -> batch mean */
                 dl[j] *= (float)bt / (float)b;
-            lgc_net_zero_grad(nt);
             lgc_net_backward(nt, x + lo * in, dl, bt, 0);
         }
         double lsum = 0.0;
