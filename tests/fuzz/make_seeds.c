@@ -137,6 +137,7 @@ static void pkg_seeds(void)
     put_pkg("corpus/pkg", "seed-generic-zstd3.lgc", p);
     lgc_pkg_free(p);
     put("corpus/pkg", "seed-broken-foreign.lgc", "\x89PNG\r\n\x1a\n", 8);
+    put("corpus/pkg", "seed-broken-empty.lgc", "", 0);
 }
 
 static void idx_seeds(void)
@@ -165,6 +166,7 @@ static void idx_seeds(void)
     put("corpus/idx", "seed-broken-huge-dim.idx", t, sizeof img3);
     put("corpus/idx", "seed-broken-gzip.idx", "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8);
     put("corpus/idx", "seed-broken-short.idx", "\0\0", 2);
+    put("corpus/idx", "seed-broken-empty.idx", "", 0);
 }
 
 static void npy(const char *name, int major, const char *dict, const void *data, size_t n)
@@ -232,6 +234,7 @@ static void npy_seeds(void)
     npy("seed-broken-huge.npy", 1,
         "{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999999999, 2, 2), }", u8, 4);
     npy("seed-broken-version.npy", 4, "{}", "", 0);
+    put("corpus/npy", "seed-broken-empty.npy", "", 0);
 }
 
 int main(int argc, char **argv)

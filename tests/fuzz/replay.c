@@ -83,7 +83,8 @@ static long run_path(const char *path)
         snprintf(names[n++], k, "%s/%s", path, de->d_name);
     }
     closedir(dir);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) /* qsort's array must not be NULL, even when empty */
+        qsort(names, n, sizeof *names, by_name);
     long done = 0;
     for (size_t i = 0; i < n; i++) {
         int r = run_file(names[i]);
