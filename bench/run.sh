@@ -32,7 +32,7 @@ col() { awk -v c="$2" '{print $c}' "out/bench/$1.t" | med; }
 record() { # NAME EXTRA_JSON
   printf '{"name":"%s","threads":%s,"reps":%s,"wall_s_median":%s,"cpu_s_median":%s,"peak_rss_kb_median":%s,"runs":[%s]%s}\n' \
     "$1" "$THREADS" "$REPS" "$(col "$1" 1)" "$(col "$1" 2)" "$(col "$1" 3)" \
-    "$(awk '{printf "%s[%s,%s,%s]", NR>1?",":"", $1, $2, $3}' "out/bench/$1.t")" "${2:-}" >"$R/$1.json"
+    "$(awk '{printf "%s[%s,%s,%s]", (NR>1 ? "," : ""), $1, $2, $3}' "out/bench/$1.t")" "${2:-}" >"$R/$1.json"
   echo "$R/$1.json: wall $(col "$1" 1) s, cpu $(col "$1" 2) s, rss $(col "$1" 3) kB" >&2
 }
 

@@ -38,7 +38,7 @@ typedef struct {
     size_t epochs;         /* 20 */
     size_t batch;          /* 256 */
     float lr;              /* 1e-3 */
-    lgc_recon_loss loss;   /* BCE */
+    lgc_recon_loss loss;   /* MSE (the study's AE) */
     uint64_t seed;
 } lgc_train_opts;
 
