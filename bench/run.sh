@@ -39,6 +39,9 @@ record() { # NAME EXTRA_JSON
 if [[ $WHAT == all || $WHAT == sgemm ]]; then
   build/bench_sgemm "$THREADS" --json >"$R/sgemm.json"
   build/bench_sgemm "$THREADS" >&2
+  # The trap: OpenBLAS forced onto the kernels its detection picks on some of
+  # these machines. Only OpenBLAS reads this variable; lgc's column must not move.
+  OPENBLAS_CORETYPE=Prescott build/bench_sgemm "$THREADS" --json >"$R/sgemm_openblas_prescott.json"
 fi
 if [[ $WHAT == all || $WHAT == cnn ]]; then
   # one paper-cnn epoch: 938 steps of batch 64 on the 60,000 real images, plus loading and testing
