@@ -47,6 +47,11 @@ typedef struct {
     int zstd_level;         /* 0: data section stored raw */
     const char *created;    /* free text stored as "created" (time, host); may be NULL */
     int keep_codes;         /* return the latent codes in the report (rep->codes) */
+    /* Training state is saved to this file after every epoch (atomically); if
+     * it exists when compression starts and was made from the same images,
+     * labels and training options, training resumes from it and the package
+     * comes out byte-identical to an uninterrupted run. May be NULL. */
+    const char *checkpoint_path;
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);
@@ -58,6 +63,7 @@ typedef struct {
     double bic[LGC_MAX_CLASSES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
     double final_loss;
     double train_seconds, gmm_seconds;
+    size_t resumed_epochs;  /* epochs taken from the checkpoint */
     float *codes;           /* (n, latent) when opts.keep_codes; the caller frees it */
     size_t n_codes, latent;
 } lgc_compress_report;

@@ -27,7 +27,7 @@ const char *lgc_model_name(lgc_model_kind k);
 
 #define LGC_MODEL_MAX_LAYERS 16
 
-typedef struct {
+typedef struct lgc_model_s {
     lgc_model_kind kind;
     size_t c, h, w;        /* image shape */
     size_t hidden, latent;
@@ -40,6 +40,15 @@ typedef struct {
     float lr;              /* 1e-3 */
     lgc_recon_loss loss;   /* MSE (the study's AE) */
     uint64_t seed;
+    /* Resuming: epochs already done (the model then holds their parameters and
+     * Adam state, loaded by the caller); the shuffles of those epochs are
+     * replayed from the seed, so the run continues exactly where it stopped. */
+    size_t start_epoch;
+    /* Called after every epoch with the epochs done so far, e.g. to save a
+     * checkpoint; a non-OK status stops training with that status. May be NULL. */
+    lgc_status (*after_epoch)(void *ctx, const struct lgc_model_s *m, size_t epochs_done,
+                              lgc_err *err);
+    void *after_epoch_ctx;
 } lgc_train_opts;
 
 void lgc_train_opts_default(lgc_train_opts *o);

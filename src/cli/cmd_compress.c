@@ -42,6 +42,8 @@ static void usage(FILE *f)
             "  --classes N         number of classes [10]\n"
             "  --limit N           use only the first N images (quick runs, tests)\n"
             "  --save-codes F      also write the latent codes (float32 NPY, n x latent)\n"
+            "  --checkpoint DIR    save training state to DIR after every epoch; when DIR\n"
+            "                      holds a checkpoint of the same inputs, resume from it\n"
             "  --seed S            seed for training and EM [1]\n"
             "  --threads T         threads [2]\n"
             "  --json              summary as one JSON object on stdout\n"
@@ -82,6 +84,8 @@ static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 int cmd_compress(int argc, char **argv)
 {
     const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL, *v;
+    const char *ckdir = NULL;
+    char ckpath[4096];
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
@@ -181,6 +185,10 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
             if ((rc = cli_size(cmd, "--classes", v, 1, LGC_MAX_CLASSES, &n_classes)))
                 return rc;
+        } else if (cli_opt(argc, argv, &i, "--checkpoint", &v)) {
+            if (!v || !*v)
+                return cli_fail(cmd, EXIT_USAGE, "--checkpoint needs a folder");
+            ckdir = v;
         } else if (cli_opt(argc, argv, &i, "--save-codes", &v)) {
             if (!v)
                 return cli_fail(cmd, EXIT_USAGE, "--save-codes needs a file name");
@@ -234,6 +242,16 @@ int cmd_compress(int argc, char **argv)
         if (lgc_afile_open(&probe, outp, force, &err))
             return cli_fail_err(cmd, &err);
         lgc_afile_abort(&probe);
+    }
+    if (ckdir) {
+        struct stat cks;
+        if (stat(ckdir, &cks) != 0 && mkdir(ckdir, 0755) != 0)
+            return cli_fail(cmd, EXIT_DATA, "%s: cannot create the checkpoint folder", ckdir);
+        if (stat(ckdir, &cks) != 0 || !S_ISDIR(cks.st_mode))
+            return cli_fail(cmd, EXIT_DATA, "%s: not a folder", ckdir);
+        if ((size_t)snprintf(ckpath, sizeof ckpath, "%s/lgc-checkpoint.lgc", ckdir) >= sizeof ckpath)
+            return cli_fail(cmd, EXIT_USAGE, "--checkpoint: folder name too long");
+        o.checkpoint_path = ckpath;
     }
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
@@ -306,8 +324,8 @@ int cmd_compress(int argc, char **argv)
         printf("],\"epoch_loss\":[");
         for (size_t e = 0; e < h.n_epochs; e++)
             printf("%s%.4f", e ? "," : "", h.epoch_loss[e]);
-        printf("],\"train_seconds\":%.2f,\"gmm_seconds\":%.2f,\"seconds\":%.2f,\"threads\":%zu}\n",
-               rep.train_seconds, rep.gmm_seconds, secs, threads);
+        printf("],\"resumed_epochs\":%zu,\"train_seconds\":%.2f,\"gmm_seconds\":%.2f,\"seconds\":%.2f,\"threads\":%zu}\n",
+               rep.resumed_epochs, rep.train_seconds, rep.gmm_seconds, secs, threads);
     } else if (!c.quiet) {
         fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, sum K = %zu); train %.1f s, "
                         "mixtures %.1f s, total %.1f s\n",

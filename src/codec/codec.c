@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lgc/f16.h"
+#include <zlib.h>
 #include "lgc/tensor.h"
 
 /* Bounds a package must respect before anything is allocated from its numbers. */
@@ -36,6 +37,152 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
      * than float16 at the same judge accuracy */
     o->decoder_dtype = LGC_DT_I8;
     o->zstd_level = 19;
+}
+
+/* ---- checkpoints ----------------------------------------------------------- */
+
+/* What a checkpoint must agree on to be resumed: the data and every option
+ * that shapes training. Stored as keys; compared one by one. */
+typedef struct {
+    uint64_t data_crc, n, seed, batch, hidden, latent;
+    double lr;
+    const char *kind, *loss;
+} ckpt_id;
+
+static void ckpt_id_make(ckpt_id *id, const lgc_dataset *d, const lgc_compress_opts *o)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t img = d->x.c * d->x.h * d->x.w;
+    /* crc32 takes uInt lengths: feed the pixels in pieces */
+    for (size_t off = 0, total = d->x.n * img; off < total; off += (size_t)1 << 30) {
+        size_t len = total - off < ((size_t)1 << 30) ? total - off : ((size_t)1 << 30);
+        crc = crc32(crc, d->x.pix + off, (uInt)len);
+    }
+    crc = crc32(crc, d->y.y, (uInt)d->x.n);
+    id->data_crc = crc, id->n = d->x.n, id->seed = o->train.seed, id->batch = o->train.batch;
+    id->hidden = o->hidden, id->latent = o->latent, id->lr = o->train.lr;
+    id->kind = lgc_model_name(o->model);
+    id->loss = o->train.loss == LGC_LOSS_MSE ? "mse" : "bce";
+}
+
+typedef struct {
+    const char *path;
+    ckpt_id id;
+} ckpt_ctx;
+
+static lgc_status put_net_state(lgc_pkg *p, const char *prefix, const lgc_net *net, lgc_err *err)
+{
+    char name[32];
+    uint64_t shape[1] = {net->n_params};
+    const float *parts[3] = {net->params, net->adam_m, net->adam_v};
+    const char *suffix[3] = {"params", "adam_m", "adam_v"};
+    lgc_status st;
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s.%s", prefix, suffix[i]);
+        if ((st = lgc_pkg_add_tensor_f32(p, name, LGC_DT_F32, 1, shape, parts[i], err)))
+            return st;
+    }
+    snprintf(name, sizeof name, "%s.adam_t", prefix);
+    return lgc_pkg_set_u64(p, name, (uint64_t)net->adam_t, err);
+}
+
+static lgc_status ckpt_save(void *ctx, const lgc_model *m, size_t epochs_done, lgc_err *err)
+{
+    const ckpt_ctx *c = ctx;
+    lgc_pkg *p = lgc_pkg_new();
+    if (!p)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", c->path);
+    lgc_status st;
+    if ((st = lgc_pkg_set_str(p, "lgc.checkpoint", "training state", err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.epochs_done", epochs_done, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.data_crc", c->id.data_crc, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.n", c->id.n, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.seed", c->id.seed, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.batch", c->id.batch, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.hidden", c->id.hidden, err)) ||
+        (st = lgc_pkg_set_u64(p, "ckpt.latent", c->id.latent, err)) ||
+        (st = lgc_pkg_set_f64(p, "ckpt.lr", c->id.lr, err)) ||
+        (st = lgc_pkg_set_str(p, "ckpt.kind", c->id.kind, err)) ||
+        (st = lgc_pkg_set_str(p, "ckpt.loss", c->id.loss, err)) ||
+        (st = put_net_state(p, "enc", &m->enc, err)) ||
+        (st = put_net_state(p, "dec", &m->dec, err)))
+        goto done;
+    st = lgc_pkg_write_file(p, c->path, 1, err);
+done:
+    lgc_pkg_free(p);
+    return st;
+}
+
+static lgc_status get_net_state(const lgc_pkg *p, const char *path, const char *prefix,
+                                lgc_net *net, lgc_err *err)
+{
+    char name[32];
+    float *parts[3] = {net->params, net->adam_m, net->adam_v};
+    const char *suffix[3] = {"params", "adam_m", "adam_v"};
+    lgc_status st;
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s.%s", prefix, suffix[i]);
+        const lgc_pkg_tensor *t = lgc_pkg_find(p, name);
+        if (!t || t->dtype != LGC_DT_F32 || t->rank != 1 || t->shape[0] != net->n_params)
+            return lgc_err_set(err, LGC_ERR_FORMAT,
+                               "%s: checkpoint tensor %s is missing or not %zu float32 values", path,
+                               name, net->n_params);
+        if ((st = lgc_pkg_tensor_to_f32(t, parts[i], err)))
+            return st;
+    }
+    uint64_t t64;
+    snprintf(name, sizeof name, "%s.adam_t", prefix);
+    if ((st = lgc_pkg_get_u64(p, name, &t64, err)))
+        return st;
+    net->adam_t = (long)t64;
+    return LGC_OK;
+}
+
+/* Load a checkpoint into m if one exists; *epochs_done = 0 when there is none. */
+static lgc_status ckpt_load(const ckpt_ctx *c, lgc_model *m, size_t epochs, size_t *epochs_done,
+                            lgc_err *err)
+{
+    *epochs_done = 0;
+    if (access(c->path, F_OK) != 0)
+        return LGC_OK;
+    lgc_pkg *p = NULL;
+    lgc_status st = lgc_pkg_read_file(c->path, NULL, &p, err);
+    if (st)
+        return st;
+    uint64_t v[7], done;
+    double lr;
+    const char *kind, *loss;
+    static const char *const keys[7] = {"ckpt.data_crc", "ckpt.n",      "ckpt.seed",  "ckpt.batch",
+                                        "ckpt.hidden",   "ckpt.latent", "ckpt.epochs_done"};
+    for (int i = 0; i < 7; i++)
+        if ((st = lgc_pkg_get_u64(p, keys[i], &v[i], err)))
+            goto done;
+    if ((st = lgc_pkg_get_f64(p, "ckpt.lr", &lr, err)) ||
+        (st = lgc_pkg_get_str(p, "ckpt.kind", &kind, err)) ||
+        (st = lgc_pkg_get_str(p, "ckpt.loss", &loss, err)))
+        goto done;
+    if (v[0] != c->id.data_crc || v[1] != c->id.n || v[2] != c->id.seed || v[3] != c->id.batch ||
+        v[4] != c->id.hidden || v[5] != c->id.latent || lr != c->id.lr ||
+        strcmp(kind, c->id.kind) != 0 || strcmp(loss, c->id.loss) != 0) {
+        st = lgc_err_set(err, LGC_ERR_VALUE,
+                         "%s: checkpoint was made from other images, labels or training options; "
+                         "remove it or choose another --checkpoint folder",
+                         c->path);
+        goto done;
+    }
+    done = v[6];
+    if (done > epochs) {
+        st = lgc_err_set(err, LGC_ERR_VALUE, "%s: checkpoint has %llu epochs done, more than the "
+                         "%zu asked for", c->path, (unsigned long long)done, epochs);
+        goto done;
+    }
+    if ((st = get_net_state(p, c->path, "enc", &m->enc, err)) ||
+        (st = get_net_state(p, c->path, "dec", &m->dec, err)))
+        goto done;
+    *epochs_done = (size_t)done;
+done:
+    lgc_pkg_free(p);
+    return st;
 }
 
 /* ---- compress ------------------------------------------------------------ */
@@ -167,7 +314,18 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     if (st)
         return st;
     double t0 = now_s();
-    st = lgc_model_train(&m, x->pix, n, &o->train, hooks ? hooks->on_epoch : NULL,
+    lgc_train_opts to = o->train;
+    ckpt_ctx ck;
+    if (o->checkpoint_path) {
+        ck.path = o->checkpoint_path;
+        ckpt_id_make(&ck.id, data, o);
+        if ((st = ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
+            goto fail;
+        to.start_epoch = rep->resumed_epochs;
+        to.after_epoch = ckpt_save;
+        to.after_epoch_ctx = &ck;
+    }
+    st = lgc_model_train(&m, x->pix, n, &to, hooks ? hooks->on_epoch : NULL,
                          hooks ? hooks->ctx : NULL, err);
     if (st)
         goto fail;

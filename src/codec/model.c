@@ -32,6 +32,9 @@ void lgc_train_opts_default(lgc_train_opts *o)
      * BCE (fewer mixture components) at the same judge accuracy (README) */
     o->loss = LGC_LOSS_MSE;
     o->seed = 1;
+    o->start_epoch = 0;
+    o->after_epoch = NULL;
+    o->after_epoch_ctx = NULL;
 }
 
 size_t lgc_model_decoder_spec(lgc_model_kind kind, size_t hidden, size_t latent, size_t out_size,
@@ -124,11 +127,15 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
     lgc_rng rinit, rshuf;
     lgc_rng_init(&rinit, o->seed, 1);
     lgc_rng_init(&rshuf, o->seed, 2);
-    lgc_net_init_params(&m->enc, &rinit);
-    lgc_net_init_params(&m->dec, &rinit);
+    if (o->start_epoch == 0) {
+        lgc_net_init_params(&m->enc, &rinit);
+        lgc_net_init_params(&m->dec, &rinit);
+    }
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
-    for (size_t ep = 0; ep < o->epochs; ep++) {
+    for (size_t ep = 0; ep < o->start_epoch && ep < o->epochs; ep++)
+        lgc_rng_shuffle(&rshuf, order, n); /* replay: same order and stream as the first run */
+    for (size_t ep = o->start_epoch; ep < o->epochs; ep++) {
         double t0 = seconds_now(), total = 0.0;
         lgc_rng_shuffle(&rshuf, order, n);
         for (size_t pos = 0; pos < n; pos += B) {
@@ -185,6 +192,8 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, size_t n, const lgc_t
         }
         if (on_epoch)
             on_epoch(ctx, ep + 1, o->epochs, total / (double)n, seconds_now() - t0);
+        if (o->after_epoch && (st = o->after_epoch(o->after_epoch_ctx, m, ep + 1, err)))
+            goto fail;
     }
 fail:
     for (size_t t = 1; t < S; t++) {
