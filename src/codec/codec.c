@@ -138,6 +138,23 @@ done:
     return st;
 }
 
+/* Keeps every epoch's loss (for rep->final_loss and the side file), then
+ * calls the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *user;
+    double *loss; /* (cap) */
+    size_t n, cap;
+} epoch_log;
+
+static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+{
+    epoch_log *l = ctx;
+    if (l->n < l->cap)
+        l->loss[l->n++] = loss;
+    if (l->user && l->user->on_epoch)
+        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+}
+
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
                         const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
                         lgc_err *err)
@@ -159,18 +176,23 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     lgc_model m;
     lgc_pkg *p = NULL;
     float *z = NULL, *zc = NULL;
+    double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
+    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
     lgc_gmm g = {0};
     size_t counts[LGC_MAX_CLASSES] = {0};
     lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L,
                                    o->train.batch > 256 ? o->train.batch : 256, err);
     if (st)
         return st;
+    if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
     double t0 = now_s();
-    st = lgc_model_train(&m, x->pix, n, &o->train, hooks ? hooks->on_epoch : NULL,
-                         hooks ? hooks->ctx : NULL, err);
-    if (st)
+    if ((st = lgc_model_train(&m, x->pix, n, &o->train, log_epoch, &elog, err)))
         goto fail;
     rep->train_seconds = now_s() - t0;
+    rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
     z = malloc(n * L * sizeof *z);
     zc = malloc(n * L * sizeof *zc);
     p = lgc_pkg_new();
@@ -252,12 +274,29 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
         (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
         goto fail;
+    if (o->keep_side) {
+        size_t km = o->gmm.k_max;
+        if (!(bic_flat = malloc(n_classes * km * sizeof *bic_flat))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+            goto fail;
+        }
+        for (size_t c = 0; c < n_classes; c++)
+            memcpy(bic_flat + c * km, rep->bic[c], km * sizeof *bic_flat);
+        if ((st = lgc_side_build(&m, n_classes, rep->k, km, bic_flat, elog.loss, elog.n,
+                                 o->created, &rep->side, err)))
+            goto fail;
+    }
     *out = p;
     p = NULL;
 fail:
+    if (st) {
+        lgc_pkg_free(rep->side);
+        rep->side = NULL;
+    }
     lgc_gmm_free(&g);
     lgc_pkg_free(p);
-    free(z), free(zc);
+    free(z), free(zc), free(bic_flat);
+    free(elog.loss);
     lgc_model_free(&m);
     return st;
 }
