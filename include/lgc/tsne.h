@@ -20,7 +20,8 @@
  * points at their centre of mass when w / r < theta.
  *
  * Deterministic: the same seed and input give the same map whatever the
- * thread count (per-point sums, reduced in a fixed order).
+ * thread count (the optimisation runs on one thread; only the kNN search's
+ * GEMM uses more, and its result does not depend on them).
  */
 #ifndef LGC_TSNE_H
 #define LGC_TSNE_H
