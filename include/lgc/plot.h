@@ -13,7 +13,9 @@
  *                     "(x10^k)"), axis labels, a title, an optional note (a
  *                     line of text such as "KL = 0.12") and a legend placed
  *                     in the corner of the plot area its data leave
- *                     emptiest (or to the right, outside). It draws series:
+ *                     emptiest (or to the right, outside); when every
+ *                     corner would cover data, the y range grows upwards to
+ *                     leave a free band for them. It draws series:
  *                     lines, markers (filled or rings), histogram bars and
  *                     vertical reference lines, coloured with matplotlib's
  *                     tab10 palette.
@@ -81,6 +83,7 @@ typedef struct {
     int integer_x;         /* x ticks on whole numbers only */
     int no_ticks;          /* no tick labels (a t-SNE map's axes mean nothing) */
     int equal_aspect;      /* one unit is as long on x as on y */
+    int blank;             /* draw nothing: a hole in a grid */
     double xmin, xmax, ymin, ymax; /* fixed limits; NaN: from the data with a margin */
 } lgc_panel;
 

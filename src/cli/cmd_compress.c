@@ -21,6 +21,9 @@ static void usage(FILE *f)
             "  --labels F          training labels\n"
             "  -o, --output F      package to write\n"
             "  -f, --force         overwrite an existing output\n"
+            "  --save-encoder F    also write the encoder side file F (the encoder, the BIC\n"
+            "                      curves and the loss per epoch; lgc report and lgc privacy\n"
+            "                      read it; never needed to decompress)\n"
             "  --model NAME        ae [ae]\n"
             "  --epochs N          training epochs [20]\n"
             "  --batch N           training batch [256]\n"
@@ -78,6 +81,7 @@ static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 int cmd_compress(int argc, char **argv)
 {
     const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *v;
+    const char *encp = NULL;
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
@@ -104,6 +108,10 @@ int cmd_compress(int argc, char **argv)
             if (!v)
                 return cli_fail(cmd, EXIT_USAGE, "-o needs a file name");
             outp = v;
+        } else if (cli_opt(argc, argv, &i, "--save-encoder", &v)) {
+            if (!v || !*v)
+                return cli_fail(cmd, EXIT_USAGE, "--save-encoder needs a file name");
+            encp = v;
         } else if (cli_opt(argc, argv, &i, "--model", &v)) {
             int k = v ? lgc_model_from_name(v) : -1;
             if (k < 0)
@@ -188,6 +196,11 @@ int cmd_compress(int argc, char **argv)
         return cli_fail(cmd, EXIT_USAGE, "--images, --labels and -o are required");
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
+    if (encp && !force && access(encp, F_OK) == 0)
+        return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", encp);
+    if (encp && strcmp(encp, outp) == 0)
+        return cli_fail(cmd, EXIT_USAGE, "--save-encoder and -o name the same file");
+    o.keep_side = encp != NULL;
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
@@ -208,6 +221,7 @@ int cmd_compress(int argc, char **argv)
     lgc_dataset data = {0};
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
+    memset(&rep, 0, sizeof rep);
     double t0 = cli_now();
     if (lgc_dataset_load(imgs, labs, n_classes, &data, &err)) {
         rc = cli_fail_err(cmd, &err);
@@ -224,7 +238,8 @@ int cmd_compress(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&c);
-    if (lgc_pkg_write_file(p, outp, force, &err)) {
+    if (lgc_pkg_write_file(p, outp, force, &err) ||
+        (encp && lgc_pkg_write_file(rep.side, encp, force, &err))) {
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
@@ -241,6 +256,10 @@ int cmd_compress(int argc, char **argv)
         printf("{\"package\":");
         cli_json_str(outp);
         printf(",\"decoder\":\"%s\"", lgc_pkg_dtype_name(o.decoder_dtype));
+        if (encp) {
+            printf(",\"encoder\":");
+            cli_json_str(encp);
+        }
         printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
                "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
@@ -274,6 +293,7 @@ int cmd_compress(int argc, char **argv)
     }
     rc = 0;
 done:
+    lgc_pkg_free(rep.side);
     lgc_pkg_free(p);
     lgc_dataset_free(&data);
     return rc;

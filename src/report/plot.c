@@ -464,6 +464,8 @@ static void draw_legend(cairo_t *cr, const lgc_panel *p, double x, double y, dou
 
 static void draw_panel(cairo_t *cr, const lgc_panel *p, double px, double py, double pw, double ph)
 {
+    if (p->blank)
+        return;
     frame f;
     panel_limits(p, &f.x0, &f.x1, &f.y0, &f.y1);
     axis ax, ay;
@@ -520,6 +522,29 @@ static void draw_panel(cairo_t *cr, const lgc_panel *p, double px, double py, do
         }
     }
 
+    /* headroom: when the legend or the note would cover data in every corner,
+     * raise the top of the y range so that a band above the data holds them */
+    if (isnan(p->ymax) && (p->note || (p->legend == LGC_LEGEND_BEST && leg_w > 0.0))) {
+        double lh = leg_w > 0.0 && p->legend == LGC_LEGEND_BEST
+                        ? 6.0 + LEGEND_ROW * (double)legend_entries(p) : 0.0;
+        double nw = 0.0, bx = 0.0, by = 0.0, sl = 0.0, sn = 0.0;
+        int lc = -1;
+        if (lh > 0.0) {
+            lc = best_corner(&f, p, leg_w, lh, -1, &bx, &by);
+            sl = box_cover(&f, p, bx, by, leg_w, lh);
+        }
+        if (p->note) {
+            font(cr, FS_LEGEND, 0);
+            nw = text_w(cr, p->note) + 10.0;
+            best_corner(&f, p, nw, 18.0, lc, &bx, &by);
+            sn = box_cover(&f, p, bx, by, nw, 18.0);
+        }
+        double need = fmax(lh, p->note ? 18.0 : 0.0) + 14.0;
+        if ((sl > 0.0 || sn > 0.0) && need < 0.5 * f.h) {
+            f.y1 = f.y0 + (f.y1 - f.y0) * f.h / (f.h - need);
+            axis_make(&ay, f.y0, f.y1, fmax(2.0, ah / 45.0), 0);
+        }
+    }
     /* grid */
     if (!p->no_ticks) {
         cairo_set_source_rgb(cr, 0.91, 0.91, 0.91);
