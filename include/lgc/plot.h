@@ -23,9 +23,13 @@
  *                     matrix): white to dark blue, optionally by the row's
  *                     share, so a confusion matrix shows recall while the
  *                     cells print counts.
- *   lgc_plot_images   a sheet of small images (PNG only): cells in rows and
- *                     column groups, scaled up without smoothing, with row
- *                     labels and group titles.
+ *   lgc_plot_images   a sheet of small images (PNG only; greyscale PNG for
+ *                     grey images): cells in rows and column groups, scaled
+ *                     up without smoothing, with row labels and group titles.
+ *
+ * PNGs of plots keep a palette of their 256 most frequent colours (the
+ * rest, blends at anti-aliased edges, take the nearest of those): a third of
+ * the bytes of RGB, with no visible change.
  *
  * Sizes are in pixels of the PNG; the SVG uses the same numbers as points.
  * Text is DejaVu Sans through fontconfig (any sans-serif serves). Drawing is
@@ -125,6 +129,11 @@ typedef struct {
 
 /* PNG only (out->svg must be NULL). */
 lgc_status lgc_plot_images(const lgc_image_sheet *s, const lgc_plot_out *out, lgc_err *err);
+
+/* Free cairo's and fontconfig's process-wide font caches (so that leak
+ * checkers see a clean exit). Call once at the end, when no figure is being
+ * drawn in any thread; drawing afterwards sets them up again. */
+void lgc_plot_release(void);
 
 /* tab10 colour i (0..9) as 0xRRGGBB; also for HTML legends. */
 uint32_t lgc_plot_color(int i);

@@ -84,7 +84,8 @@ int cmd_privacy(int argc, char **argv)
             return cli_fail(cmd, EXIT_USAGE, "unexpected argument '%s'", argv[i]);
         }
     }
-    if (!pp.package || !pp.images || !pp.labels || (pp.test_images == NULL) != (pp.test_labels == NULL))
+    if (!pp.package || !pp.images || !pp.labels ||
+        (pp.test_images == NULL) != (pp.test_labels == NULL))
         return cli_fail(cmd, EXIT_USAGE, "a package, --images and --labels are required "
                         "(--test-images and --test-labels go together)");
     if (pp.encoder && pp.no_encoder)

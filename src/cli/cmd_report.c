@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "lgc/plot.h"
 #include "lgc/report.h"
 #include "lgc/tensor.h"
 
@@ -22,7 +23,8 @@ static void usage(FILE *f)
             "reconstructions, a t-SNE map of codes and the Gaussianity check. DIR/index.html\n"
             "ties them together and opens offline.\n\n"
             "  -o, --output DIR    folder to write\n"
-            "  -f, --force         replace the files of an earlier report in DIR\n" AUDIT_USAGE_INPUTS
+            "  -f, --force         replace the files of an earlier report in DIR\n"
+            AUDIT_USAGE_INPUTS
             "  --seed S            decompression, draws, t-SNE and judge [1]\n"
             "  --judge-steps N     paper-cnn training steps on the decompressed set [2000]\n"
             "  --tsne-n N          training codes in the t-SNE map [5000]\n"
@@ -174,6 +176,7 @@ int cmd_report(int argc, char **argv)
     double t0 = cli_now();
     lgc_status st = lgc_report_write(in.pkg, &in.codec, in.has_side ? &in.side : NULL, &in.train,
                                      &in.test, &o, &res, on_stage, &c, &err);
+    lgc_plot_release();
     cli_progress_done(&c);
     if (st) {
         rc = cli_fail_err(cmd, &err);

@@ -101,7 +101,8 @@ double lgc_chi2_kl(const double *d2, size_t n, double dof, size_t bins)
     }
     double kl = 0.0;
     for (size_t b = 0; b < bins; b++) {
-        double p = h[b] / sp, q = fmax(lgc_chi2_pdf(lo + ((double)b + 0.5) * wd, dof), KL_FLOOR) / sq;
+        double p = h[b] / sp;
+        double q = fmax(lgc_chi2_pdf(lo + ((double)b + 0.5) * wd, dof), KL_FLOOR) / sq;
         kl += p * log(p / q);
     }
     free(h);

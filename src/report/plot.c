@@ -3,6 +3,7 @@
 
 #include <cairo-svg.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,12 @@ uint32_t lgc_plot_color(int i)
     if (i < 0)
         return 0x404040;
     return TAB10[i % 10];
+}
+
+void lgc_plot_release(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }
 
 static void set_rgb(cairo_t *cr, uint32_t c, double alpha)
@@ -850,6 +857,89 @@ static void draw_sheet(cairo_t *cr, const lgc_image_sheet *s, cairo_surface_t *c
 typedef enum { KIND_FIGURE, KIND_HEATMAP, KIND_SHEET } fig_kind;
 
 typedef struct {
+    uint32_t rgb;
+    uint32_t n;
+} color_count;
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const color_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return x->rgb < y->rgb ? -1 : x->rgb > y->rgb;
+}
+
+/* A palette of the (up to) 256 most frequent colours of rgb (n pixels of 3
+ * bytes): palette (256, 3), and idx (n), each pixel's palette entry, the
+ * nearest in RGB for colours left out (anti-aliased edges: a plot has a few
+ * hundred colours that matter and thousands of blends). Returns the palette
+ * size, 0 if out of memory. Deterministic: ties go to the smaller colour. */
+static size_t quantize(const uint8_t *rgb, size_t n, uint8_t *idx, uint8_t *palette)
+{
+    uint32_t *px = malloc(n * sizeof *px), *srt = malloc(n * sizeof *srt);
+    color_count *u = malloc(n * sizeof *u), *freq = NULL;
+    uint8_t *map = NULL;
+    size_t nu = 0, np = 0;
+    if (!px || !srt || !u)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        px[i] = (uint32_t)rgb[3 * i] << 16 | (uint32_t)rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
+    memcpy(srt, px, n * sizeof *px);
+    qsort(srt, n, sizeof *srt, u32_cmp);
+    for (size_t i = 0; i < n; i++) {
+        if (nu && u[nu - 1].rgb == srt[i])
+            u[nu - 1].n++;
+        else
+            u[nu++] = (color_count){srt[i], 1};
+    }
+    freq = malloc(nu * sizeof *freq);
+    map = malloc(nu);
+    if (!freq || !map)
+        goto done;
+    memcpy(freq, u, nu * sizeof *u);
+    qsort(freq, nu, sizeof *freq, by_count);
+    np = nu < 256 ? nu : 256;
+    for (size_t k = 0; k < np; k++) {
+        palette[3 * k] = (uint8_t)(freq[k].rgb >> 16);
+        palette[3 * k + 1] = (uint8_t)(freq[k].rgb >> 8);
+        palette[3 * k + 2] = (uint8_t)freq[k].rgb;
+    }
+    for (size_t j = 0; j < nu; j++) { /* u is sorted by colour: map[j] serves its pixels */
+        long best = -1, bd = 0;
+        for (size_t k = 0; k < np; k++) {
+            long dr = (long)(u[j].rgb >> 16) - palette[3 * k];
+            long dg = (long)(u[j].rgb >> 8 & 255) - palette[3 * k + 1];
+            long db = (long)(u[j].rgb & 255) - palette[3 * k + 2], dd = dr * dr + dg * dg + db * db;
+            if (best < 0 || dd < bd)
+                best = (long)k, bd = dd;
+            if (!dd)
+                break;
+        }
+        map[j] = (uint8_t)best;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = 0, hi = nu - 1;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (u[mid].rgb < px[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        idx[i] = map[lo];
+    }
+done:
+    free(px), free(srt), free(u), free(freq), free(map);
+    return np;
+}
+
+typedef struct {
     lgc_afile af;
     lgc_err err;
     int failed;
@@ -961,7 +1051,27 @@ static lgc_status render(fig_kind kind, const void *spec, const lgc_plot_out *ou
                     uint8_t *o = rgb + (y * (size_t)W + x) * 3;
                     o[0] = (uint8_t)(v >> 16), o[1] = (uint8_t)(v >> 8), o[2] = (uint8_t)v;
                 }
-            st = lgc_png_write(out->png, rgb, (size_t)W, (size_t)H, 3, out->overwrite, err);
+            size_t np = (size_t)W * (size_t)H;
+            if (kind == KIND_SHEET) {
+                /* a sheet of grey images is all grey: one channel, a third of the bytes */
+                size_t ch = 3;
+                if (((const lgc_image_sheet *)spec)->x->c == 1) {
+                    for (size_t i = 0; i < np; i++)
+                        rgb[i] = rgb[3 * i];
+                    ch = 1;
+                }
+                st = lgc_png_write(out->png, rgb, (size_t)W, (size_t)H, ch, out->overwrite, err);
+            } else {
+                /* plots: a palette PNG, a third of the bytes of RGB with no visible change */
+                uint8_t palette[256 * 3], *idx = malloc(np);
+                size_t n_pal = idx ? quantize(rgb, np, idx, palette) : 0;
+                if (!n_pal)
+                    st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", out->png);
+                else
+                    st = lgc_png_write_indexed(out->png, idx, (size_t)W, (size_t)H, palette,
+                                               n_pal, out->overwrite, err);
+                free(idx);
+            }
         }
         free(rgb);
         cairo_destroy(cr);

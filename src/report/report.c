@@ -237,7 +237,7 @@ static lgc_status pic_interp(rep_ctx *r, lgc_err *err)
     size_t K = r->c->n_classes, L = r->c->latent, S = INTERP_STEPS;
     float *z = malloc(K * S * L * sizeof *z), z0[1024], z1[1024]; /* latent <= 1024 (codec) */
     lgc_images sheet = {K * S, r->c->h, r->c->w, r->c->c, malloc(K * S * r->img)};
-    char labels[LGC_MAX_CLASSES][16];
+    char labels[LGC_MAX_CLASSES][48];
     const char *rows[LGC_MAX_CLASSES];
     lgc_status st = LGC_OK;
     if (!z || !sheet.pix || L > 1024) {
@@ -289,7 +289,8 @@ static lgc_status pic_privacy(rep_ctx *r, const lgc_privacy_audit_out *a, lgc_er
 {
     enum { B = 50 };
     const lgc_privacy_result *p = &a->r;
-    double e1[B + 1], h1[B], h2[B], h3[B], e2[B + 1], m1[B], m2[B], thr[1] = {p->near_copy_threshold};
+    double e1[B + 1], h1[B], h2[B], h3[B], e2[B + 1], m1[B], m2[B];
+    double thr[1] = {p->near_copy_threshold};
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < p->n_gen; i++)
         lo = fmin(lo, fmin(a->d_gen_train[i], a->d_gen_test[i])),
@@ -361,14 +362,15 @@ static lgc_status pic_bic(rep_ctx *r, lgc_err *err)
     double kx[LGC_CODEC_KMAX], mx[LGC_MAX_CLASSES][1], my[LGC_MAX_CLASSES][1];
     lgc_series ser[LGC_MAX_CLASSES][2];
     lgc_panel pan[LGC_MAX_CLASSES];
-    char title[LGC_MAX_CLASSES][32];
+    char title[LGC_MAX_CLASSES][48];
     for (size_t k = 0; k < km; k++)
         kx[k] = (double)(k + 1);
     for (size_t cls = 0; cls < K; cls++) {
         size_t kc = r->c->gmm[cls].k;
         mx[cls][0] = (double)kc;
         my[cls][0] = kc <= km ? sd->bic[cls * km + kc - 1] : NAN;
-        ser[cls][0] = (lgc_series){LGC_SERIES_LINEPOINTS, kx, sd->bic + cls * km, km, 0, "BIC", 0, 0};
+        ser[cls][0] =
+            (lgc_series){LGC_SERIES_LINEPOINTS, kx, sd->bic + cls * km, km, 0, "BIC", 0, 0};
         ser[cls][1] = (lgc_series){LGC_SERIES_RINGS, mx[cls], my[cls], 1, 3, "chosen K", 0, 0};
         lgc_panel_init(&pan[cls]);
         snprintf(title[cls], sizeof title[cls], "class %zu: K = %zu", cls, kc);
@@ -399,8 +401,10 @@ static lgc_status pic_loss(rep_ctx *r, const char *loss_name, lgc_err *err)
     lgc_panel p;
     lgc_panel_init(&p);
     char yl[64];
-    snprintf(yl, sizeof yl, "mean loss per image (%s)",
-             strcmp(loss_name, "bce") == 0 ? "BCE" : strcmp(loss_name, "mse") == 0 ? "MSE" : loss_name);
+    const char *ln = strcmp(loss_name, "bce") == 0   ? "BCE"
+                     : strcmp(loss_name, "mse") == 0 ? "MSE"
+                                                     : loss_name;
+    snprintf(yl, sizeof yl, "mean loss per image (%s)", ln);
     p.title = "Autoencoder training";
     p.xlabel = "epoch";
     p.ylabel = yl;
@@ -464,7 +468,8 @@ static lgc_status pic_tsne(rep_ctx *r, const float *zall, lgc_err *err)
     uint32_t *perm = malloc(N * sizeof *perm);
     float *z = malloc(n * L * sizeof *z);
     uint8_t *lab = malloc(n);
-    double *Y = malloc(2 * n * sizeof *Y), *px = malloc(n * sizeof *px), *py = malloc(n * sizeof *py);
+    double *Y = malloc(2 * n * sizeof *Y);                                /* (n, 2) the map */
+    double *px = malloc(n * sizeof *px), *py = malloc(n * sizeof *py);   /* (n) grouped by class */
     lgc_status st = LGC_OK;
     if (!perm || !z || !lab || !Y || !px || !py) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");
@@ -498,7 +503,7 @@ static lgc_status pic_tsne(rep_ctx *r, const float *zall, lgc_err *err)
             if (lab[i] == cls)
                 px[pos] = Y[2 * i], py[pos++] = Y[2 * i + 1];
         ser[cls] = (lgc_series){LGC_SERIES_POINTS, px + start, py + start, pos - start,
-                                (int)cls, class_label(cls), 1.6, 0.6};
+                                (int)cls, class_label(cls), 1.7, 1.0};
     }
     char title[96], note[96];
     snprintf(title, sizeof title, "t-SNE of %zu latent codes of training images", n);
@@ -532,8 +537,10 @@ static lgc_status pic_gauss(rep_ctx *r, const float *zall, lgc_err *err)
     /* per class: edges, histogram, curve (x, y); per component the same */
     size_t n_pan = K * kmax;
     double *cls_e = malloc(K * (B + 1) * sizeof *cls_e), *cls_h = malloc(K * B * sizeof *cls_h);
-    double *cls_cx = malloc(K * CURVE * sizeof *cls_cx), *cls_cy = malloc(K * CURVE * sizeof *cls_cy);
-    double *cmp_e = malloc(n_pan * (B + 1) * sizeof *cmp_e), *cmp_h = malloc(n_pan * B * sizeof *cmp_h);
+    double *cls_cx = malloc(K * CURVE * sizeof *cls_cx);
+    double *cls_cy = malloc(K * CURVE * sizeof *cls_cy);
+    double *cmp_e = malloc(n_pan * (B + 1) * sizeof *cmp_e);
+    double *cmp_h = malloc(n_pan * B * sizeof *cmp_h);
     double *cmp_cx = malloc(n_pan * CURVE * sizeof *cmp_cx);
     double *cmp_cy = malloc(n_pan * CURVE * sizeof *cmp_cy);
     lgc_series *cls_s = malloc(K * 2 * sizeof *cls_s), *cmp_s = malloc(n_pan * 2 * sizeof *cmp_s);
@@ -627,6 +634,27 @@ static lgc_status pic_gauss(rep_ctx *r, const float *zall, lgc_err *err)
             cp->xmin = 0.0, cp->xmax = chi;
         }
     }
+    /* one y range for all panels of a figure, with room for the note on top:
+     * small multiples compare by eye only on a common scale */
+    double top_c = 0.0, top_k = 0.0;
+    for (size_t cls = 0; cls < K; cls++) {
+        for (size_t t = 0; t < B; t++)
+            top_c = fmax(top_c, cls_h[cls * B + t]);
+        for (size_t t = 0; t < CURVE; t++)
+            top_c = fmax(top_c, cls_cy[cls * CURVE + t]);
+        for (size_t k = 0; k < r->c->gmm[cls].k; k++) {
+            size_t at = cls * kmax + k;
+            for (size_t t = 0; t < B; t++)
+                top_k = fmax(top_k, cmp_h[at * B + t]);
+            for (size_t t = 0; t < CURVE; t++)
+                top_k = fmax(top_k, cmp_cy[at * CURVE + t]);
+        }
+    }
+    for (size_t cls = 0; cls < K; cls++) {
+        cls_p[cls].ymin = 0.0, cls_p[cls].ymax = 1.25 * top_c;
+        for (size_t k = 0; k < kmax; k++) /* panels ~70 px high: more room for the note */
+            cmp_p[cls * kmax + k].ymin = 0.0, cmp_p[cls * kmax + k].ymax = 1.65 * top_k;
+    }
     size_t rows, cols;
     class_grid(K, &rows, &cols);
     char title[160];
@@ -637,7 +665,7 @@ static lgc_status pic_gauss(rep_ctx *r, const float *zall, lgc_err *err)
         goto fail;
     snprintf(title, sizeof title, "Per component (class\u00b7component): squared Mahalanobis "
              "distances against \u03c7\u00b2(%zu)", L);
-    lgc_figure fc = {title, K, kmax, cmp_p, n_pan, 170, 130};
+    lgc_figure fc = {title, K, kmax, cmp_p, n_pan, 160, 122};
     if ((st = put_figure(r, "gauss-components", &fc, err)))
         goto fail;
     const char *rl[LGC_MAX_CLASSES], *cl[LGC_CODEC_KMAX];

@@ -423,7 +423,8 @@ double lgc_map_knn_agreement(const double *Y, const uint8_t *labels, size_t n, s
         for (size_t j = 0; j < n; j++) {
             if (j == i)
                 continue;
-            double dx = Y[2 * i] - Y[2 * j], dy = Y[2 * i + 1] - Y[2 * j + 1], v = dx * dx + dy * dy;
+            double dx = Y[2 * i] - Y[2 * j], dy = Y[2 * i + 1] - Y[2 * j + 1];
+            double v = dx * dx + dy * dy;
             if (nb == k && v >= best[k - 1])
                 continue;
             size_t p = nb < k ? nb++ : k - 1;

@@ -18,6 +18,7 @@
 
 #include "lgc/io.h"
 #include "lgc/plot.h"
+#include "lgc/png.h"
 #include "lgc/rng.h"
 
 static char g_dir[256];
@@ -40,6 +41,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
+    lgc_plot_release();
     if (g_keep)
         return 0;
     DIR *d = opendir(g_dir);
@@ -311,8 +313,37 @@ static void test_image_sheet(void **st)
     /* 10 px left, 8 cells of 56 + 2, one 18-px gap, 10 px right; 8 + 22 on top */
     assert_int_equal(w, 10 + 8 * 58 + 18 + 10);
     assert_int_equal(h, 30 + 2 * 58 + 10);
+    size_t n;
+    uint8_t *b = slurp(out.png, &n);
+    assert_int_equal(b[25], 0); /* grey images make a greyscale PNG */
+    free(b);
     lgc_plot_out bad = {tp("sheet.png"), tp("sheet.svg"), 1};
     assert_int_equal(lgc_plot_images(&s, &bad, NULL), LGC_ERR_ARG);
+}
+
+/* The palette writer the plots use: exact colours back, bad indices refused. */
+static void test_png_indexed(void **st)
+{
+    (void)st;
+    const uint8_t pal[9] = {255, 255, 255, 31, 119, 180, 0, 0, 0};
+    const uint8_t idx[8] = {0, 1, 2, 1, 2, 2, 0, 1};
+    assert_int_equal(lgc_png_write_indexed(tp("ix.png"), idx, 4, 2, pal, 3, 1, NULL), LGC_OK);
+    uint32_t w, h;
+    uint8_t *px = decode_png(tp("ix.png"), &w, &h);
+    assert_int_equal(w, 4);
+    assert_int_equal(h, 2);
+    for (int i = 0; i < 8; i++)
+        assert_memory_equal(px + 3 * i, pal + 3 * idx[i], 3);
+    free(px);
+    size_t n;
+    uint8_t *b = slurp(tp("ix.png"), &n);
+    assert_int_equal(b[25], 3); /* colour type: palette */
+    free(b);
+    const uint8_t bad[8] = {0, 1, 2, 3, 0, 0, 0, 0};
+    lgc_err e;
+    assert_int_equal(lgc_png_write_indexed(tp("ix2.png"), bad, 4, 2, pal, 3, 1, &e), LGC_ERR_ARG);
+    assert_int_equal(lgc_png_write_indexed(tp("ix2.png"), idx, 4, 2, pal, 0, 1, &e), LGC_ERR_ARG);
+    assert_int_equal(access(tp("ix2.png"), F_OK), -1);
 }
 
 static void test_errors(void **st)
@@ -348,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_scatter_hist),
         cmocka_unit_test(test_heatmap),
         cmocka_unit_test(test_image_sheet),
+        cmocka_unit_test(test_png_indexed),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
