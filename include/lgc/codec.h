@@ -52,6 +52,7 @@ typedef struct {
      * labels and training options, training resumes from it and the package
      * comes out byte-identical to an uninterrupted run. May be NULL. */
     const char *checkpoint_path;
+    int keep_side;          /* 1: rep->side receives the encoder side file (see below) */
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);
@@ -66,6 +67,8 @@ typedef struct {
     size_t resumed_epochs;  /* epochs taken from the checkpoint */
     float *codes;           /* (n, latent) when opts.keep_codes; the caller frees it */
     size_t n_codes, latent;
+    lgc_pkg *side; /* with o->keep_side: the encoder side file, the caller's to lgc_pkg_free;
+                    * else NULL */
 } lgc_compress_report;
 
 typedef struct {
@@ -75,7 +78,8 @@ typedef struct {
     void *ctx;
 } lgc_compress_hooks;
 
-/* data: the training set (labels < n_classes). On success *out is a new package. */
+/* data: the training set (labels < n_classes). On success *out is a new package
+ * (and rep->side a side file if o->keep_side); on failure both are NULL. */
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
                         const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
                         lgc_err *err);
@@ -126,5 +130,53 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
                                       lgc_file_format fmt, int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
                                       void *ctx, lgc_err *err);
+
+/*
+ * The encoder side file. A package ships only the decoder, so nothing that
+ * needs codes of real images (reconstructions, a t-SNE of real codes, the
+ * Gaussianity check, membership inference) can be computed from it alone.
+ * With opts.keep_side, lgc_compress also returns a second container
+ * (lgc_pkg; `lgc compress --save-encoder F` writes it) holding what the
+ * compressor knew but does not ship. It is never needed to decompress.
+ *   keys    side.kind = "encoder", model.kind, model.hidden, model.latent,
+ *           image.shape [h,w,c], encoder.layers [kind,a,b,c per layer],
+ *           classes, gmm.k (as in the package), gmm.k_max,
+ *           gmm.bic (classes * k_max, row per class, NaN where not evaluated),
+ *           train.loss_curve (mean training loss per image, one per epoch),
+ *           created (the package's, when it has one)
+ *   tensors enc.<i>.w / enc.<i>.b, f32, for each parametrised encoder layer i
+ * lgc_side_open checks it against an opened package: same model, sizes and
+ * per-class K, and the same "created" when both have one; a side file of
+ * another package is refused (LGC_ERR_VALUE), since its codes would not be
+ * the ones the package's mixtures were fitted to.
+ */
+typedef struct {
+    lgc_model m;           /* m.enc rebuilt from the side file, batches up to max_batch;
+                            * m.dec is empty */
+    size_t n_classes, k_max;
+    double *bic;           /* (n_classes, k_max) */
+    double *loss_curve;    /* (n_epochs) */
+    size_t n_epochs;
+} lgc_side;
+
+/* Build the side file of a trained model (used by lgc_compress; exposed for
+ * tests). bic is (n_classes, k_max), k (n_classes), loss (n_epochs). */
+lgc_status lgc_side_build(const lgc_model *m, size_t n_classes, const size_t *k, size_t k_max,
+                          const double *bic, const double *loss, size_t n_epochs,
+                          const char *created, lgc_pkg **out, lgc_err *err);
+
+/* Check side (see above) against the opened package c and rebuild the
+ * encoder. what names the side file in errors; pkg_created is the package's
+ * "created" or NULL. */
+lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, const lgc_codec *c,
+                         const char *pkg_created, size_t max_batch, lgc_err *err);
+/* NULL and a zeroed side are no-ops. */
+void lgc_side_free(lgc_side *s);
+
+/* Regenerate N images and labels into memory, exactly as
+ * lgc_codec_decompress_files does with the same seed: x (N, h, w, c) and
+ * y (N), class after class. */
+lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, uint8_t *x,
+                                    uint8_t *y, lgc_err *err);
 
 #endif

@@ -57,6 +57,10 @@ void lgc_train_opts_default(lgc_train_opts *o);
  * (at most LGC_MODEL_MAX_LAYERS), 0 if the arguments make no model. */
 size_t lgc_model_decoder_spec(lgc_model_kind kind, size_t hidden, size_t latent, size_t out_size,
                               lgc_layer_spec *spec);
+/* Encoder layer list (input: the image), likewise; the encoder side file
+ * (codec.h) is checked against it. */
+size_t lgc_model_encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent,
+                              lgc_layer_spec *spec);
 
 lgc_status lgc_model_init(lgc_model *m, lgc_model_kind kind, size_t c, size_t h, size_t w,
                           size_t hidden, size_t latent, size_t max_batch, lgc_err *err);

@@ -25,6 +25,13 @@
 lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,
                          int overwrite, lgc_err *err);
 
+/* Write idx (h, w), one index into palette (n_colors, 3) RGB per pixel,
+ * n_colors 1..256, as an 8-bit palette PNG (a third of the bytes of RGB for
+ * plots, which use few colours). An index >= n_colors is refused. */
+lgc_status lgc_png_write_indexed(const char *path, const uint8_t *idx, size_t w, size_t h,
+                                 const uint8_t *palette, size_t n_colors, int overwrite,
+                                 lgc_err *err);
+
 /*
  * Tile the first n images of x into one image of rows x cols cells, in row
  * order, each cell surrounded by border pixels (0..16) of grey level

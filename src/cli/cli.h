@@ -26,6 +26,8 @@ int cmd_compress(int argc, char **argv);
 int cmd_decompress(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_lossless(int argc, char **argv);
+int cmd_privacy(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* One error line on stderr: "lgc CMD: message". Returns code. */
 int cli_fail(const char *cmd, int code, const char *fmt, ...)

@@ -23,6 +23,9 @@ static void usage(FILE *f)
             "  --labels F          training labels\n"
             "  -o, --output F      package to write\n"
             "  -f, --force         overwrite an existing output\n"
+            "  --save-encoder F    also write the encoder side file F (the encoder, the BIC\n"
+            "                      curves and the loss per epoch; lgc report and lgc privacy\n"
+            "                      read it; never needed to decompress)\n"
             "  --model NAME        ae [ae]\n"
             "  --epochs N          training epochs [20]\n"
             "  --batch N           training batch [256]\n"
@@ -84,7 +87,7 @@ static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 int cmd_compress(int argc, char **argv)
 {
     const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL, *v;
-    const char *ckdir = NULL;
+    const char *ckdir = NULL, *encp = NULL;
     char ckpath[4096];
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
@@ -119,6 +122,10 @@ int cmd_compress(int argc, char **argv)
                 return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written "
                                 "to standard output; give a file name");
             outp = v;
+        } else if (cli_opt(argc, argv, &i, "--save-encoder", &v)) {
+            if (!v || !*v)
+                return cli_fail(cmd, EXIT_USAGE, "--save-encoder needs a file name");
+            encp = v;
         } else if (cli_opt(argc, argv, &i, "--model", &v)) {
             int k = v ? lgc_model_from_name(v) : -1;
             if (k < 0)
@@ -253,6 +260,11 @@ int cmd_compress(int argc, char **argv)
             return cli_fail(cmd, EXIT_USAGE, "--checkpoint: folder name too long");
         o.checkpoint_path = ckpath;
     }
+    if (encp && !force && access(encp, F_OK) == 0)
+        return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", encp);
+    if (encp && strcmp(encp, outp) == 0)
+        return cli_fail(cmd, EXIT_USAGE, "--save-encoder and -o name the same file");
+    o.keep_side = encp != NULL;
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
@@ -284,7 +296,8 @@ int cmd_compress(int argc, char **argv)
             goto done;
         }
     }
-    if (lgc_pkg_write_file(p, outp, force, &err)) {
+    if (lgc_pkg_write_file(p, outp, force, &err) ||
+        (encp && lgc_pkg_write_file(rep.side, encp, force, &err))) {
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
@@ -301,6 +314,10 @@ int cmd_compress(int argc, char **argv)
         printf("{\"package\":");
         cli_json_str(outp);
         printf(",\"decoder\":\"%s\"", lgc_pkg_dtype_name(o.decoder_dtype));
+        if (encp) {
+            printf(",\"encoder\":");
+            cli_json_str(encp);
+        }
         printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
                "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
@@ -335,6 +352,7 @@ int cmd_compress(int argc, char **argv)
     rc = 0;
 done:
     free(rep.codes);
+    lgc_pkg_free(rep.side);
     lgc_pkg_free(p);
     lgc_dataset_free(&data);
     return rc;

@@ -15,6 +15,8 @@ static const struct {
     {"info", cmd_info, "describe a package"},
     {"eval", cmd_eval, "train a judge on a training set and test it"},
     {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
+    {"privacy", cmd_privacy, "does a package give back its training records?"},
+    {"report", cmd_report, "pictures and an HTML page about a package"},
 };
 
 static void usage(FILE *f)

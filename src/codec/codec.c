@@ -68,6 +68,9 @@ static void ckpt_id_make(ckpt_id *id, const lgc_dataset *d, const lgc_compress_o
 typedef struct {
     const char *path;
     ckpt_id id;
+    double *loss;   /* (capacity epochs) loss per epoch so far, kept across a resume */
+    size_t *n_loss;
+    size_t cap_loss;
 } ckpt_ctx;
 
 static lgc_status put_net_state(lgc_pkg *p, const char *prefix, const lgc_net *net, lgc_err *err)
@@ -105,7 +108,8 @@ static lgc_status ckpt_save(void *ctx, const lgc_model *m, size_t epochs_done, l
         (st = lgc_pkg_set_str(p, "ckpt.kind", c->id.kind, err)) ||
         (st = lgc_pkg_set_str(p, "ckpt.loss", c->id.loss, err)) ||
         (st = put_net_state(p, "enc", &m->enc, err)) ||
-        (st = put_net_state(p, "dec", &m->dec, err)))
+        (st = put_net_state(p, "dec", &m->dec, err)) ||
+        (*c->n_loss && (st = lgc_pkg_set_f64_array(p, "ckpt.loss_curve", c->loss, *c->n_loss, err))))
         goto done;
     st = lgc_pkg_write_file(p, c->path, 1, err);
 done:
@@ -179,6 +183,11 @@ static lgc_status ckpt_load(const ckpt_ctx *c, lgc_model *m, size_t epochs, size
     if ((st = get_net_state(p, c->path, "enc", &m->enc, err)) ||
         (st = get_net_state(p, c->path, "dec", &m->dec, err)))
         goto done;
+    const lgc_pkg_kv *lc = lgc_pkg_find_kv(p, "ckpt.loss_curve");
+    if (lc && lc->type == LGC_KV_F64_ARRAY && lc->n == done && lc->n <= c->cap_loss) {
+        memcpy(c->loss, lc->v.f64s, lc->n * sizeof *c->loss);
+        *c->n_loss = lc->n;
+    }
     *epochs_done = (size_t)done;
 done:
     lgc_pkg_free(p);
@@ -286,6 +295,23 @@ done:
     return st;
 }
 
+/* Keeps every epoch's loss (for rep->final_loss and the side file), then
+ * calls the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *user;
+    double *loss; /* (cap) */
+    size_t n, cap;
+} epoch_log;
+
+static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+{
+    epoch_log *l = ctx;
+    if (l->n < l->cap)
+        l->loss[l->n++] = loss;
+    if (l->user && l->user->on_epoch)
+        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+}
+
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
                         const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
                         lgc_err *err)
@@ -307,17 +333,24 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     lgc_model m;
     lgc_pkg *p = NULL;
     float *z = NULL, *zc = NULL;
+    double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
+    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
     lgc_gmm g = {0};
     size_t counts[LGC_MAX_CLASSES] = {0};
     lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L,
                                    o->train.batch > 256 ? o->train.batch : 256, err);
     if (st)
         return st;
+    if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
     double t0 = now_s();
     lgc_train_opts to = o->train;
     ckpt_ctx ck;
     if (o->checkpoint_path) {
         ck.path = o->checkpoint_path;
+        ck.loss = elog.loss, ck.n_loss = &elog.n, ck.cap_loss = elog.cap;
         ckpt_id_make(&ck.id, data, o);
         if ((st = ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
             goto fail;
@@ -325,11 +358,10 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         to.after_epoch = ckpt_save;
         to.after_epoch_ctx = &ck;
     }
-    st = lgc_model_train(&m, x->pix, n, &to, hooks ? hooks->on_epoch : NULL,
-                         hooks ? hooks->ctx : NULL, err);
-    if (st)
+    if ((st = lgc_model_train(&m, x->pix, n, &to, log_epoch, &elog, err)))
         goto fail;
     rep->train_seconds = now_s() - t0;
+    rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
     z = malloc(n * L * sizeof *z);
     zc = malloc(n * L * sizeof *zc);
     p = lgc_pkg_new();
@@ -415,12 +447,29 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
         (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
         goto fail;
+    if (o->keep_side) {
+        size_t km = o->gmm.k_max;
+        if (!(bic_flat = malloc(n_classes * km * sizeof *bic_flat))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+            goto fail;
+        }
+        for (size_t c = 0; c < n_classes; c++)
+            memcpy(bic_flat + c * km, rep->bic[c], km * sizeof *bic_flat);
+        if ((st = lgc_side_build(&m, n_classes, rep->k, km, bic_flat, elog.loss, elog.n,
+                                 o->created, &rep->side, err)))
+            goto fail;
+    }
     *out = p;
     p = NULL;
 fail:
+    if (st) {
+        lgc_pkg_free(rep->side);
+        rep->side = NULL;
+    }
     lgc_gmm_free(&g);
     lgc_pkg_free(p);
-    free(z), free(zc);
+    free(z), free(zc), free(bic_flat);
+    free(elog.loss);
     lgc_model_free(&m);
     return st;
 }
@@ -803,6 +852,43 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
 }
 
 #define MAX_SHARDS 16
+/* Images generated per random stream: the bytes of a regenerated set depend on
+ * the seed and on this constant, not on threads or batch sizes. */
+#define BLOCK 4096
+
+/* Block blk of class cls: nb <= BLOCK samples from the block's own stream,
+ * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK codes. */
+static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, uint64_t seed,
+                                 size_t cls, size_t blk, size_t nb, uint8_t *out, lgc_err *err)
+{
+    lgc_rng r;
+    lgc_rng_init(&r, seed, ((uint64_t)(cls + 1) << 40) | blk);
+    lgc_status st = lgc_gmm_sample(&c->gmm[cls], &r, nb, z, err);
+    if (st == LGC_OK)
+        lgc_decode_to_u8(net, z, nb, c->c, c->h, c->w, out);
+    return st;
+}
+
+lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, uint8_t *x,
+                                    uint8_t *y, lgc_err *err)
+{
+    size_t counts[LGC_MAX_CLASSES], pos = 0, img = c->c * c->h * c->w;
+    float *z = malloc(BLOCK * c->dec.in_size * sizeof *z);
+    if (!z)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+    lgc_status st = LGC_OK;
+    lgc_class_counts(c->priors, c->n_classes, N, counts);
+    for (size_t cls = 0; cls < c->n_classes && !st; cls++) {
+        for (size_t blk = 0; blk * BLOCK < counts[cls] && !st; blk++) {
+            size_t nb = counts[cls] - blk * BLOCK < BLOCK ? counts[cls] - blk * BLOCK : BLOCK;
+            st = generate_block(c, &c->dec, z, seed, cls, blk, nb, x + pos * img, err);
+            memset(y + pos, (int)cls, nb);
+            pos += nb;
+        }
+    }
+    free(z);
+    return st;
+}
 
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, const char *prefix,
                                       lgc_file_format fmt, int overwrite,
@@ -812,7 +898,7 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
     size_t plen = strlen(prefix) + 32;
     char *ipath = malloc(plen), *lpath = malloc(plen);
-    size_t img = c->c * c->h * c->w, B = c->dec.max_batch, L = c->dec.in_size;
+    size_t img = c->c * c->h * c->w, B = BLOCK, L = c->dec.in_size;
     /* Blocks of B images are generated S at a time, one per thread, each with
      * its own decoder replica (BLAS on one thread) and its own random stream
      * named by (class, block): the bytes depend on the seed and B only, not on
@@ -840,7 +926,7 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
             st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
             goto fail;
         }
-        if (t && (st = lgc_net_init_replica(&rep[t], &c->dec, B, err)))
+        if (t && (st = lgc_net_init_replica(&rep[t], &c->dec, c->dec.max_batch, err)))
             goto fail;
     }
     snprintf(ipath, plen, "%s-images.%s", prefix, ext);
@@ -865,11 +951,8 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
 #pragma omp parallel for num_threads(ns) schedule(static, 1) if (ns > 1)
             for (size_t t = 0; t < ns; t++) {
                 size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;
-                lgc_rng r;
-                lgc_rng_init(&r, seed, ((uint64_t)(cls + 1) << 40) | blk);
-                part[t] = lgc_gmm_sample(&c->gmm[cls], &r, nb, zs[t], &perr[t]);
-                if (part[t] == LGC_OK)
-                    lgc_decode_to_u8(t ? &rep[t] : &c->dec, zs[t], nb, c->c, c->h, c->w, pix[t]);
+                part[t] = generate_block(c, t ? &rep[t] : &c->dec, zs[t], seed, cls, blk, nb,
+                                         pix[t], &perr[t]);
             }
             for (size_t t = 0; t < ns; t++) {
                 size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;

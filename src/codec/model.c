@@ -48,9 +48,11 @@ size_t lgc_model_decoder_spec(lgc_model_kind kind, size_t hidden, size_t latent,
     return 3;
 }
 
-static size_t encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent, lgc_layer_spec *spec)
+size_t lgc_model_encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent,
+                              lgc_layer_spec *spec)
 {
-    (void)kind;
+    if (kind != LGC_MODEL_AE || hidden == 0 || latent == 0)
+        return 0;
     spec[0] = (lgc_layer_spec){LGC_L_DENSE, hidden, 0, 0};
     spec[1] = (lgc_layer_spec){LGC_L_RELU, 0, 0, 0};
     spec[2] = (lgc_layer_spec){LGC_L_DENSE, latent, 0, 0};
@@ -64,7 +66,7 @@ lgc_status lgc_model_init(lgc_model *m, lgc_model_kind kind, size_t c, size_t h,
     memset(m, 0, sizeof *m);
     m->kind = kind, m->c = c, m->h = h, m->w = w, m->hidden = hidden, m->latent = latent;
     lgc_layer_spec es[LGC_MODEL_MAX_LAYERS], ds[LGC_MODEL_MAX_LAYERS];
-    size_t ne = encoder_spec(kind, hidden, latent, es);
+    size_t ne = lgc_model_encoder_spec(kind, hidden, latent, es);
     size_t nd = lgc_model_decoder_spec(kind, hidden, latent, c * h * w, ds);
     if (!nd)
         return lgc_err_set(err, LGC_ERR_ARG, "model: invalid sizes (hidden %zu, latent %zu)",

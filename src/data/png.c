@@ -63,7 +63,8 @@ static void sink_flush(png_structp png)
  * Encode into s. Nothing that changes after setjmp is read after a longjmp
  * except through s (memory, not registers), so no variable needs volatile.
  */
-static lgc_status png_encode(png_sink *s, const uint8_t *pix, size_t w, size_t h, size_t c)
+static lgc_status png_encode(png_sink *s, const uint8_t *pix, size_t w, size_t h, size_t c,
+                             const uint8_t *palette, size_t n_colors)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, s, sink_error, sink_warning);
     if (!png) {
@@ -82,8 +83,16 @@ static lgc_status png_encode(png_sink *s, const uint8_t *pix, size_t w, size_t h
     }
     png_set_write_fn(png, s, sink_write, sink_flush);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8,
-                 c == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+                 palette ? PNG_COLOR_TYPE_PALETTE
+                         : c == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (palette) {
+        png_color pal[256];
+        for (size_t i = 0; i < n_colors; i++)
+            pal[i].red = palette[3 * i], pal[i].green = palette[3 * i + 1],
+            pal[i].blue = palette[3 * i + 2];
+        png_set_PLTE(png, info, pal, (int)n_colors);
+    }
     png_write_info(png, info);
     for (size_t r = 0; r < h; r++)
         png_write_row(png, pix + r * w * c);
@@ -92,8 +101,10 @@ static lgc_status png_encode(png_sink *s, const uint8_t *pix, size_t w, size_t h
     return LGC_OK;
 }
 
-lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,
-                         int overwrite, lgc_err *err)
+/* pix (h, w, c), or palette indices (h, w) with c = 1 when palette is set. */
+static lgc_status png_write_any(const char *path, const uint8_t *pix, size_t w, size_t h,
+                                size_t c, const uint8_t *palette, size_t n_colors, int overwrite,
+                                lgc_err *err)
 {
     png_sink s;
     lgc_afile af;
@@ -117,7 +128,7 @@ lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t 
                          pix ? "size overflows" : "no pixel buffer");
         goto fail;
     }
-    if ((st = png_encode(&s, pix, w, h, c)) != LGC_OK) {
+    if ((st = png_encode(&s, pix, w, h, c, palette, n_colors)) != LGC_OK) {
         st = lgc_err_set(err, st, "%s: PNG encoding failed: %s%s%s%s", path,
                          s.oom ? "out of memory" : s.msg, s.warn[0] ? " (" : "", s.warn,
                          s.warn[0] ? ")" : "");
@@ -133,6 +144,28 @@ lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t 
 fail:
     free(s.buf);
     return st;
+}
+
+lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,
+                         int overwrite, lgc_err *err)
+{
+    return png_write_any(path, pix, w, h, c, NULL, 0, overwrite, err);
+}
+
+lgc_status lgc_png_write_indexed(const char *path, const uint8_t *idx, size_t w, size_t h,
+                                 const uint8_t *palette, size_t n_colors, int overwrite,
+                                 lgc_err *err)
+{
+    if (n_colors < 1 || n_colors > 256 || !palette)
+        return lgc_err_set(err, LGC_ERR_ARG, "%s: a palette of %zu colours (1..256)", path,
+                           n_colors);
+    size_t n = 0;
+    if (idx && lgc_data_mul(w, h, &n))
+        for (size_t i = 0; i < n; i++)
+            if (idx[i] >= n_colors)
+                return lgc_err_set(err, LGC_ERR_ARG, "%s: pixel %zu has colour %u of %zu", path,
+                                   i, idx[i], n_colors);
+    return png_write_any(path, idx, w, h, 1, palette, n_colors, overwrite, err);
 }
 
 lgc_status lgc_image_grid(const lgc_images *x, size_t n, size_t rows, size_t cols,
