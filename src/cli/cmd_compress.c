@@ -230,6 +230,9 @@ int cmd_compress(int argc, char **argv)
     }
     if (!imgs || !labs || !outp)
         return cli_fail(cmd, EXIT_USAGE, "--images, --labels and -o are required");
+    if (lgc_model_family_get((int)o.model)->variational && o.train.loss == LGC_LOSS_MSE)
+        return cli_fail(cmd, EXIT_USAGE, "--loss mse: model %s needs the BCE loss (its loss is a "
+                        "likelihood)", lgc_model_name(o.model));
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
     o.zstd_level = (int)zl;
