@@ -432,7 +432,7 @@ lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size
     const lgc_pkg_tensor *w0 = lgc_pkg_find(p, "dec.0.w");
     if (w0 && w0->rank == 2 && w0->shape[1] != c->dec_in)
         return lgc_err_set(err, LGC_ERR_FORMAT,
-                           "%s: decoder input is %llu wide, a %s decoder takes %s = %zu", what,
+                           "%s: decoder input is %llu wide, the %s decoder takes %s = %zu", what,
                            (unsigned long long)w0->shape[1], kind,
                            c->dec_in == latent ? "latent" : "latent + classes", c->dec_in);
     if ((st = lgc_net_init(&c->dec, ds, nw, c->dec_in, 1, 1, max_batch, err)))

@@ -332,9 +332,9 @@ static void test_bad_cvae_packages(void **s)
     const mutation table[] = {
         {"control: unchanged cvae", M_KV_STR, "none", NULL, 0, 0, 0, 0, LGC_OK, ""},
         {"cvae decoder one input short", M_T_SHAPE, "dec.0.w", NULL, 0, 0, 0, 0, LGC_ERR_FORMAT,
-         "a cvae decoder takes latent + classes = 5"},
+         "the cvae decoder takes latent + classes = 5"},
         {"cvae package relabelled vae", M_KV_STR, "model.kind", "vae", 0, 0, 0, 0, LGC_ERR_FORMAT,
-         "decoder input is 5 wide, a vae decoder takes latent = 3"},
+         "decoder input is 5 wide, the vae decoder takes latent = 3"},
         {"cvae mixtures one dimension short", M_T_SHAPE, "gmm.0.means", NULL, 0, 0, 0, 0,
          LGC_ERR_FORMAT, "has shape"},
     };
