@@ -15,7 +15,10 @@
  * Package contents (see docs/FORMAT.md for the container):
  *   keys    lgc.version, model.kind, model.hidden, model.latent, image.shape
  *           [h,w,c], decoder.layers [kind,a,b,c per layer], classes,
- *           class.priors, class.counts, gmm.k, train.*, created
+ *           class.priors, class.counts, gmm.k, gmm.fit_on (code, mu or z),
+ *           train.* (train.supcon_* for the contrastive kinds), created
+ *   The decoder reads latent inputs, or latent + classes for the conditional
+ *   kinds ([z, one-hot of the class]); the mixtures are always latent-wide.
  *   tensors dec.<i>.w / dec.<i>.b for each parametrised decoder layer i
  *           (dec.<i>.w.scale too when the weights are int8);
  *           gmm.<c>.weights (K), gmm.<c>.means (K,d), gmm.<c>.chol (K, d(d+1)/2),
@@ -45,6 +48,7 @@ typedef struct {
     lgc_dtype decoder_dtype; /* decoder weights: I8 (default) with one scale per output row
                               * (stored as dec.<i>.w.scale, f32), F16 or F32 */
     int zstd_level;         /* 0: data section stored raw */
+    lgc_fit_on fit_on;      /* VAE kinds: mixtures fitted to mu (default) or a sample z */
     const char *created;    /* free text stored as "created" (time, host); may be NULL */
     int keep_codes;         /* return the latent codes in the report (rep->codes) */
     /* Training state is saved to this file after every epoch (atomically); if
@@ -91,8 +95,11 @@ typedef struct {
     size_t n_classes;
     double priors[LGC_MAX_CLASSES];
     lgc_gmm gmm[LGC_MAX_CLASSES];
+    size_t dec_in;   /* decoder input: latent, or latent + n_classes (conditional kinds) */
     lgc_net dec;
-    float *z;  /* (dec.max_batch, latent) sampling scratch */
+    float *z;        /* (dec.max_batch, latent) sampling scratch */
+    float *zin;      /* (dec.max_batch, dec_in) decoder rows [z, one-hot] */
+    float *onehot;   /* (dec.max_batch, n_classes) */
 } lgc_codec;
 
 /* Validate meaning and rebuild the decoder for batches of up to max_batch.

@@ -88,15 +88,64 @@ void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, con
 
 /* Binary cross-entropy on logits z against targets t in [0,1], fused with the
  * sigmoid for stability: loss = scale * sum_j (softplus(z_j) - t_j z_j) + const,
- * reported as scale * sum_j BCE(sigmoid(z_j), t_j). n = all elements. */
-float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale);
+ * reported as scale * sum_j BCE(sigmoid(z_j), t_j). n = all elements. The sums are
+ * returned in double: a float result would round away the differences that
+ * gradient checks of whole models measure. */
+double lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale);
 void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale);
 /* Both at once, in float (the training loop's fast path): returns the loss,
  * accumulates the gradient into dz. */
-float lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale);
+double lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale);
 /* loss = scale * sum_j (y_j - t_j)^2. */
 float lgc_mse_forward(const float *y, const float *t, size_t n, float scale);
 void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float scale);
+
+/* ---- variational, contrastive and conditional pieces (vae.c) ------------ */
+
+/* A VAE encoder ends in one dense layer to 2L outputs per sample, so each row
+ * of its output h (B, 2L) is [mu (L), logvar (L)]; these functions read that
+ * layout directly instead of splitting it into two buffers. */
+
+/* Reparameterisation: z (B,L) = mu + exp(logvar / 2) * eps. The caller draws
+ * eps (B,L) from N(0,1), so a test can fix it. */
+void lgc_reparam_forward(float *z, const float *h, const float *eps, size_t B, size_t L);
+/* dh (B,2L) accumulates dmu = dz and dlogvar = dz * eps * exp(logvar / 2) / 2. */
+void lgc_reparam_backward(float *dh, const float *dz, const float *h, const float *eps, size_t B,
+                          size_t L);
+/* KL(N(mu, diag e^logvar) || N(0, I)) summed over the B rows, times scale:
+ * scale * -1/2 sum (1 + logvar - mu^2 - e^logvar). */
+double lgc_kl_forward(const float *h, size_t B, size_t L, float scale);
+/* dh (B,2L) accumulates scale * (mu, (e^logvar - 1) / 2). */
+void lgc_kl_backward(float *dh, const float *h, size_t B, size_t L, float scale);
+
+/* Supervised contrastive loss (Khosla et al. 2020) on features f (B,d) with
+ * labels y (B): u_i = f_i / max(|f_i|, 1e-12) (as torch's F.normalize),
+ * s_ij = u_i . u_j / temp, A(i) = all j != i, P(i) = the j in A(i) with y_j = y_i,
+ *   L_OUT: l_i = -1/|P(i)| sum_{p in P(i)} log( e^{s_ip} / sum_{a in A(i)} e^{s_ia} )
+ *          (the paper's formula, and the one Khosla et al. recommend)
+ *   L_IN:  l_i = -log( sum_{p in P(i)} e^{s_ip} / sum_{a in A(i)} e^{s_ia} )
+ *          (what the study's code ran; it also adds 1e-10 inside both sums, left out here)
+ * loss = scale * mean of l_i over the anchors that have a positive (anchors
+ * alone in their class are skipped; the study's 1e-10 gave them a huge constant
+ * term instead). Returns the loss; if df is not NULL it accumulates the
+ * gradient (B,d). ws: lgc_supcon_ws_floats(B, d) floats of scratch. */
+typedef enum { LGC_SUPCON_OUT = 0, LGC_SUPCON_IN = 1 } lgc_supcon_form;
+size_t lgc_supcon_ws_floats(size_t B, size_t d);
+double lgc_supcon(float *df, const float *f, const uint8_t *y, size_t B, size_t d, float temp,
+                 lgc_supcon_form form, float scale, float *ws);
+
+/* Conditioning. out (B, na+nb): row i is [a row i (na), b row i (nb)]. Each
+ * NCHW sample is contiguous, so two images of the same H and W are joined
+ * along channels by the same call (na = Ca*H*W, nb = Cb*H*W). */
+void lgc_concat_forward(float *out, const float *a, const float *b, size_t B, size_t na,
+                        size_t nb);
+/* The split of the gradient: da (B,na) and db (B,nb) accumulate the two parts
+ * of dout (B, na+nb); either may be NULL. */
+void lgc_concat_backward(float *da, float *db, const float *dout, size_t B, size_t na, size_t nb);
+/* out (B, K*reps): out[i][k*reps + p] = (y[i] == k). reps = 1 gives one-hot
+ * rows, reps = H*W gives K constant planes (NCHW channels). A label >= K gives
+ * a zero row: callers check label ranges. */
+void lgc_onehot(float *out, const uint8_t *y, size_t B, size_t K, size_t reps);
 
 /* ---- optimiser ------------------------------------------------------- */
 

@@ -25,6 +25,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_decompress(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_grid(int argc, char **argv);
 int cmd_lossless(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
 int cmd_report(int argc, char **argv);

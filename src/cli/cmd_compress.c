@@ -26,14 +26,32 @@ static void usage(FILE *f)
             "  --save-encoder F    also write the encoder side file F (the encoder, the BIC\n"
             "                      curves and the loss per epoch; lgc report and lgc privacy\n"
             "                      read it; never needed to decompress)\n"
-            "  --model NAME        ae [ae]\n"
+            "  --model NAME        autoencoder (docs/MODELS.md) [ae]:\n"
+            "                        ae          dense, ReLU code (the study's vanilla AE)\n"
+            "                        vae         dense VAE, 3 hidden layers each side\n"
+            "                        cvae        vae with the class one-hot joining encoder\n"
+            "                                    and decoder inputs\n"
+            "                        ae-supcon   ae + 0.1 x supervised contrastive loss\n"
+            "                                    (MSE reconstruction, as the study)\n"
+            "                        vae-supcon  vae + 20 x supervised contrastive loss\n"
+            "                        conv-ae, conv-vae, conv-cvae\n"
+            "                                    convolutional encoder and decoder (image\n"
+            "                                    sides divisible by 4)\n"
             "  --epochs N          training epochs [20]\n"
             "  --batch N           training batch [256]\n"
             "  --lr X              Adam learning rate [0.001]\n"
-            "  --loss mse|bce      reconstruction loss: mean squared error (the study's AE)\n"
-            "                      or binary cross-entropy summed per image [mse]\n"
-            "  --hidden N          hidden width [128]\n"
+            "  --loss bce|mse      reconstruction loss [the model's: mse for ae and ae-supcon\n"
+            "                      (the study's), bce for the rest; the VAE kinds need bce]\n"
+            "  --hidden N          hidden width; conv models: channels N/4 and N/2 [128]\n"
             "  --latent D          latent size [64]\n"
+            "  --fit-on mu|z       VAE kinds: fit the mixtures to the means mu or to one\n"
+            "                      sampled z per image [mu]\n"
+            "  --supcon-weight W   weight of the contrastive loss [the model's: 0.1 for\n"
+            "                      ae-supcon, 20 for vae-supcon, 0 otherwise]\n"
+            "  --supcon-form F     out: average of the log terms over the positives (the\n"
+            "                      paper's formula) | in: sum of the positives inside the\n"
+            "                      log (what the study's code ran) [out]\n"
+            "  --supcon-temp T     contrastive temperature [0.5]\n"
             "  --kmax K            largest K tried per class [10]\n"
             "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
             "                      K whose BIC does not improve, as the study's code) [argmin]\n"
@@ -129,8 +147,33 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--model", &v)) {
             int k = v ? lgc_model_from_name(v) : -1;
             if (k < 0)
-                return cli_fail(cmd, EXIT_USAGE, "--model: unknown model '%s' (ae)", v ? v : "");
+                return cli_fail(cmd, EXIT_USAGE,
+                                "--model: unknown model '%s' (ae, vae, cvae, ae-supcon, "
+                                "vae-supcon, conv-ae, conv-vae, conv-cvae)",
+                                v ? v : "");
             o.model = (lgc_model_kind)k;
+        } else if (cli_opt(argc, argv, &i, "--fit-on", &v)) {
+            if (v && !strcmp(v, "mu"))
+                o.fit_on = LGC_FIT_MU;
+            else if (v && !strcmp(v, "z"))
+                o.fit_on = LGC_FIT_Z;
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--fit-on: '%s' is not mu or z", v ? v : "");
+        } else if (cli_opt(argc, argv, &i, "--supcon-weight", &v)) {
+            if ((rc = cli_double(cmd, "--supcon-weight", v, 0.0, 1e5, &dv)))
+                return rc;
+            o.train.supcon_weight = (float)dv;
+        } else if (cli_opt(argc, argv, &i, "--supcon-temp", &v)) {
+            if ((rc = cli_double(cmd, "--supcon-temp", v, 1e-3, 100.0, &dv)))
+                return rc;
+            o.train.supcon_temp = (float)dv;
+        } else if (cli_opt(argc, argv, &i, "--supcon-form", &v)) {
+            if (v && !strcmp(v, "out"))
+                o.train.supcon_form = LGC_SUPCON_OUT;
+            else if (v && !strcmp(v, "in"))
+                o.train.supcon_form = LGC_SUPCON_IN;
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--supcon-form: '%s' is not out or in", v ? v : "");
         } else if (cli_opt(argc, argv, &i, "--epochs", &v)) {
             if ((rc = cli_size(cmd, "--epochs", v, 0, 100000, &o.train.epochs)))
                 return rc;
@@ -240,6 +283,9 @@ int cmd_compress(int argc, char **argv)
     struct stat sb;
     if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
         return cli_fail(cmd, EXIT_DATA, "%s: is a folder; give a file name for the package", outp);
+    if (lgc_model_family_get((int)o.model)->variational && o.train.loss == LGC_LOSS_MSE)
+        return cli_fail(cmd, EXIT_USAGE, "--loss mse: model %s needs the BCE loss (its loss is a "
+                        "likelihood)", lgc_model_name(o.model));
     if (!force && access(outp, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
     lgc_err err;
@@ -318,6 +364,13 @@ int cmd_compress(int argc, char **argv)
             printf(",\"encoder\":");
             cli_json_str(encp);
         }
+        printf(",\"loss\":\"%s\",\"supcon_weight\":%g,\"supcon_form\":\"%s\",\"fit_on\":\"%s\"",
+               lgc_model_loss(o.model, &o.train) == LGC_LOSS_MSE ? "mse" : "bce",
+               (double)lgc_model_supcon_weight(o.model, &o.train),
+               o.train.supcon_form == LGC_SUPCON_IN ? "in" : "out",
+               !lgc_model_family_get((int)o.model)->variational ? "code"
+               : o.fit_on == LGC_FIT_Z                         ? "z"
+                                                               : "mu");
         printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
                "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,

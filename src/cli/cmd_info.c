@@ -90,12 +90,12 @@ int cmd_info(int argc, char **argv)
         printf(",\"format\":\"%u.%u\",\"file_bytes\":%llu,\"header_bytes\":%llu,"
                "\"kv_table_bytes\":%llu,\"tensor_table_bytes\":%llu,\"data_stored_bytes\":%llu,"
                "\"data_bytes\":%llu,\"zstd_level\":%d,\"decoder_params\":%zu,\"gmm_params\":%zu,"
-               "\"k_sum\":%zu,\"keys\":{",
+               "\"k_sum\":%zu,\"decoder_input\":%zu,\"keys\":{",
                info.version_major, info.version_minor, (unsigned long long)info.file_bytes,
                (unsigned long long)info.header_bytes, (unsigned long long)info.kv_table_bytes,
                (unsigned long long)info.tensor_table_bytes,
                (unsigned long long)info.data_stored_bytes, (unsigned long long)info.data_bytes,
-               info.zstd_level, dec_params, gmm_params, ksum);
+               info.zstd_level, dec_params, gmm_params, ksum, codec.dec_in);
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++) {
             const lgc_pkg_kv *kv = lgc_pkg_kv_at(p, i);
             printf("%s", i ? "," : "");
@@ -118,6 +118,10 @@ int cmd_info(int argc, char **argv)
         printf("  model: %s, latent %zu, image %zux%zux%zu; decoder %s (%zu parameters)\n",
                lgc_model_name(codec.kind), codec.latent, codec.h, codec.w, codec.c, desc,
                dec_params);
+        if (codec.dec_in != codec.latent)
+            printf("  decoder input: %zu = latent %zu + one-hot of %zu classes (mixtures on the "
+                   "latent alone)\n",
+                   codec.dec_in, codec.latent, codec.n_classes);
         printf("  mixtures: %zu classes, sum K = %zu, %zu parameters\n", codec.n_classes, ksum,
                gmm_params);
         printf("  %-6s %8s %4s\n", "class", "prior", "K");

@@ -13,6 +13,7 @@ static const struct {
     {"compress", cmd_compress, "train the autoencoder, fit per-class mixtures, write a package"},
     {"decompress", cmd_decompress, "regenerate a labelled training set from a package"},
     {"info", cmd_info, "describe a package"},
+    {"grid", cmd_grid, "a PNG of regenerated samples, one row per class"},
     {"eval", cmd_eval, "train a judge on a training set and test it"},
     {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
     {"privacy", cmd_privacy, "does a package give back its training records?"},

@@ -37,6 +37,7 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
      * than float16 at the same judge accuracy */
     o->decoder_dtype = LGC_DT_I8;
     o->zstd_level = 19;
+    o->fit_on = LGC_FIT_MU;
 }
 
 /* ---- checkpoints ----------------------------------------------------------- */
@@ -337,7 +338,11 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     epoch_log elog = {hooks, NULL, 0, o->train.epochs};
     lgc_gmm g = {0};
     size_t counts[LGC_MAX_CLASSES] = {0};
-    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L,
+    const lgc_model_family *fam = lgc_model_family_get((int)o->model);
+    if (!fam)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
+    float sw = lgc_model_supcon_weight(o->model, &o->train);
+    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
                                    o->train.batch > 256 ? o->train.batch : 256, err);
     if (st)
         return st;
@@ -358,7 +363,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         to.after_epoch = ckpt_save;
         to.after_epoch_ctx = &ck;
     }
-    if ((st = lgc_model_train(&m, x->pix, n, &to, log_epoch, &elog, err)))
+    if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
         goto fail;
     rep->train_seconds = now_s() - t0;
     rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
@@ -369,7 +374,8 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
         goto fail;
     }
-    if ((st = lgc_model_encode(&m, x->pix, n, z, err)))
+    /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
+    if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
         goto fail;
     /* training loss of the last epoch is reported by the hook; store the final one */
     for (size_t i = 0; i < n; i++)
@@ -379,7 +385,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     snprintf(ver, sizeof ver, "%s", LGC_VERSION_STRING);
     uint64_t shape[3] = {x->h, x->w, x->c};
     lgc_layer_spec ds[LGC_MODEL_MAX_LAYERS];
-    size_t nd = lgc_model_decoder_spec(o->model, o->hidden, L, x->c * x->h * x->w, ds);
+    size_t nd = lgc_model_decoder_spec(o->model, o->hidden, L, x->c, x->h, x->w, ds);
     uint64_t layers[4 * LGC_MODEL_MAX_LAYERS];
     for (size_t i = 0; i < nd; i++)
         layers[4 * i] = (uint64_t)ds[i].kind, layers[4 * i + 1] = ds[i].a,
@@ -400,7 +406,17 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         (st = lgc_pkg_set_u64_array(p, "class.counts", cnt64, n_classes, err)) ||
         (st = lgc_pkg_set_u64(p, "train.seed", o->train.seed, err)) ||
         (st = lgc_pkg_set_u64(p, "train.epochs", o->train.epochs, err)) ||
-        (st = lgc_pkg_set_str(p, "train.loss", o->train.loss == LGC_LOSS_MSE ? "mse" : "bce", err)) ||
+        (st = lgc_pkg_set_str(p, "train.loss",
+                              lgc_model_loss(o->model, &o->train) == LGC_LOSS_MSE ? "mse" : "bce",
+                              err)) ||
+        (st = lgc_pkg_set_str(p, "gmm.fit_on",
+                              !fam->variational ? "code" : o->fit_on == LGC_FIT_Z ? "z" : "mu",
+                              err)) ||
+        (sw > 0.0f && ((st = lgc_pkg_set_f64(p, "train.supcon_weight", sw, err)) ||
+                       (st = lgc_pkg_set_f64(p, "train.supcon_temp", o->train.supcon_temp, err)) ||
+                       (st = lgc_pkg_set_str(p, "train.supcon_form",
+                                             o->train.supcon_form == LGC_SUPCON_IN ? "in" : "out",
+                                             err)))) ||
         (st = lgc_pkg_set_str(p, "gmm.k_select", o->gmm.select == LGC_KSEL_GREEDY ? "greedy" : "argmin", err)) ||
         (o->created && (st = lgc_pkg_set_str(p, "created", o->created, err))))
         goto fail;
@@ -602,7 +618,7 @@ void lgc_codec_free(lgc_codec *c)
     for (size_t i = 0; i < LGC_MAX_CLASSES; i++)
         lgc_gmm_free(&c->gmm[i]);
     lgc_net_free(&c->dec);
-    free(c->z);
+    free(c->z), free(c->zin), free(c->onehot);
     memset(c, 0, sizeof *c);
 }
 
@@ -673,7 +689,7 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
 
     /* decoder: the stored layer list must be the model's, and must chain */
     lgc_layer_spec want[LGC_MODEL_MAX_LAYERS], ds[LGC_MODEL_MAX_LAYERS];
-    size_t nw = lgc_model_decoder_spec(c->kind, hidden, latent, c->c * c->h * c->w, want);
+    size_t nw = lgc_model_decoder_spec(c->kind, hidden, latent, c->c, c->h, c->w, want);
     if (n_layers4 % 4 != 0 || n_layers4 / 4 != nw)
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder.layers does not describe a %s decoder",
                            what, kind);
@@ -685,15 +701,24 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
             return lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder layer %zu is not the %s model's",
                                what, i, kind);
     }
+    /* conditional kinds: the decoder reads [z, one-hot], so its first dense
+     * layer must take latent + classes inputs; say so before the generic shape check */
+    c->dec_in = lgc_model_decoder_input(c->kind, latent, classes);
+    const lgc_pkg_tensor *w0 = lgc_pkg_find(p, "dec.0.w");
+    if (w0 && w0->rank == 2 && w0->shape[1] != c->dec_in)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: decoder input is %llu wide, the %s decoder takes %s = %zu", what,
+                           (unsigned long long)w0->shape[1], kind,
+                           c->dec_in == latent ? "latent" : "latent + classes", c->dec_in);
     /* memory, from the sizes alone, before anything is allocated */
     uint64_t n_params = 0, img = c->c * c->h * c->w, d64 = latent, tri64 = d64 * (d64 + 1) / 2;
-    uint64_t need = net_bytes(ds, nw, latent, max_batch, &n_params), buf_max = 0;
+    uint64_t need = net_bytes(ds, nw, c->dec_in, max_batch, &n_params), buf_max = 0;
     for (size_t cls = 0; cls < classes; cls++) {
         uint64_t K = ks[cls] <= LGC_CODEC_KMAX ? ks[cls] : 0; /* a bad K is reported below */
         need = sat_add(need, sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
         buf_max = K * tri64 > buf_max ? K * tri64 : buf_max;
     }
-    need = sat_add(need, buf_max * sizeof(float) + (uint64_t)max_batch * latent * sizeof(float));
+    need = sat_add(need, buf_max * sizeof(float) + (uint64_t)max_batch * c->dec_in * sizeof(float));
     need = sat_add(need, sat_mul(max_batch, img + 1)); /* a block of images and labels */
     if (need > max_bytes)
         return lgc_err_set(err, LGC_ERR_LIMIT,
@@ -702,7 +727,7 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                            what, (unsigned long long)need, (unsigned long long)n_params,
                            (unsigned long long)hidden, max_batch, (unsigned long long)max_bytes);
     lgc_err en;
-    if ((st = lgc_net_init(&c->dec, ds, nw, latent, 1, 1, max_batch, &en)))
+    if ((st = lgc_net_init(&c->dec, ds, nw, c->dec_in, 1, 1, max_batch, &en)))
         return lgc_err_set(err, st, "%s: %s", what, en.msg);
     if (c->dec.out_size != c->c * c->h * c->w) {
         st = lgc_err_set(err, LGC_ERR_VALUE, "%s: decoder output does not match image.shape", what);
@@ -792,7 +817,9 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
         }
     }
     c->z = malloc(max_batch * latent * sizeof *c->z);
-    if (!c->z) {
+    c->zin = malloc(max_batch * c->dec_in * sizeof *c->zin);
+    c->onehot = malloc(max_batch * classes * sizeof *c->onehot);
+    if (!c->z || !c->zin || !c->onehot) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
@@ -840,13 +867,22 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
 {
     if (cls >= c->n_classes)
         return lgc_err_set(err, LGC_ERR_ARG, "generate: class %zu of %zu", cls, c->n_classes);
-    size_t B = c->dec.max_batch, img = c->c * c->h * c->w;
+    size_t B = c->dec.max_batch, img = c->c * c->h * c->w, L = c->latent;
+    int cond = c->dec_in != L;
+    if (cond) { /* every row of this call is the same class */
+        uint8_t y[1] = {(uint8_t)cls};
+        lgc_onehot(c->onehot, y, 1, c->n_classes, 1);
+        for (size_t i = 1; i < B; i++)
+            memcpy(c->onehot + i * c->n_classes, c->onehot, c->n_classes * sizeof *c->onehot);
+    }
     for (size_t pos = 0; pos < n; pos += B) {
         size_t b = n - pos < B ? n - pos : B;
         lgc_status st = lgc_gmm_sample(&c->gmm[cls], r, b, c->z, err);
         if (st)
             return st;
-        lgc_decode_to_u8(&c->dec, c->z, b, c->c, c->h, c->w, out + pos * img);
+        if (cond) /* decoder rows [z, one-hot] */
+            lgc_concat_forward(c->zin, c->z, c->onehot, b, L, c->n_classes);
+        lgc_decode_to_u8(&c->dec, cond ? c->zin : c->z, b, c->c, c->h, c->w, out + pos * img);
     }
     return LGC_OK;
 }

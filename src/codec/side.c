@@ -162,8 +162,6 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
             return lgc_err_set(err, LGC_ERR_VALUE, "%s: encoder layer %zu is not the %s model's",
                                what, i, mkind);
 
-    s->m.kind = c->kind, s->m.c = c->c, s->m.h = c->h, s->m.w = c->w;
-    s->m.hidden = hidden, s->m.latent = latent;
     s->n_classes = classes, s->k_max = k_max, s->n_epochs = n_loss;
     s->bic = malloc(n_bic * sizeof *s->bic);
     s->loss_curve = malloc((n_loss ? n_loss : 1) * sizeof *s->loss_curve);
@@ -174,7 +172,10 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
     memcpy(s->bic, bic, n_bic * sizeof *s->bic);
     if (n_loss)
         memcpy(s->loss_curve, loss, n_loss * sizeof *s->loss_curve);
-    if ((st = lgc_net_init(&s->m.enc, es, ne, c->c, c->h, c->w, max_batch, err)))
+    /* the whole model, so that the encoder gets the input its kind expects
+     * (class planes or one-hot for the conditional kinds); only the encoder is loaded */
+    if ((st = lgc_model_init(&s->m, c->kind, c->c, c->h, c->w, hidden, latent, classes, max_batch,
+                             err)))
         goto fail;
     char name[32];
     for (size_t i = 0; i < s->m.enc.n_layers; i++) {

@@ -147,7 +147,7 @@ lgc_status lgc_class_loglik(lgc_codec *c, lgc_side *side, const uint8_t *x, cons
                              "package has %zu classes", y[i], i, c->n_classes);
             goto fail;
         }
-    if ((st = lgc_model_encode(&side->m, x, n, z, err)))
+    if ((st = lgc_model_encode(&side->m, x, y, n, LGC_FIT_MU, 1, z, err)))
         goto fail;
     for (size_t cls = 0; cls < c->n_classes; cls++) {
         size_t nc = 0;

@@ -54,6 +54,16 @@ size_t lgc_conv2d_ws_floats(size_t chunk, size_t C, size_t H, size_t W, size_t O
     return chunk * OH * OW * (C * K * K + OC);
 }
 
+/* The output columns ow whose tap ow + kj - pad falls inside a row of width W:
+ * [*ow0, *ow1), possibly empty. */
+static void valid_cols(size_t *ow0, size_t *ow1, size_t OW, size_t W, size_t kj, size_t pad)
+{
+    size_t lo = kj < pad ? pad - kj : 0;           /* ow + kj >= pad */
+    size_t hi = W + pad > kj ? W + pad - kj : 0;   /* ow + kj - pad < W */
+    *ow1 = hi < OW ? hi : OW;
+    *ow0 = lo < *ow1 ? lo : *ow1;
+}
+
 static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, size_t W, size_t K,
                    size_t pad)
 {
@@ -79,10 +89,16 @@ static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, 
                     d[ow] = srow[kj + ow];
                 continue;
             }
-            for (size_t ow = 0; ow < OW; ow++) {
-                long iw = (long)ow + (long)kj - (long)pad;
-                d[ow] = (iw < 0 || iw >= (long)W) ? 0.0f : srow[iw];
-            }
+            /* taps inside the image: ow in [ow0, ow1); zeros on either side. Split
+             * so that the middle loop has no branch and vectorises. */
+            size_t ow0, ow1;
+            valid_cols(&ow0, &ow1, OW, W, kj, pad);
+            for (size_t ow = 0; ow < ow0; ow++)
+                d[ow] = 0.0f;
+            for (size_t ow = ow0; ow < ow1; ow++)
+                d[ow] = srow[ow + kj - pad];
+            for (size_t ow = ow1; ow < OW; ow++)
+                d[ow] = 0.0f;
         }
     }
 }
@@ -110,11 +126,10 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
                             drow[ow + kj] += srow[ow];
                         continue;
                     }
-                    for (size_t ow = 0; ow < OW; ow++) {
-                        long iw = (long)ow + (long)kj - (long)pad;
-                        if (iw >= 0 && iw < (long)W)
-                            drow[iw] += srow[ow];
-                    }
+                    size_t ow0, ow1;
+                    valid_cols(&ow0, &ow1, OW, W, kj, pad);
+                    for (size_t ow = ow0; ow < ow1; ow++)
+                        drow[ow + kj - pad] += srow[ow];
                 }
             }
     }

@@ -34,7 +34,7 @@ void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, con
     }
 }
 
-float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale)
+double lgc_bce_logits_forward(const float *z, const float *t, size_t n, float scale)
 {
     double s = 0.0;
 #pragma omp parallel for reduction(+ : s) schedule(static)
@@ -43,10 +43,10 @@ float lgc_bce_logits_forward(const float *z, const float *t, size_t n, float sca
         double zj = z[j];
         s += (zj > 0 ? zj : 0.0) + log1p(exp(-fabs(zj))) - t[j] * zj;
     }
-    return (float)(scale * s);
+    return scale * s;
 }
 
-float lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale)
+double lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale)
 {
     /* One expf and one log1pf per element, in float: with e = exp(-|z|),
      * softplus(z) = max(z,0) + log1p(e) and sigmoid(z) = 1/(1+e) or e/(1+e). */
@@ -58,7 +58,7 @@ float lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, 
         s += (double)((zj > 0.0f ? zj : 0.0f) + log1pf(e) - t[j] * zj);
         dz[j] += scale * (sig - t[j]);
     }
-    return (float)(scale * s);
+    return scale * s;
 }
 
 void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n, float scale)

@@ -436,7 +436,16 @@ static lgc_status pic_recon(rep_ctx *r, lgc_err *err)
             if (r->train->y.y[i] == cls)
                 memcpy(in + (got++ * K + cls) * img, r->train->x.pix + i * img, img);
     }
-    if ((st = lgc_model_encode(&r->side->m, in, K * R, z, err)))
+    uint8_t *yin = malloc(K * R); /* labels of the cells: the conditional kinds need them */
+    if (!yin) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < K * R; i++)
+        yin[i] = (uint8_t)(i % K);
+    st = lgc_model_encode(&r->side->m, in, yin, K * R, LGC_FIT_MU, 1, z, err);
+    free(yin);
+    if (st)
         goto fail;
     uint8_t *out = malloc(K * R * img);
     if (!out) {
@@ -1029,7 +1038,8 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
             st = lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");
             goto fail;
         }
-        if ((st = lgc_model_encode(&side->m, tx->pix, tx->n, zall, err)))
+        if ((st = lgc_model_encode(&side->m, tx->pix, r->train->y.y, tx->n, LGC_FIT_MU, 1, zall,
+                                   err)))
             goto fail;
         stage(r, "Gaussianity check");
         if ((st = pic_gauss(r, zall, err)))

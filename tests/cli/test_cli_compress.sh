@@ -55,8 +55,8 @@ expect 2 "--lr -0.1" -- c -o "$T/a.lgc" --lr -0.1
 expect 2 "--lr 1e999" -- c -o "$T/a.lgc" --lr 1e999
 expect 2 "--n-init 0" -- c -o "$T/a.lgc" --n-init 0
 # names
-expect 2 "--model vae" -- c -o "$T/a.lgc" --model vae
-err_has "unknown model 'vae'"
+expect 2 "--model unknown" -- c -o "$T/a.lgc" --model transformer
+err_has "unknown model 'transformer'"
 expect 2 "--loss l1" -- c -o "$T/a.lgc" --loss l1
 expect 2 "--precision f64" -- c -o "$T/a.lgc" --precision f64
 expect 2 "--k-select best" -- c -o "$T/a.lgc" --k-select best

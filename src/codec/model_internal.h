@@ -1,0 +1,48 @@
+/*
+ * model_internal.h - one training step of a model, exposed to the gradient
+ * tests so that they check the very code that trains (see model.c).
+ */
+#ifndef LGC_MODEL_INTERNAL_H
+#define LGC_MODEL_INTERNAL_H
+
+#include "lgc/model.h"
+
+#define LGC_MODEL_MAX_SHARDS 16
+/* shards a training batch is cut into, whatever the thread count */
+#define LGC_MODEL_SHARDS 4
+
+/* Buffers of one batch, all (batch, ...) and sliced by shard: shard t works
+ * on rows [lo, lo + bt). Replicas 1..S-1 of the encoder and decoder hold each
+ * shard's activations and gradients; shard 0 uses the model's own nets. */
+typedef struct {
+    size_t S, batch;
+    lgc_net enc_r[LGC_MODEL_MAX_SHARDS], dec_r[LGC_MODEL_MAX_SHARDS];
+    float *encin;   /* (batch, enc_in) encoder input, conditional kinds */
+    float *cls_enc; /* (batch, classes x planes) one-hot planes or rows for the encoder */
+    float *cls_dec; /* (batch, classes) one-hot rows for the decoder */
+    float *z;       /* (batch, latent) sampled code, VAE kinds */
+    float *zin;     /* (batch, dec_in) decoder input, conditional kinds */
+    float *dz;      /* (batch, latent) gradient of the code */
+    float *dh;      /* (batch, enc_out) gradient of the encoder output */
+    float *feat;    /* (batch, latent) contrastive features */
+    float *dfeat;   /* (batch, latent) their gradient */
+    float *dlog;    /* (batch, c*h*w) gradient of the decoder's logits */
+    float *sws;     /* contrastive scratch, lgc_supcon_ws_floats(batch, latent) */
+} lgc_model_work;
+
+/* shards: at most LGC_MODEL_MAX_SHARDS; batches of fewer than 8 x shards
+ * images run as one shard. */
+lgc_status lgc_model_work_init(lgc_model_work *w, lgc_model *m, size_t batch, size_t shards,
+                               lgc_err *err);
+void lgc_model_work_free(lgc_model_work *w);
+
+/* One batch: x (B, c*h*w) NCHW in [0,1], y (B) labels, eps and eps2 (B, latent)
+ * standard normal noise for z and for the contrastive sample z' (VAE kinds;
+ * may be NULL otherwise). Zeroes, then fills m->enc.grads and m->dec.grads
+ * with the gradient of the returned loss:
+ *   recon (BCE summed over pixels / B, or MSE mean) + KL / B (VAE kinds)
+ *   + weight x supcon (kinds with a contrastive weight). */
+double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const uint8_t *y,
+                       const float *eps, const float *eps2, size_t B, const lgc_train_opts *o);
+
+#endif
