@@ -5,6 +5,10 @@
 # come from bench/models.sh. Packages go to out/grids/ (git-ignored), the PNGs
 # to docs/grids/MODEL.png.
 #   MODELS="ae vae ..." EPOCHS=5 THREADS=2 bash bench/grids.sh
+# The committed ones (docs/MODELS.md): the dense kinds need 20 epochs to draw
+# their classes, the conv kinds are sharp after 5:
+#   MODELS="ae vae cvae ae-supcon vae-supcon" EPOCHS=20 bash bench/grids.sh
+#   MODELS="conv-ae conv-vae conv-cvae" EPOCHS=5 bash bench/grids.sh
 # PKG_DIR=out/models reuses the packages bench/models.sh made instead of training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
