@@ -154,6 +154,17 @@ void cli_common_init(cli_common *c)
     c->progress = isatty(STDERR_FILENO);
 }
 
+int cli_common_flag(cli_common *c, const char *arg)
+{
+    if (!strcmp(arg, "--json"))
+        c->json = 1;
+    else if (!strcmp(arg, "-q"))
+        c->quiet = 1;
+    else
+        return 0;
+    return 1;
+}
+
 void cli_progress(const cli_common *c, const char *fmt, ...)
 {
     if (!c->progress || c->quiet)

@@ -68,6 +68,9 @@ void cli_progress(const cli_common *c, const char *fmt, ...)
     ;
 void cli_progress_done(const cli_common *c);
 void cli_common_init(cli_common *c);
+/* The flags every subcommand shares (--json, -q): sets them in c and returns 1,
+ * or returns 0 when arg is not one of them. */
+int cli_common_flag(cli_common *c, const char *arg);
 
 double cli_now(void);
 /* Writes s as a JSON string literal (with quotes). */

@@ -65,10 +65,7 @@ int cmd_eval(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            c.json = 1;
-        } else if (!strcmp(argv[i], "-q")) {
-            c.quiet = 1;
+        } else if (cli_common_flag(&c, argv[i])) {
         } else if (cli_opt(argc, argv, &i, "--train-images", &v)) {
             if ((rc = cli_need(cmd, "--train-images", v)))
                 return rc;

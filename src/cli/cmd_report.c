@@ -95,10 +95,7 @@ int cmd_report(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            c.json = 1;
-        } else if (!strcmp(argv[i], "-q")) {
-            c.quiet = 1;
+        } else if (cli_common_flag(&c, argv[i])) {
         } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
             force = 1;
         } else if (!strcmp(argv[i], "--no-encoder")) {
