@@ -11,7 +11,8 @@
 #
 # Writes bench/results/models.json and bench/results/models.md; packages and
 # regenerated sets go to out/models/ (git-ignored). The whole table takes hours
-# on 2 cores (the conv models ~100 s per epoch); MODELS picks a subset. A model
+# on 2 cores (the conv models ~50 s per epoch); MODELS picks a subset and
+# CONV_EPOCHS (default EPOCHS) sets the epochs of the conv-* models alone. A model
 # written NAME@z fits the mixtures to one sampled z per image instead of mu
 # (--fit-on z; VAE kinds only), so that both choices are measured.
 #   MODELS="ae vae vae@z cvae cvae@z ae-supcon vae-supcon conv-ae conv-vae conv-cvae" \
@@ -23,6 +24,7 @@ cd "$(dirname "$0")/.."
 
 MODELS=${MODELS:-"ae vae vae@z cvae cvae@z ae-supcon vae-supcon conv-ae conv-vae conv-cvae"}
 EPOCHS=${EPOCHS:-20}
+CONV_EPOCHS=${CONV_EPOCHS:-$EPOCHS}
 SEEDS=${SEEDS:-3}
 STEPS=${STEPS:-9380}
 THREADS=${THREADS:-2}
@@ -52,7 +54,7 @@ XZ=$(jq .total.xz9e $M/lossless.json)
 # real data (authors-code.md §8, B1, B2), and its sizes are uncompressed pickles
 # against a denominator that counts MNIST four times over (B4, B5).
 paper() {
-  case ${1%@z} in
+  case $1 in
   ae) echo '{"row":"Vanilla autoencoder","reduction":94.44,"accuracy":95.98}' ;;
   ae-supcon) echo '{"row":"Contrastive autoencoder","reduction":95.51,"accuracy":89.14}' ;;
   vae) echo '{"row":"Variational autoencoder","reduction":97.77,"accuracy":82.63}' ;;
@@ -65,28 +67,35 @@ paper() {
 
 rows=()
 for model in $MODELS; do
+  # NAME[@z][/kN]: @z fits the mixtures to a sampled z, /kN caps K at N per
+  # class (--kmax N), to compare models at about the same package size.
+  base=${model%%[@/]*}
+  f=${model//\//_}
   fit=()
-  [[ $model == *@z ]] && fit=(--fit-on z)
-  say "$model: compress ($EPOCHS epochs)"
+  [[ $model == *@z* ]] && fit=(--fit-on z)
+  [[ $model == */k* ]] && fit+=(--kmax "${model##*/k}")
+  ep=$EPOCHS
+  [[ $base == conv-* ]] && ep=$CONV_EPOCHS
+  say "$model: compress ($ep epochs)"
   t0=$(now)
   $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
-    --model "${model%@z}" "${fit[@]}" --epochs "$EPOCHS" --seed 1 --threads "$THREADS" ${LIMIT:+--limit "$LIMIT"} \
-    -o "$O/$model.lgc" -f --json -q >"$O/$model.compress.json"
+    --model "$base" "${fit[@]}" --epochs "$ep" --seed 1 --threads "$THREADS" ${LIMIT:+--limit "$LIMIT"} \
+    -o "$O/$f.lgc" -f --json -q >"$O/$f.compress.json"
   t1=$(now)
   say "$model: decompress 60,000"
-  $LGC decompress "$O/$model.lgc" -n 60000 -o "$O/$model" -f --threads "$THREADS" -q
+  $LGC decompress "$O/$f.lgc" -n 60000 -o "$O/$f" -f --threads "$THREADS" -q
   say "$model: judge ($SEEDS seeds, $STEPS steps)"
-  $LGC eval --train-images "$O/$model-images.idx" --train-labels "$O/$model-labels.idx" $TEST \
-    --seeds "$SEEDS" --steps "$STEPS" --threads "$THREADS" --json -q >"$O/$model.eval.json"
-  rows+=("$(jq -n --arg model "$model" --argjson c "$(cat "$O/$model.compress.json")" \
-    --argjson e "$(cat "$O/$model.eval.json")" --argjson raw "$RAW" --argjson xz "$XZ" \
-    --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" --argjson paper "$(paper "$model")" \
-    '{model:$model, bytes:$c.bytes, ratio_raw:($raw/$c.bytes), ratio_xz:($xz/$c.bytes),
+  $LGC eval --train-images "$O/$f-images.idx" --train-labels "$O/$f-labels.idx" $TEST \
+    --seeds "$SEEDS" --steps "$STEPS" --threads "$THREADS" --json -q >"$O/$f.eval.json"
+  rows+=("$(jq -n --arg model "$model" --argjson epochs "$ep" --argjson c "$(cat "$O/$f.compress.json")" \
+    --argjson e "$(cat "$O/$f.eval.json")" --argjson raw "$RAW" --argjson xz "$XZ" \
+    --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" --argjson paper "$(if [ "$model" = "$base" ]; then paper "$model"; else echo null; fi)" \
+    '{model:$model, epochs:$epochs, bytes:$c.bytes, ratio_raw:($raw/$c.bytes), ratio_xz:($xz/$c.bytes),
       k:$c.k, k_sum:($c.k|add), loss:$c.loss, fit_on:$c.fit_on, supcon_weight:$c.supcon_weight,
       accuracy:$e.accuracy, accuracy_mean:$e.accuracy_mean, accuracy_sd:$e.accuracy_sd,
       compress_seconds:$secs, train_seconds:$c.train_seconds, gmm_seconds:$c.gmm_seconds,
       epoch_loss:$c.epoch_loss, paper:$paper}')")
-  rm -f "$O/$model-images.idx" "$O/$model-labels.idx"
+  rm -f "$O/$f-images.idx" "$O/$f-labels.idx"
 done
 
 say "real training set: judge ($SEEDS seeds, $STEPS steps)"
@@ -101,7 +110,7 @@ for form in raw xz; do
       accuracy_mean:$e.accuracy_mean, accuracy_sd:$e.accuracy_sd, paper:$paper}')")
 done
 
-printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS SEEDS=$SEEDS STEPS=$STEPS THREADS=$THREADS${LIMIT:+ LIMIT=$LIMIT} bash bench/models.sh" \
+printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS CONV_EPOCHS=$CONV_EPOCHS SEEDS=$SEEDS STEPS=$STEPS THREADS=$THREADS${LIMIT:+ LIMIT=$LIMIT} bash bench/models.sh" \
   --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" --arg date "$(date -u +%FT%TZ)" \
   --argjson raw "$RAW" --argjson xz "$XZ" \
   '{command:$cmd, commit:$commit, date:$date, raw_bytes:$raw, xz9e_bytes:$xz, rows:.}' >$R/models.json
@@ -113,9 +122,9 @@ printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS 
   echo "Compress on ${LIMIT:-all 60,000} training images (seed 1), decompress 60,000, train \`paper-cnn\` on them for"
   echo "$STEPS steps, test on the official 10,000 (PROTOCOL.md). Raw = images + labels IDX, $RAW B; xz -9e = $XZ B."
   echo
-  echo "| model | package bytes | ratio vs raw | ratio vs xz -9e | ΣK | accuracy (mean ± sd, $SEEDS seeds) | compress s | study's claim: reduction / accuracy ¹ |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
-  jq -r '.rows[] | "| \(.model) | \(.bytes) | \(.ratio_raw*10|round/10)× | \(.ratio_xz*100|round/100)× | \(.k_sum // "") | \(.accuracy_mean*10000|round/100) ± \(.accuracy_sd*10000|round/100) % | \(if .compress_seconds then (.compress_seconds|round) else "" end) | \(if .paper then "\(.paper.row): \(.paper.reduction) % / \(.paper.accuracy) %" else "—" end) |"' $R/models.json
+  echo "| model | epochs | package bytes | ratio vs raw | ratio vs xz -9e | ΣK | accuracy (mean ± sd, $SEEDS seeds) | compress s | study's claim: reduction / accuracy ¹ |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  jq -r '.rows[] | "| \(.model) | \(.epochs // "") | \(.bytes) | \(.ratio_raw*10|round/10)× | \(.ratio_xz*100|round/100)× | \(.k_sum // "") | \(.accuracy_mean*10000|round/100) ± \(.accuracy_sd*10000|round/100) % | \(if .compress_seconds then (.compress_seconds|round) else "" end) | \(if .paper then "\(.paper.row): \(.paper.reduction) % / \(.paper.accuracy) %" else "—" end) |"' $R/models.json
   echo
   echo "¹ Not comparable (../shared/paper/authors-code.md §8): the study's sizes are uncompressed pickles"
   echo "against a denominator that counts MNIST's files four times (B4, B5), its accuracies are single unseeded"
