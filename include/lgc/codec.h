@@ -57,14 +57,35 @@ typedef struct {
      * comes out byte-identical to an uninterrupted run. May be NULL. */
     const char *checkpoint_path;
     int keep_side;          /* 1: rep->side receives the encoder side file (see below) */
+    /* 0: no limit. Else the package must take at most this many bytes: after
+     * the BIC sweep, components are taken away one at a time from the class
+     * whose BIC rises least (and that class refitted) until it fits; an
+     * LGC_ERR_LIMIT error if one component per class is still too many.
+     * lgc_budget_plan picks the model sizes for a budget. */
+    uint64_t budget;
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);
 
+/* Sizes for a dense `ae` package of at most budget bytes on images of
+ * (h, w, c) with n_classes classes: sets o->hidden, o->latent,
+ * o->decoder_dtype, o->gmm.k_max and o->budget from an estimate of the
+ * bytes each part takes (codec/budget.c gives the rule and why). Fails with
+ * LGC_ERR_LIMIT, naming the smallest budget it can plan, when budget is
+ * below it. */
+lgc_status lgc_budget_plan(uint64_t budget, size_t h, size_t w, size_t c, size_t n_classes,
+                           lgc_compress_opts *o, lgc_err *err);
+/* The estimate lgc_budget_plan uses: bytes of a dense ae package with these
+ * sizes and sum_k mixture components in all. */
+uint64_t lgc_budget_estimate(size_t hidden, size_t latent, lgc_dtype decoder, size_t pixels,
+                             size_t n_classes, size_t sum_k);
+
 typedef struct {
     size_t n_classes;
     size_t class_n[LGC_MAX_CLASSES];
-    size_t k[LGC_MAX_CLASSES];
+    size_t k[LGC_MAX_CLASSES];      /* K in the package */
+    size_t k_bic[LGC_MAX_CLASSES];  /* K chosen by BIC, before a budget lowered it */
+    size_t bytes;                   /* package bytes, when a budget was checked */
     double bic[LGC_MAX_CLASSES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
     double final_loss;
     double train_seconds, gmm_seconds;

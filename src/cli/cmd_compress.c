@@ -53,6 +53,10 @@ static void usage(FILE *f)
             "                      log (what the study's code ran) [out]\n"
             "  --supcon-temp T     contrastive temperature [0.5]\n"
             "  --kmax K            largest K tried per class [10]\n"
+            "  --budget BYTES      the package must fit in BYTES: for the ae model, unless\n"
+            "                      --hidden, --latent or --decoder are given, the sizes are\n"
+            "                      planned for the budget; then K is lowered class by class\n"
+            "                      (smallest BIC loss first) until the package fits\n"
             "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
             "                      K whose BIC does not improve, as the study's code) [argmin]\n"
             "  --n-init N          EM restarts per K [1]\n"
@@ -111,7 +115,8 @@ int cmd_compress(int argc, char **argv)
     lgc_compress_opts_default(&o);
     o.gmm.n_init = 1;
     size_t n_classes = 10, threads = 2, zl = 19, tmp, limit = 0;
-    int force = 0, rc;
+    int force = 0, sized = 0, rc;
+    uint64_t budget = 0;
     double dv;
     cli_common c;
     cli_common_init(&c);
@@ -191,9 +196,16 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--hidden", &v)) {
             if ((rc = cli_size(cmd, "--hidden", v, 1, 65536, &o.hidden)))
                 return rc;
+            sized = 1;
         } else if (cli_opt(argc, argv, &i, "--latent", &v)) {
             if ((rc = cli_size(cmd, "--latent", v, 1, 1024, &o.latent)))
                 return rc;
+            sized = 1;
+        } else if (cli_opt(argc, argv, &i, "--budget", &v)) {
+            if ((rc = cli_u64(cmd, "--budget", v, &budget)))
+                return rc;
+            if (budget == 0)
+                return cli_fail(cmd, EXIT_USAGE, "--budget: must be a positive number of bytes");
         } else if (cli_opt(argc, argv, &i, "--kmax", &v)) {
             if ((rc = cli_size(cmd, "--kmax", v, 1, LGC_CODEC_KMAX, &o.gmm.k_max)))
                 return rc;
@@ -226,6 +238,7 @@ int cmd_compress(int argc, char **argv)
             else
                 return cli_fail(cmd, EXIT_USAGE, "--decoder: '%s' is not f16, f32 or int8",
                                 v ? v : "");
+            sized = 1;
         } else if (cli_opt(argc, argv, &i, "--zstd", &v)) {
             if ((rc = cli_size(cmd, "--zstd", v, 0, 22, &zl)))
                 return rc;
@@ -323,6 +336,18 @@ int cmd_compress(int argc, char **argv)
     }
     if (limit && limit < data.x.n)
         data.x.n = data.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
+    if (budget) {
+        o.budget = budget;
+        if (o.model == LGC_MODEL_AE && !sized &&
+            lgc_budget_plan(budget, data.x.h, data.x.w, data.x.c, n_classes, &o, &err)) {
+            rc = cli_fail_err(cmd, &err);
+            goto done;
+        }
+        if (!c.quiet && !c.json)
+            fprintf(stderr, "compress: budget %llu bytes: %s, hidden %zu, latent %zu, %s decoder\n",
+                    (unsigned long long)budget, lgc_model_name(o.model), o.hidden, o.latent,
+                    lgc_pkg_dtype_name(o.decoder_dtype));
+    }
     static hook_ctx h; /* large: keep it off the stack */
     h.c = &c, h.t0 = cli_now(), h.n_epochs = 0;
     lgc_compress_hooks hooks = {on_epoch, on_class, &h};
@@ -374,7 +399,13 @@ int cmd_compress(int argc, char **argv)
                o.train.epochs, (unsigned long long)o.train.seed, data.x.n);
         for (size_t k = 0; k < n_classes; k++)
             printf("%s%zu", k ? "," : "", rep.k[k]);
-        printf("],\"bic\":[");
+        printf("],\"k_bic\":[");
+        for (size_t k = 0; k < n_classes; k++)
+            printf("%s%zu", k ? "," : "", rep.k_bic[k]);
+        if (budget)
+            printf("],\"budget\":%llu,\"bic\":[", (unsigned long long)budget);
+        else
+            printf("],\"bic\":[");
         for (size_t k = 0; k < n_classes; k++) {
             printf("%s[", k ? "," : "");
             for (size_t j = 0; j < o.gmm.k_max; j++) {

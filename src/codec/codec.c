@@ -296,91 +296,20 @@ done:
     return st;
 }
 
-/* Keeps every epoch's loss (for rep->final_loss and the side file), then
- * calls the caller's hook. */
-typedef struct {
-    const lgc_compress_hooks *user;
-    double *loss; /* (cap) */
-    size_t n, cap;
-} epoch_log;
-
-static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+/* Every key of a package, the decoder tensors and the mixtures gm[0..n_classes)
+ * into a new package *out (see codec.h for the list). */
+static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
+                           const size_t *counts, size_t n, size_t n_classes, const lgc_gmm *gm,
+                           lgc_pkg **out, lgc_err *err)
 {
-    epoch_log *l = ctx;
-    if (l->n < l->cap)
-        l->loss[l->n++] = loss;
-    if (l->user && l->user->on_epoch)
-        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
-}
-
-lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
-                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
-                        lgc_err *err)
-{
-    *out = NULL;
-    memset(rep, 0, sizeof *rep);
-    const lgc_images *x = &data->x;
-    size_t n = x->n, L = o->latent;
-    if (n_classes < 1 || n_classes > LGC_MAX_CLASSES)
-        return lgc_err_set(err, LGC_ERR_ARG, "compress: %zu classes (1..%d)", n_classes,
-                           LGC_MAX_CLASSES);
-    if (o->gmm.k_max < 1 || o->gmm.k_max > LGC_CODEC_KMAX)
-        return lgc_err_set(err, LGC_ERR_ARG, "compress: kmax %zu (1..%d)", o->gmm.k_max,
-                           LGC_CODEC_KMAX);
-    for (size_t i = 0; i < n; i++)
-        if (data->y.y[i] >= n_classes)
-            return lgc_err_set(err, LGC_ERR_VALUE, "compress: label %u at index %zu >= %zu classes",
-                               data->y.y[i], i, n_classes);
-    lgc_model m;
-    lgc_pkg *p = NULL;
-    float *z = NULL, *zc = NULL;
-    double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
-    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
-    lgc_gmm g = {0};
-    size_t counts[LGC_MAX_CLASSES] = {0};
     const lgc_model_family *fam = lgc_model_family_get((int)o->model);
-    if (!fam)
-        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
     float sw = lgc_model_supcon_weight(o->model, &o->train);
-    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
-                                   o->train.batch > 256 ? o->train.batch : 256, err);
-    if (st)
-        return st;
-    if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
-        goto fail;
-    }
-    double t0 = now_s();
-    lgc_train_opts to = o->train;
-    ckpt_ctx ck;
-    if (o->checkpoint_path) {
-        ck.path = o->checkpoint_path;
-        ck.loss = elog.loss, ck.n_loss = &elog.n, ck.cap_loss = elog.cap;
-        ckpt_id_make(&ck.id, data, o);
-        if ((st = ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
-            goto fail;
-        to.start_epoch = rep->resumed_epochs;
-        to.after_epoch = ckpt_save;
-        to.after_epoch_ctx = &ck;
-    }
-    if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
-        goto fail;
-    rep->train_seconds = now_s() - t0;
-    rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
-    z = malloc(n * L * sizeof *z);
-    zc = malloc(n * L * sizeof *zc);
-    p = lgc_pkg_new();
-    if (!z || !zc || !p) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
-        goto fail;
-    }
-    /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
-    if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
-        goto fail;
-    /* training loss of the last epoch is reported by the hook; store the final one */
-    for (size_t i = 0; i < n; i++)
-        counts[data->y.y[i]]++;
-
+    size_t L = o->latent;
+    lgc_status st;
+    lgc_pkg *p = lgc_pkg_new();
+    *out = NULL;
+    if (!p)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
     char ver[32];
     snprintf(ver, sizeof ver, "%s", LGC_VERSION_STRING);
     uint64_t shape[3] = {x->h, x->w, x->c};
@@ -391,7 +320,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         layers[4 * i] = (uint64_t)ds[i].kind, layers[4 * i + 1] = ds[i].a,
                    layers[4 * i + 2] = ds[i].b, layers[4 * i + 3] = ds[i].c;
     double priors[LGC_MAX_CLASSES];
-    uint64_t cnt64[LGC_MAX_CLASSES], k64[LGC_MAX_CLASSES];
+    uint64_t cnt64[LGC_MAX_CLASSES];
     for (size_t c = 0; c < n_classes; c++)
         priors[c] = (double)counts[c] / (double)n, cnt64[c] = counts[c];
     if ((st = lgc_pkg_set_str(p, "lgc.version", ver, err)) ||
@@ -419,18 +348,187 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
                                              err)))) ||
         (st = lgc_pkg_set_str(p, "gmm.k_select", o->gmm.select == LGC_KSEL_GREEDY ? "greedy" : "argmin", err)) ||
         (o->created && (st = lgc_pkg_set_str(p, "created", o->created, err))))
+        goto done;
+    if ((st = put_decoder(p, &m->dec, o->param_dtype, o->decoder_dtype, err)))
+        goto done;
+
+    uint64_t k64[LGC_MAX_CLASSES];
+    for (size_t c = 0; c < n_classes; c++) {
+        k64[c] = gm[c].k;
+        if ((st = put_gmm(p, c, &gm[c], o->param_dtype, err)))
+            goto done;
+    }
+    if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
+        (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
+        goto done;
+    *out = p;
+    p = NULL;
+done:
+    lgc_pkg_free(p);
+    return st;
+}
+
+/* Keeps every epoch's loss (for rep->final_loss and the side file), then
+ * calls the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *user;
+    double *loss; /* (cap) */
+    size_t n, cap;
+} epoch_log;
+
+static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+{
+    epoch_log *l = ctx;
+    if (l->n < l->cap)
+        l->loss[l->n++] = loss;
+    if (l->user && l->user->on_epoch)
+        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+}
+
+/* Copy the codes of class cls out of z (n, L) into zc, in order; returns how many. */
+static size_t gather_class(const float *z, const uint8_t *y, size_t n, size_t L, size_t cls,
+                           float *zc)
+{
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (y[i] == cls)
+            memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
+    return nc;
+}
+
+static lgc_status pkg_bytes(const lgc_pkg *p, size_t *bytes, lgc_err *err)
+{
+    uint8_t *buf = NULL;
+    lgc_status st = lgc_pkg_write_mem(p, &buf, bytes, err);
+    free(buf);
+    return st;
+}
+
+/* Bring *p under o->budget bytes by taking mixture components away one at a
+ * time. Each step removes a component from the class whose BIC rises least
+ * when its K drops by one (bic[c][K-2] - bic[c][K-1], using the curve of the
+ * sweep), refits that class at the lower K with the sweep's options and
+ * reassembles. The decoder is not touched: lgc_budget_plan sized it so that
+ * one component per class leaves room. Fails with LGC_ERR_LIMIT when even
+ * K = 1 everywhere is over budget. */
+static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
+                             const uint8_t *y, const size_t *counts, size_t n, size_t n_classes,
+                             const float *z, float *zc, lgc_gmm *gm, lgc_pkg **p,
+                             lgc_compress_report *rep, lgc_err *err)
+{
+    size_t L = o->latent, bytes;
+    lgc_status st;
+    for (;;) {
+        if ((st = pkg_bytes(*p, &bytes, err)))
+            return st;
+        rep->bytes = bytes;
+        if (bytes <= o->budget)
+            return LGC_OK;
+        size_t best = n_classes;
+        double best_rise = INFINITY;
+        for (size_t c = 0; c < n_classes; c++) {
+            size_t K = gm[c].k;
+            if (K < 2)
+                continue;
+            double rise = rep->bic[c][K - 2] - rep->bic[c][K - 1];
+            if (isnan(rise))
+                rise = 0.0; /* no curve there: dropping costs nothing known */
+            if (best == n_classes || rise < best_rise)
+                best = c, best_rise = rise;
+        }
+        if (best == n_classes)
+            return lgc_err_set(err, LGC_ERR_LIMIT,
+                               "budget: the package takes %zu bytes with one mixture component "
+                               "per class, over the budget of %llu; choose a smaller --hidden or "
+                               "--latent",
+                               bytes, (unsigned long long)o->budget);
+        size_t nc = gather_class(z, y, n, L, best, zc);
+        lgc_gmm_opts go = o->gmm;
+        go.seed = o->gmm.seed + 1000 * best;
+        lgc_gmm g = {0};
+        if ((st = lgc_gmm_fit(&g, zc, nc, L, gm[best].k - 1, &go, NULL, err)))
+            return st;
+        lgc_gmm_free(&gm[best]);
+        gm[best] = g;
+        rep->k[best] = g.k;
+        lgc_pkg_free(*p);
+        *p = NULL;
+        if ((st = assemble(o, m, x, counts, n, n_classes, gm, p, err)))
+            return st;
+    }
+}
+
+lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
+                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
+                        lgc_err *err)
+{
+    *out = NULL;
+    memset(rep, 0, sizeof *rep);
+    const lgc_images *x = &data->x;
+    size_t n = x->n, L = o->latent;
+    if (n_classes < 1 || n_classes > LGC_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: %zu classes (1..%d)", n_classes,
+                           LGC_MAX_CLASSES);
+    if (o->gmm.k_max < 1 || o->gmm.k_max > LGC_CODEC_KMAX)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: kmax %zu (1..%d)", o->gmm.k_max,
+                           LGC_CODEC_KMAX);
+    for (size_t i = 0; i < n; i++)
+        if (data->y.y[i] >= n_classes)
+            return lgc_err_set(err, LGC_ERR_VALUE, "compress: label %u at index %zu >= %zu classes",
+                               data->y.y[i], i, n_classes);
+    lgc_model m;
+    lgc_pkg *p = NULL;
+    float *z = NULL, *zc = NULL;
+    double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
+    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
+    lgc_gmm gm[LGC_MAX_CLASSES] = {{0}};
+    size_t counts[LGC_MAX_CLASSES] = {0};
+    const lgc_model_family *fam = lgc_model_family_get((int)o->model);
+    if (!fam)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
+    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
+                                   o->train.batch > 256 ? o->train.batch : 256, err);
+    if (st)
+        return st;
+    if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
         goto fail;
-    if ((st = put_decoder(p, &m.dec, o->param_dtype, o->decoder_dtype, err)))
+    }
+    double t0 = now_s();
+    lgc_train_opts to = o->train;
+    ckpt_ctx ck;
+    if (o->checkpoint_path) {
+        ck.path = o->checkpoint_path;
+        ck.loss = elog.loss, ck.n_loss = &elog.n, ck.cap_loss = elog.cap;
+        ckpt_id_make(&ck.id, data, o);
+        if ((st = ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
+            goto fail;
+        to.start_epoch = rep->resumed_epochs;
+        to.after_epoch = ckpt_save;
+        to.after_epoch_ctx = &ck;
+    }
+    if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
         goto fail;
+    rep->train_seconds = now_s() - t0;
+    rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
+    z = malloc(n * L * sizeof *z);
+    zc = malloc(n * L * sizeof *zc);
+    if (!z || !zc) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
+    /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
+    if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
+        goto fail;
+    /* training loss of the last epoch is reported by the hook; store the final one */
+    for (size_t i = 0; i < n; i++)
+        counts[data->y.y[i]]++;
 
     double tg = now_s();
     rep->n_classes = n_classes;
     for (size_t c = 0; c < n_classes; c++) {
         double tc = now_s();
-        size_t nc = 0;
-        for (size_t i = 0; i < n; i++)
-            if (data->y.y[i] == c)
-                memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
+        size_t nc = gather_class(z, data->y.y, n, L, c, zc);
         rep->class_n[c] = nc;
         if (nc == 0) {
             st = lgc_err_set(err, LGC_ERR_VALUE,
@@ -443,26 +541,24 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         go.seed = o->gmm.seed + 1000 * c;
         size_t kc = 0;
         double bic[LGC_CODEC_KMAX];
-        if ((st = lgc_gmm_select(&g, bic, &kc, zc, nc, L, &go, err)))
+        if ((st = lgc_gmm_select(&gm[c], bic, &kc, zc, nc, L, &go, err)))
             goto fail;
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
             rep->bic[c][k] = k < go.k_max ? bic[k] : NAN;
-        rep->k[c] = kc;
-        k64[c] = kc;
-        if ((st = put_gmm(p, c, &g, o->param_dtype, err)))
-            goto fail;
-        lgc_gmm_free(&g);
+        rep->k[c] = rep->k_bic[c] = kc;
         if (hooks && hooks->on_class)
             hooks->on_class(hooks->ctx, c, n_classes, kc, now_s() - tc);
     }
+    if ((st = assemble(o, &m, x, counts, n, n_classes, gm, &p, err)))
+        goto fail;
+    if (o->budget && (st = fit_budget(o, &m, x, data->y.y, counts, n, n_classes, z, zc, gm, &p,
+                                      rep, err)))
+        goto fail;
     rep->gmm_seconds = now_s() - tg;
     if (o->keep_codes) {
         rep->codes = z, rep->n_codes = n, rep->latent = L;
         z = NULL;
     }
-    if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
-        (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
-        goto fail;
     if (o->keep_side) {
         size_t km = o->gmm.k_max;
         if (!(bic_flat = malloc(n_classes * km * sizeof *bic_flat))) {
@@ -482,7 +578,8 @@ fail:
         lgc_pkg_free(rep->side);
         rep->side = NULL;
     }
-    lgc_gmm_free(&g);
+    for (size_t c = 0; c < LGC_MAX_CLASSES; c++)
+        lgc_gmm_free(&gm[c]);
     lgc_pkg_free(p);
     free(z), free(zc), free(bic_flat);
     free(elog.loss);
