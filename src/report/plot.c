@@ -88,6 +88,7 @@ typedef struct {
     size_t n_ticks;
     int exp10;       /* labels show v / 10^exp10 */
     int decimals;
+    int pow10;       /* values are log10 of the quantity: labels show 10^v */
 } axis;
 
 /* The nice step (1, 2, 2.5 or 5 times a power of ten; integer axes skip 2.5
@@ -134,9 +135,25 @@ static void axis_make(axis *a, double lo, double hi, double target, int integer)
     axis_ticks(a, nice_step(hi - lo, target, integer, 0));
 }
 
+/* "10" and the exponent k in UTF-8 superscripts. */
+static void pow10_text(int k, char *buf, size_t n)
+{
+    static const char *sup[10] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
+                                  "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
+    char digits[12];
+    snprintf(digits, sizeof digits, "%d", k < 0 ? -k : k);
+    snprintf(buf, n, "10%s", k < 0 ? "\u207b" : "");
+    for (char *d = digits; *d; d++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s", sup[*d - '0']);
+}
+
 static void axis_tick_label(const axis *a, size_t i, char *buf, size_t n)
 {
     double v = a->first + (double)i * a->step;
+    if (a->pow10) {
+        pow10_text((int)lround(v), buf, n);
+        return;
+    }
     if (fabs(v) < 1e-9 * a->step)
         v = 0.0; /* no "-0" */
     snprintf(buf, n, "%.*f", a->decimals, v / pow(10.0, a->exp10));
@@ -145,21 +162,13 @@ static void axis_tick_label(const axis *a, size_t i, char *buf, size_t n)
 /* "label (×10⁵)" when the axis has a factor; UTF-8 superscripts. */
 static void axis_title(const axis *a, const char *label, char *buf, size_t n)
 {
-    if (!a->exp10) {
+    if (!a->exp10 || a->pow10) {
         snprintf(buf, n, "%s", label);
         return;
     }
-    static const char *sup[10] = {"\u2070", "\u00b9", "\u00b2", "\u00b3", "\u2074",
-                                  "\u2075", "\u2076", "\u2077", "\u2078", "\u2079"};
-    char e[32] = "";
-    int v = a->exp10 < 0 ? -a->exp10 : a->exp10;
-    char digits[12];
-    snprintf(digits, sizeof digits, "%d", v);
-    if (a->exp10 < 0)
-        snprintf(e, sizeof e, "\u207b");
-    for (char *d = digits; *d; d++)
-        snprintf(e + strlen(e), sizeof e - strlen(e), "%s", sup[*d - '0']);
-    snprintf(buf, n, "%s (\u00d710%s)", label ? label : "", e);
+    char e[48];
+    pow10_text(a->exp10, e, sizeof e);
+    snprintf(buf, n, "%s (\u00d7%s)", label ? label : "", e);
 }
 
 /* ---- panels -------------------------------------------------------------- */
@@ -515,7 +524,12 @@ static void draw_panel(cairo_t *cr, const lgc_panel *p, double px, double py, do
         axis_make(&ay, f.y0, f.y1, fmax(2.0, ah / 45.0), 0);
     }
     axis_make(&ax, f.x0, f.x1, fmax(2.0, f.w / 60.0), p->integer_x);
-    if (!p->no_ticks) { /* widen the step until the labels keep apart */
+    if (p->log10_x) { /* one tick per power of ten */
+        ax.pow10 = 1;
+        axis_ticks(&ax, 1.0);
+        ax.exp10 = 0;
+    }
+    if (!p->no_ticks && !p->log10_x) { /* widen the step until the labels keep apart */
         font(cr, FS_TICK, 0);
         for (int tries = 0; tries < 8; tries++) {
             double lw = 0.0;
