@@ -990,16 +990,26 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
 #define BLOCK 4096
 
 /* Block blk of class cls: nb <= BLOCK samples from the block's own stream,
- * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK codes. */
+ * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK
+ * decoder rows (dec_in wide): the conditional kinds' rows are [z, one-hot]. */
 static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, uint64_t seed,
                                  size_t cls, size_t blk, size_t nb, uint8_t *out, lgc_err *err)
 {
     lgc_rng r;
     lgc_rng_init(&r, seed, ((uint64_t)(cls + 1) << 40) | blk);
     lgc_status st = lgc_gmm_sample(&c->gmm[cls], &r, nb, z, err);
-    if (st == LGC_OK)
-        lgc_decode_to_u8(net, z, nb, c->c, c->h, c->w, out);
-    return st;
+    if (st)
+        return st;
+    size_t L = c->latent, W = c->dec_in;
+    if (W != L) /* spread the (nb, L) samples to rows of W, last first: no row is
+                 * overwritten before it has moved */
+        for (size_t i = nb; i-- > 0;) {
+            memmove(z + i * W, z + i * L, L * sizeof *z);
+            for (size_t j = L; j < W; j++)
+                z[i * W + j] = j - L == cls ? 1.0f : 0.0f;
+        }
+    lgc_decode_to_u8(net, z, nb, c->c, c->h, c->w, out);
+    return LGC_OK;
 }
 
 lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, uint8_t *x,

@@ -384,6 +384,21 @@ static void test_every_model(void **s)
             for (size_t i = 0; i < 100 * img; i++)
                 *(i % img < img / 2 ? &top[cls] : &bot[cls]) += gen[i];
         }
+        /* decompression (blocks, one stream per class and block) gives what
+         * lgc_codec_generate gives from the same stream */
+        uint8_t *xs = malloc(200 * img), ys[200], *one = malloc(200 * img);
+        assert_int_equal(lgc_codec_decompress_mem(&c, 200, 5, xs, ys, NULL), LGC_OK);
+        size_t cnt[2], off = 0;
+        lgc_class_counts(c.priors, 2, 200, cnt);
+        for (size_t cls = 0; cls < 2; cls++) {
+            lgc_rng rb;
+            lgc_rng_init(&rb, 5, (uint64_t)(cls + 1) << 40);
+            assert_int_equal(lgc_codec_generate(&c, cls, cnt[cls], &rb, one, NULL), LGC_OK);
+            assert_memory_equal(xs + off * img, one, cnt[cls] * img);
+            assert_int_equal(ys[off], cls);
+            off += cnt[cls];
+        }
+        free(xs), free(one);
         fprintf(stderr, "%-10s %zu ch: %zu bytes, class 0 top/bottom %.2f, class 1 %.2f\n",
                 lgc_model_name(kind), ch, nb, top[0] / bot[0], top[1] / bot[1]);
         /* class 0 bright on top; class 1 far less so (vae-supcon, whose weight
