@@ -22,12 +22,18 @@ int lgc_judge_from_name(const char *name)
         return LGC_JUDGE_PAPER_CNN;
     if (strcmp(name, "lenet") == 0)
         return LGC_JUDGE_LENET;
+    if (strcmp(name, "convnet3") == 0)
+        return LGC_JUDGE_CONVNET3;
     return -1;
 }
 
 const char *lgc_judge_name(lgc_judge_kind k)
 {
-    return k == LGC_JUDGE_LENET ? "lenet" : "paper-cnn";
+    switch (k) {
+    case LGC_JUDGE_LENET: return "lenet";
+    case LGC_JUDGE_CONVNET3: return "convnet3";
+    default: return "paper-cnn";
+    }
 }
 
 void lgc_judge_opts_default(lgc_judge_opts *o)
@@ -54,11 +60,23 @@ lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h
         {LGC_L_RELU, 0, 0, 0},   {LGC_L_MAXPOOL2, 0, 0, 0}, {LGC_L_DENSE, 128, 0, 0},
         {LGC_L_RELU, 0, 0, 0},   {LGC_L_DENSE, n_classes, 0, 0},
     };
+    /* convnet3: the ConvNet of the dataset-distillation papers (DC/DSA/DM code,
+     * net_width 128, depth 3, instancenorm, avgpooling); 28 -> 14 -> 7 -> 3. */
+    const lgc_layer_spec convnet3[] = {
+        {LGC_L_CONV, 128, 3, 1}, {LGC_L_INSTNORM, 0, 0, 0}, {LGC_L_RELU, 0, 0, 0},
+        {LGC_L_AVGPOOL2, 0, 0, 0}, {LGC_L_CONV, 128, 3, 1}, {LGC_L_INSTNORM, 0, 0, 0},
+        {LGC_L_RELU, 0, 0, 0},     {LGC_L_AVGPOOL2, 0, 0, 0}, {LGC_L_CONV, 128, 3, 1},
+        {LGC_L_INSTNORM, 0, 0, 0}, {LGC_L_RELU, 0, 0, 0},     {LGC_L_AVGPOOL2, 0, 0, 0},
+        {LGC_L_DENSE, n_classes, 0, 0},
+    };
     if (n_classes < 2 || n_classes > LGC_MAX_CLASSES)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: %zu classes (must be 2..%d)", n_classes,
                            LGC_MAX_CLASSES);
     if (kind == LGC_JUDGE_LENET)
         return lgc_net_init(net, lenet, sizeof lenet / sizeof *lenet, c, h, w, max_batch, err);
+    if (kind == LGC_JUDGE_CONVNET3)
+        return lgc_net_init(net, convnet3, sizeof convnet3 / sizeof *convnet3, c, h, w, max_batch,
+                            err);
     return lgc_net_init(net, paper, sizeof paper / sizeof *paper, c, h, w, max_batch, err);
 }
 
