@@ -89,7 +89,8 @@ int cmd_eval(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
             int k = v ? lgc_judge_from_name(v) : -1;
             if (k < 0)
-                return cli_fail(cmd, EXIT_USAGE, "--judge: unknown judge '%s' (paper-cnn, lenet, convnet3)",
+                return cli_fail(cmd, EXIT_USAGE,
+                                "--judge: unknown judge '%s' (paper-cnn, lenet, convnet3)",
                                 v ? v : "");
             o.kind = (lgc_judge_kind)k;
         } else if (cli_opt(argc, argv, &i, "--steps", &v)) {

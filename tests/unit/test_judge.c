@@ -94,7 +94,8 @@ static void test_convnet3_rgb(void **s)
     uint8_t *x = malloc(n * 784 * 3), *xt = malloc(nt * 784 * 3);
     make_halves(g, y, n, &r);
     make_halves(gt, yt, nt, &r);
-    for (size_t i = 0; i < n * 784; i++) /* (n,h,w,c): a colour per class would be a shortcut, so grey */
+    /* (n,h,w,c), grey in all three channels: a colour per class would be a shortcut */
+    for (size_t i = 0; i < n * 784; i++)
         x[3 * i] = x[3 * i + 1] = x[3 * i + 2] = g[i];
     for (size_t i = 0; i < nt * 784; i++)
         xt[3 * i] = xt[3 * i + 1] = xt[3 * i + 2] = gt[i];
