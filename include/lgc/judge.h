@@ -18,9 +18,13 @@
 
 #define LGC_MAX_CLASSES 16
 
-typedef enum { LGC_JUDGE_PAPER_CNN = 0, LGC_JUDGE_LENET = 1 } lgc_judge_kind;
+typedef enum {
+    LGC_JUDGE_PAPER_CNN = 0,
+    LGC_JUDGE_LENET = 1,
+    LGC_JUDGE_CONVNET3 = 2
+} lgc_judge_kind;
 
-/* "paper-cnn" / "lenet" <-> kind; returns -1 for an unknown name. */
+/* "paper-cnn" / "lenet" / "convnet3" <-> kind; returns -1 for an unknown name. */
 int lgc_judge_from_name(const char *name);
 const char *lgc_judge_name(lgc_judge_kind k);
 

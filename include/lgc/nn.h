@@ -70,6 +70,25 @@ void lgc_upsample2_forward(float *out, const float *inp, size_t B, size_t C, siz
 void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H,
                             size_t W);
 
+/* Instance norm, as PyTorch's GroupNorm(C, C, affine=True) (the "instancenorm"
+ * of the dataset-distillation ConvNet): for each image and channel, over its HW
+ * pixels, y = gamma[c] * (x - mean) / sqrt(var + LGC_INSTNORM_EPS) + beta[c],
+ * var biased. inp, out (B,C,HW); gamma, beta (C); stats (B*C, 2) receives the
+ * mean and 1/sqrt(var + eps) of every (image, channel) for the backward pass. */
+#define LGC_INSTNORM_EPS 1e-5f
+void lgc_instnorm_forward(float *out, float *stats, const float *inp, const float *gamma,
+                          const float *beta, size_t B, size_t C, size_t HW);
+void lgc_instnorm_forward_ref(float *out, float *stats, const float *inp, const float *gamma,
+                              const float *beta, size_t B, size_t C, size_t HW);
+/* dinp (B,C,HW) may be NULL; dgamma, dbeta (C) accumulate. inp and stats are
+ * those of the forward pass. */
+void lgc_instnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                           const float *inp, const float *stats, const float *gamma, size_t B,
+                           size_t C, size_t HW);
+void lgc_instnorm_backward_ref(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                               const float *inp, const float *stats, const float *gamma, size_t B,
+                               size_t C, size_t HW);
+
 void lgc_relu_forward(float *out, const float *inp, size_t n);
 void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
 void lgc_sigmoid_forward(float *out, const float *inp, size_t n);
@@ -163,7 +182,8 @@ typedef enum {
     LGC_L_MAXPOOL2 = 5,
     LGC_L_AVGPOOL2 = 6,
     LGC_L_UPSAMPLE2 = 7,
-    LGC_L_RESHAPE = 8   /* a,b,c = C,H,W of the output; size must match */
+    LGC_L_RESHAPE = 8,  /* a,b,c = C,H,W of the output; size must match */
+    LGC_L_INSTNORM = 9  /* per-channel scale and shift, initialised to 1 and 0 */
 } lgc_layer_kind;
 
 /* What a caller writes to describe a net: kind and up to three integers. */
@@ -181,7 +201,8 @@ typedef struct {
     size_t w_off, n_w;          /* weights in params: dense (OC,C), conv (OC,C,K,K) */
     size_t b_off, n_b;          /* biases in params */
     size_t act_off;             /* output activations in acts: (max_batch, out_c*out_h*out_w) */
-    size_t ws_off;              /* conv: this layer's scratch region in ws */
+    size_t ws_off;              /* conv: this layer's scratch region in ws;
+                                 * instnorm: its (max_batch*C, 2) mean and 1/std */
     size_t arg_off;             /* maxpool winners in args */
 } lgc_layer;
 
@@ -200,8 +221,9 @@ typedef struct {
     float *dacts;   /* gradients of the same */
     float *dinput;  /* (max_batch, in_size): gradient w.r.t. the net's input */
     uint32_t *args; /* maxpool winners */
-    float *ws;      /* conv scratch: one region per conv layer, so each keeps its patches
-                     * from forward to backward when a batch fits one chunk */
+    float *ws;      /* scratch: one region per conv layer, so each keeps its patches
+                     * from forward to backward when a batch fits one chunk, and one
+                     * per instnorm layer for its statistics */
     size_t n_acts, n_args, n_ws;
     lgc_layer_spec *spec; /* (n_layers) the description it was planned from */
     int shares_params;    /* a replica: params belong to another net */
@@ -220,7 +242,8 @@ lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_
 /* dst->grads += src->grads (same layer plan). */
 void lgc_net_add_grads(lgc_net *dst, const lgc_net *src);
 
-/* PyTorch's default: weights and biases uniform in +-1/sqrt(fan_in). */
+/* PyTorch's default: weights and biases uniform in +-1/sqrt(fan_in);
+ * instnorm scales 1 and shifts 0 (drawing nothing from r). */
 void lgc_net_init_params(lgc_net *net, lgc_rng *r);
 /* Forward x (B, in_size); returns the output (B, out_size), owned by net. */
 const float *lgc_net_forward(lgc_net *net, const float *x, size_t B);

@@ -24,7 +24,7 @@ static void usage(FILE *f)
             "  --test-images F      [" DEFAULT_TEST_IMAGES "]\n"
             "  --test-labels F      [" DEFAULT_TEST_LABELS "]\n"
             "  --weights F          per-example loss weights (float32 NPY, one per image)\n"
-            "  --judge NAME         paper-cnn | lenet [paper-cnn]\n"
+            "  --judge NAME         paper-cnn | lenet | convnet3 [paper-cnn]\n"
             "  --steps N            optimiser steps, batch 64 [%d]\n"
             "  --seeds K            judge seeds 1..K [3]\n"
             "  --seed S             first seed [1]\n"
@@ -89,7 +89,8 @@ int cmd_eval(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
             int k = v ? lgc_judge_from_name(v) : -1;
             if (k < 0)
-                return cli_fail(cmd, EXIT_USAGE, "--judge: unknown judge '%s' (paper-cnn, lenet)",
+                return cli_fail(cmd, EXIT_USAGE,
+                                "--judge: unknown judge '%s' (paper-cnn, lenet, convnet3)",
                                 v ? v : "");
             o.kind = (lgc_judge_kind)k;
         } else if (cli_opt(argc, argv, &i, "--steps", &v)) {

@@ -22,12 +22,18 @@ int lgc_judge_from_name(const char *name)
         return LGC_JUDGE_PAPER_CNN;
     if (strcmp(name, "lenet") == 0)
         return LGC_JUDGE_LENET;
+    if (strcmp(name, "convnet3") == 0)
+        return LGC_JUDGE_CONVNET3;
     return -1;
 }
 
 const char *lgc_judge_name(lgc_judge_kind k)
 {
-    return k == LGC_JUDGE_LENET ? "lenet" : "paper-cnn";
+    switch (k) {
+    case LGC_JUDGE_LENET: return "lenet";
+    case LGC_JUDGE_CONVNET3: return "convnet3";
+    default: return "paper-cnn";
+    }
 }
 
 void lgc_judge_opts_default(lgc_judge_opts *o)
@@ -54,11 +60,23 @@ lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h
         {LGC_L_RELU, 0, 0, 0},   {LGC_L_MAXPOOL2, 0, 0, 0}, {LGC_L_DENSE, 128, 0, 0},
         {LGC_L_RELU, 0, 0, 0},   {LGC_L_DENSE, n_classes, 0, 0},
     };
+    /* convnet3: the ConvNet of the dataset-distillation papers (DC/DSA/DM code,
+     * net_width 128, depth 3, instancenorm, avgpooling); 28 -> 14 -> 7 -> 3. */
+    const lgc_layer_spec convnet3[] = {
+        {LGC_L_CONV, 128, 3, 1}, {LGC_L_INSTNORM, 0, 0, 0}, {LGC_L_RELU, 0, 0, 0},
+        {LGC_L_AVGPOOL2, 0, 0, 0}, {LGC_L_CONV, 128, 3, 1}, {LGC_L_INSTNORM, 0, 0, 0},
+        {LGC_L_RELU, 0, 0, 0},     {LGC_L_AVGPOOL2, 0, 0, 0}, {LGC_L_CONV, 128, 3, 1},
+        {LGC_L_INSTNORM, 0, 0, 0}, {LGC_L_RELU, 0, 0, 0},     {LGC_L_AVGPOOL2, 0, 0, 0},
+        {LGC_L_DENSE, n_classes, 0, 0},
+    };
     if (n_classes < 2 || n_classes > LGC_MAX_CLASSES)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: %zu classes (must be 2..%d)", n_classes,
                            LGC_MAX_CLASSES);
     if (kind == LGC_JUDGE_LENET)
         return lgc_net_init(net, lenet, sizeof lenet / sizeof *lenet, c, h, w, max_batch, err);
+    if (kind == LGC_JUDGE_CONVNET3)
+        return lgc_net_init(net, convnet3, sizeof convnet3 / sizeof *convnet3, c, h, w, max_batch,
+                            err);
     return lgc_net_init(net, paper, sizeof paper / sizeof *paper, c, h, w, max_batch, err);
 }
 
@@ -76,8 +94,6 @@ void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_
     }
 }
 
-#define EVAL_BATCH 250
-
 lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
                          const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
                          lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
@@ -89,7 +105,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         return lgc_err_set(err, LGC_ERR_ARG,
                            "judge: test images are %zux%zux%zu but training images are %zux%zux%zu",
                            test->h, test->w, test->c, train->h, train->w, train->c);
-    size_t B = o->batch, maxb = B > EVAL_BATCH ? B : EVAL_BATCH, K = n_classes;
+    size_t B = o->batch, maxb = B, K = n_classes;
     size_t in = train->c * train->h * train->w;
     /* Data parallelism: the batch is split over S shards, one per thread, each
      * running BLAS on one thread; the small GEMMs of these nets gain more from
@@ -185,13 +201,26 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
     }
     res->final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
 
+    /* Testing is sharded as training is, B images at a time: one parallel
+     * region per batch, where threaded GEMMs and loops inside every layer
+     * would meet at many barriers, which cost most on a busy machine. */
     size_t correct = 0, per_n[LGC_MAX_CLASSES] = {0};
-    for (size_t i0 = 0; i0 < test->n; i0 += EVAL_BATCH) {
-        size_t b = test->n - i0 < EVAL_BATCH ? test->n - i0 : EVAL_BATCH;
+    lgc_blas_serial();
+    for (size_t i0 = 0; i0 < test->n; i0 += B) {
+        size_t b = test->n - i0 < B ? test->n - i0 : B;
         for (size_t i = 0; i < b; i++)
             tidx[i] = (uint32_t)(i0 + i);
-        lgc_images_to_nchw(x, test->x, tidx, b, test->h, test->w, test->c);
-        const float *logits = lgc_net_forward(&net, x, b);
+        float *logits = probs; /* (b, K) */
+        const size_t s_here = S;
+#pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
+        for (size_t t = 0; t < s_here; t++) {
+            size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
+            if (bt == 0)
+                continue;
+            lgc_net *nt = t ? &rep[t] : &net;
+            lgc_images_to_nchw(x + lo * in, test->x, tidx + lo, bt, test->h, test->w, test->c);
+            memcpy(logits + lo * K, lgc_net_forward(nt, x + lo * in, bt), bt * K * sizeof *logits);
+        }
         for (size_t i = 0; i < b; i++) {
             size_t best = 0;
             for (size_t k = 1; k < K; k++)

@@ -343,6 +343,110 @@ void lgc_upsample2_backward(float *dinp, const float *dout, size_t B, size_t C, 
     }
 }
 
+/* ---- instance norm --------------------------------------------------- */
+
+/* Two passes for the variance (mean, then squared deviations): E[x^2] - E[x]^2
+ * cancels badly in float. The reductions are `omp simd` so that they vectorise
+ * without -ffast-math; their order depends on the build, not on the threads. */
+void lgc_instnorm_forward(float *out, float *stats, const float *inp, const float *gamma,
+                          const float *beta, size_t B, size_t C, size_t HW)
+{
+#pragma omp parallel for schedule(static) if (B * C * HW > 32768)
+    for (size_t bc = 0; bc < B * C; bc++) {
+        const float *x = inp + bc * HW;
+        float *y = out + bc * HW, s = 0.0f, v = 0.0f;
+#pragma omp simd reduction(+ : s)
+        for (size_t p = 0; p < HW; p++)
+            s += x[p];
+        float mean = s / (float)HW;
+#pragma omp simd reduction(+ : v)
+        for (size_t p = 0; p < HW; p++)
+            v += (x[p] - mean) * (x[p] - mean);
+        float rstd = 1.0f / sqrtf(v / (float)HW + LGC_INSTNORM_EPS);
+        /* (x - mean) first: folding mean into the shift cancels badly when the
+         * channel is nearly constant and rstd large */
+        float scale = gamma[bc % C] * rstd, shift = beta[bc % C];
+        for (size_t p = 0; p < HW; p++)
+            y[p] = (x[p] - mean) * scale + shift;
+        stats[2 * bc] = mean, stats[2 * bc + 1] = rstd;
+    }
+}
+
+void lgc_instnorm_forward_ref(float *out, float *stats, const float *inp, const float *gamma,
+                              const float *beta, size_t B, size_t C, size_t HW)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++) {
+            const float *x = inp + (b * C + c) * HW;
+            double mean = 0.0, var = 0.0;
+            for (size_t p = 0; p < HW; p++)
+                mean += x[p];
+            mean /= (double)HW;
+            for (size_t p = 0; p < HW; p++)
+                var += (x[p] - mean) * (x[p] - mean);
+            var /= (double)HW;
+            double rstd = 1.0 / sqrt(var + LGC_INSTNORM_EPS);
+            for (size_t p = 0; p < HW; p++)
+                out[(b * C + c) * HW + p] = (float)(gamma[c] * (x[p] - mean) * rstd + beta[c]);
+            stats[2 * (b * C + c)] = (float)mean, stats[2 * (b * C + c) + 1] = (float)rstd;
+        }
+}
+
+/* With xh = (x - mean) * rstd, g = dout, sums over the HW pixels of one image's channel:
+ *   dbeta += sum g,  dgamma += sum g xh,
+ *   dx = gamma rstd (g - sum g / HW - xh sum(g xh) / HW).
+ * Parallel over channels, so that each thread owns its dgamma[c] and dbeta[c]. */
+void lgc_instnorm_backward(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                           const float *inp, const float *stats, const float *gamma, size_t B,
+                           size_t C, size_t HW)
+{
+#pragma omp parallel for schedule(static) if (B * C * HW > 32768)
+    for (size_t c = 0; c < C; c++) {
+        float dg = 0.0f, db = 0.0f;
+        for (size_t b = 0; b < B; b++) {
+            size_t bc = b * C + c;
+            const float *x = inp + bc * HW, *g = dout + bc * HW;
+            float mean = stats[2 * bc], rstd = stats[2 * bc + 1], sg = 0.0f, sgx = 0.0f;
+#pragma omp simd reduction(+ : sg, sgx)
+            for (size_t p = 0; p < HW; p++) {
+                sg += g[p];
+                sgx += g[p] * (x[p] - mean) * rstd;
+            }
+            db += sg, dg += sgx;
+            if (!dinp)
+                continue;
+            float k = gamma[c] * rstd, m1 = sg / (float)HW, m2 = sgx / (float)HW;
+            float *d = dinp + bc * HW;
+            for (size_t p = 0; p < HW; p++)
+                d[p] += k * (g[p] - m1 - (x[p] - mean) * rstd * m2);
+        }
+        dgamma[c] += dg, dbeta[c] += db;
+    }
+}
+
+void lgc_instnorm_backward_ref(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                               const float *inp, const float *stats, const float *gamma, size_t B,
+                               size_t C, size_t HW)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++) {
+            size_t bc = b * C + c;
+            const float *x = inp + bc * HW, *g = dout + bc * HW;
+            double mean = stats[2 * bc], rstd = stats[2 * bc + 1], sg = 0.0, sgx = 0.0;
+            for (size_t p = 0; p < HW; p++) {
+                sg += g[p];
+                sgx += g[p] * (x[p] - mean) * rstd;
+            }
+            dbeta[c] += (float)sg, dgamma[c] += (float)sgx;
+            if (dinp)
+                for (size_t p = 0; p < HW; p++) {
+                    double xh = (x[p] - mean) * rstd;
+                    dinp[bc * HW + p] += (float)(gamma[c] * rstd *
+                                                 (g[p] - sg / (double)HW - xh * sgx / (double)HW));
+                }
+        }
+}
+
 /* ---- activations ----------------------------------------------------- */
 
 void lgc_relu_forward(float *out, const float *inp, size_t n)

@@ -63,6 +63,10 @@ lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layer
         case LGC_L_SIGMOID:
             L->out_c = c, L->out_h = h, L->out_w = w;
             break;
+        case LGC_L_INSTNORM:
+            L->out_c = c, L->out_h = h, L->out_w = w;
+            L->n_w = c, L->n_b = c; /* gamma, beta */
+            break;
         case LGC_L_MAXPOOL2:
         case LGC_L_AVGPOOL2:
             if (h < 2 || w < 2)
@@ -110,6 +114,9 @@ lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layer
             L->ws_off = net->n_ws;
             net->n_ws += lgc_conv2d_ws_floats(net->conv_chunk, L->in_c, L->in_h, L->in_w,
                                               L->out_c, L->k, L->pad);
+        } else if (L->kind == LGC_L_INSTNORM) {
+            L->ws_off = net->n_ws;
+            net->n_ws += 2 * max_batch * L->in_c;
         }
     }
     size_t np = net->n_params ? net->n_params : 1;
@@ -156,6 +163,11 @@ void lgc_net_init_params(lgc_net *net, lgc_rng *r)
         const lgc_layer *L = &net->layers[i];
         if (!L->n_w)
             continue;
+        if (L->kind == LGC_L_INSTNORM) {
+            for (size_t j = 0; j < L->n_w; j++)
+                net->params[L->w_off + j] = 1.0f, net->params[L->b_off + j] = 0.0f;
+            continue;
+        }
         size_t fan_in = L->n_w / L->out_c;
         double bound = 1.0 / sqrt((double)fan_in);
         for (size_t j = 0; j < L->n_w; j++)
@@ -183,6 +195,10 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
         case LGC_L_CONV:
             lgc_conv2d_forward(out, in, W, bias, net->ws + L->ws_off, B, L->in_c, L->in_h, L->in_w, L->out_c,
                                L->k, L->pad, net->conv_chunk);
+            break;
+        case LGC_L_INSTNORM:
+            lgc_instnorm_forward(out, net->ws + L->ws_off, in, W, bias, B, L->in_c,
+                                 L->in_h * L->in_w);
             break;
         case LGC_L_RELU:
             lgc_relu_forward(out, in, n_in);
@@ -236,6 +252,10 @@ void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
             lgc_conv2d_backward_ex(din, dW, db, g, in, W, net->ws + L->ws_off, B, L->in_c, L->in_h,
                                    L->in_w, L->out_c, L->k, L->pad, net->conv_chunk,
                                    B <= net->conv_chunk);
+            break;
+        case LGC_L_INSTNORM:
+            lgc_instnorm_backward(din, dW, db, g, in, net->ws + L->ws_off, W, B, L->in_c,
+                                  L->in_h * L->in_w);
             break;
         case LGC_L_RELU:
             if (din)
@@ -307,6 +327,7 @@ void lgc_net_describe(const lgc_net *net, char *buf, size_t n)
         case LGC_L_CONV:
             k = snprintf(buf + used, n - used, "%sconv(%zu,k%zu,p%zu)", sep, L->out_c, L->k, L->pad);
             break;
+        case LGC_L_INSTNORM: k = snprintf(buf + used, n - used, "%sinstnorm", sep); break;
         case LGC_L_RELU: k = snprintf(buf + used, n - used, "%srelu", sep); break;
         case LGC_L_SIGMOID: k = snprintf(buf + used, n - used, "%ssigmoid", sep); break;
         case LGC_L_MAXPOOL2: k = snprintf(buf + used, n - used, "%smaxpool2", sep); break;

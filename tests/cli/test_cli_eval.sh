@@ -64,4 +64,8 @@ expect 1 "missing test set" -- "$LGC" eval --train-images "$T/img.idx" --train-l
   --test-images "$T/nope.idx" --test-labels "$T/lab.idx"
 err_has "$T/nope.idx"
 expect 0 "a tiny valid run" -- "$LGC" "${base[@]}" --steps 3 --seeds 1 -q
+expect 0 "convnet3 judge" -- "$LGC" "${base[@]}" --judge convnet3 --steps 2 --seeds 1 --json
+grep -q '"judge":"convnet3"' "$T/out" && ok || bad "--judge convnet3 not named in the JSON"
+expect 0 "eval --help names convnet3" -- "$LGC" eval --help
+grep -q "convnet3" "$T/out" && ok || bad "eval --help does not list convnet3"
 finish

@@ -70,6 +70,64 @@ static void test_conv_vs_ref(void **s)
     run_conv(5, 1, 28, 28, 6, 3, 0, 2);  /* paper-cnn conv1, chunked */
     run_conv(4, 6, 13, 13, 16, 5, 0, 4); /* paper-cnn conv2 */
     run_conv(3, 3, 14, 14, 8, 3, 1, 3);  /* padded, 3 channels */
+    run_conv(3, 32, 7, 7, 128, 3, 1, 2); /* convnet3's third conv (fewer in-channels), odd size */
+}
+
+static void run_instnorm(size_t B, size_t C, size_t HW)
+{
+    size_t n = B * C * HW;
+    float *x = randn(n), *gam = randn(C), *bet = randn(C), *g = randn(n);
+    for (size_t i = 0; i < n; i++) /* conv outputs: each channel off zero by its own amount */
+        x[i] = 0.5f * x[i] + (float)((i / HW) % 7) - 3.0f;
+    float *o1 = malloc(n * sizeof *o1), *o2 = malloc(n * sizeof *o2);
+    float *st1 = malloc(2 * B * C * sizeof *st1), *st2 = malloc(2 * B * C * sizeof *st2);
+    lgc_instnorm_forward(o1, st1, x, gam, bet, B, C, HW);
+    lgc_instnorm_forward_ref(o2, st2, x, gam, bet, B, C, HW);
+    assert_close(o1, o2, n, 1e-4f);
+    assert_close(st1, st2, 2 * B * C, 1e-4f);
+    float *dx1 = calloc(n, sizeof *dx1), *dx2 = calloc(n, sizeof *dx2);
+    float *dg1 = calloc(C, sizeof *dg1), *dg2 = calloc(C, sizeof *dg2);
+    float *db1 = calloc(C, sizeof *db1), *db2 = calloc(C, sizeof *db2);
+    lgc_instnorm_backward(dx1, dg1, db1, g, x, st1, gam, B, C, HW);
+    lgc_instnorm_backward_ref(dx2, dg2, db2, g, x, st2, gam, B, C, HW);
+    assert_close(dx1, dx2, n, 1e-3f);
+    assert_close(dg1, dg2, C, 1e-3f);
+    assert_close(db1, db2, C, 1e-3f);
+    /* without an input gradient the parameter gradients are the same */
+    float *dg3 = calloc(C, sizeof *dg3), *db3 = calloc(C, sizeof *db3);
+    lgc_instnorm_backward(NULL, dg3, db3, g, x, st1, gam, B, C, HW);
+    assert_close(dg3, dg1, C, 0.0f);
+    assert_close(db3, db1, C, 0.0f);
+    free(x), free(gam), free(bet), free(g), free(o1), free(o2), free(st1), free(st2);
+    free(dx1), free(dx2), free(dg1), free(dg2), free(db1), free(db2), free(dg3), free(db3);
+}
+
+static void test_instnorm_vs_ref(void **s)
+{
+    (void)s;
+    run_instnorm(5, 128, 28 * 28); /* convnet3's three blocks; the first is threaded */
+    run_instnorm(5, 128, 14 * 14);
+    run_instnorm(3, 128, 7 * 7);
+    run_instnorm(2, 3, 1); /* one pixel: variance 0, out = beta */
+}
+
+/* 2x2 average pooling floors odd sizes as PyTorch's AvgPool2d(2) does: 7 -> 3,
+ * the last row and column are dropped and get no gradient. */
+static void test_avgpool_odd(void **s)
+{
+    (void)s;
+    float x[49], out[9], dx[49] = {0}, g[9];
+    for (size_t i = 0; i < 49; i++)
+        x[i] = (float)i;
+    for (size_t i = 0; i < 9; i++)
+        g[i] = 1.0f;
+    lgc_avgpool2_forward(out, x, 1, 1, 7, 7);
+    for (size_t y = 0; y < 3; y++)
+        for (size_t xo = 0; xo < 3; xo++) /* mean of rows 2y, 2y+1 and columns 2x, 2x+1 */
+            assert_true(out[y * 3 + xo] == (float)(14 * y + 2 * xo) + 4.0f);
+    lgc_avgpool2_backward(dx, g, 1, 1, 7, 7);
+    for (size_t i = 0; i < 49; i++)
+        assert_true(dx[i] == (i / 7 == 6 || i % 7 == 6 ? 0.0f : 0.25f));
 }
 
 /* Pixel quantisation by thresholds agrees with round(255 sigmoid(z)) everywhere
@@ -100,6 +158,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dense_vs_ref),
         cmocka_unit_test(test_conv_vs_ref),
+        cmocka_unit_test(test_instnorm_vs_ref),
+        cmocka_unit_test(test_avgpool_odd),
         cmocka_unit_test(test_logit_to_u8_vs_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
