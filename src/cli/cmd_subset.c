@@ -37,12 +37,15 @@ static void usage(FILE *f)
 typedef struct {
     const cli_common *c;
     double t0;
+    double search_s; /* when the budget search ended (CRUST's stages follow it) */
 } prog_ctx;
 
 static void on_progress(void *p, const char *stage, size_t done, size_t total)
 {
     prog_ctx *pc = p;
     double el = cli_now() - pc->t0;
+    if (strcmp(stage, "search") != 0 && pc->search_s == 0.0)
+        pc->search_s = el;
     if (total)
         cli_progress(pc->c, "subset: %s %zu/%zu (%.0f s)", stage, done, total, el);
     else
@@ -131,7 +134,7 @@ int cmd_subset(int argc, char **argv)
     }
     if (limit && limit < d.x.n)
         d.x.n = d.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
-    prog_ctx pc = {&c, cli_now()};
+    prog_ctx pc = {&c, cli_now(), 0.0};
     if (lgc_subset_select(&o, &d, &s, on_progress, &pc, &err)) {
         cli_progress_done(&c);
         if (err.code == LGC_ERR_ARG || err.code == LGC_ERR_LIMIT)
@@ -174,7 +177,8 @@ int cmd_subset(int argc, char **argv)
             cli_json_str(paths[2]);
         else
             printf("null");
-        printf(",\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
+        printf(",\"seconds\":%.2f,\"seconds_search\":%.2f,\"threads\":%zu}\n", secs,
+               pc.search_s > 0.0 ? pc.search_s : secs, threads);
     } else {
         printf("subset %s, seed %llu: %zu of %zu images, per class", lgc_subset_method_name(s.method),
                (unsigned long long)o.seed, s.k, d.x.n);

@@ -34,7 +34,7 @@ lgc_status lgc_pdist_f32(float *D, const float *X, size_t n, size_t d, lgc_err *
     lgc_sgemm(0, 1, n, n, d, -2.0f, Xc, d, Xc, d, 0.0f, D, n); /* D = -2 Xc Xc^T */
     /* Only the upper triangle is read; row i writes its part of the upper
      * triangle and the mirror image in column i, which no one reads. */
-#pragma omp parallel for schedule(dynamic, 16)
+#pragma omp parallel for schedule(dynamic, 16) if (n > 256)
     for (size_t i = 0; i < n; i++) {
         D[i * n + i] = 0.0f;
         for (size_t j = i + 1; j < n; j++) {
@@ -106,7 +106,7 @@ static void init_pp(const float *D, size_t n, size_t k, lgc_rng *r, uint32_t *me
 static void assign_all(const float *D, size_t n, size_t k, const uint32_t *medoids,
                        const int32_t *medoid_of, uint32_t *as)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n * k > 65536)
     for (size_t i = 0; i < n; i++) {
         if (medoid_of[i] >= 0) {
             as[i] = (uint32_t)medoid_of[i];
@@ -157,7 +157,8 @@ lgc_status lgc_kmedoids(const float *D, size_t n, size_t k, lgc_rng *r, size_t m
         for (size_t c = k; c > 0; c--)
             start[c] = start[c - 1];
         start[0] = 0;
-#pragma omp parallel for schedule(dynamic, 1)
+        /* one cluster per task: their costs (members squared) differ widely */
+#pragma omp parallel for schedule(dynamic, 1) if (n > 256)
         for (size_t c = 0; c < k; c++) {
             const uint32_t *mem = members + start[c];
             size_t m = start[c + 1] - start[c], cur = medoids[c], best = cur;
