@@ -21,7 +21,8 @@ static void usage(FILE *f)
             "Writes PREFIX-images.idx, PREFIX-labels.idx and, for crust, PREFIX-weights.npy\n"
             "(float32 (k,), for lgc eval --weights).\n\n"
             "  --method M         random | crust (required)\n"
-            "  --budget B         bytes, digits with an optional K, M, G (powers of 1024) (required)\n"
+            "  --budget B         bytes: digits, then optionally K, M or G (powers of 1024)\n"
+            "                     (required)\n"
             "  --images F         training images, IDX or NPY (required)\n"
             "  --labels F         training labels (required)\n"
             "  -o, --output P     output prefix (required; not -)\n"
@@ -180,8 +181,8 @@ int cmd_subset(int argc, char **argv)
         printf(",\"seconds\":%.2f,\"seconds_search\":%.2f,\"threads\":%zu}\n", secs,
                pc.search_s > 0.0 ? pc.search_s : secs, threads);
     } else {
-        printf("subset %s, seed %llu: %zu of %zu images, per class", lgc_subset_method_name(s.method),
-               (unsigned long long)o.seed, s.k, d.x.n);
+        printf("subset %s, seed %llu: %zu of %zu images, per class",
+               lgc_subset_method_name(s.method), (unsigned long long)o.seed, s.k, d.x.n);
         for (size_t k = 0; k < s.n_classes; k++)
             printf(" %zu", s.counts[k]);
         printf("\nxz -9e: %zu B (images %zu + labels %zu) for a budget of %llu B\n", bytes,

@@ -132,7 +132,7 @@ lgc_status lgc_kmedoids(const float *D, size_t n, size_t k, lgc_rng *r, size_t m
     int32_t *medoid_of = malloc(n * sizeof *medoid_of); /* (n) cluster a medoid leads, or -1 */
     uint32_t *as = malloc(n * sizeof *as);             /* (n) cluster of every point */
     uint32_t *members = malloc(n * sizeof *members);   /* (n) points grouped by cluster */
-    size_t *start = malloc((k + 1) * sizeof *start);   /* (k+1) cluster c is members[start[c]..start[c+1]) */
+    size_t *start = malloc((k + 1) * sizeof *start);   /* (k+1) c: members[start[c]..start[c+1]) */
     uint8_t *changed = malloc(k);                      /* (k) */
     if (!near || !medoid_of || !as || !members || !start || !changed) {
         free(near), free(medoid_of), free(as), free(members), free(start), free(changed);

@@ -73,7 +73,8 @@ npy() {
   { printf '\x93NUMPY\x01\x00'; printf "\\$(printf %03o $((${#dict} + pad + 1)))\\000"
     printf '%s%*s\n' "$dict" "$pad" ''; printf "$4"; } >"$1"
 }
-one='\x00\x00\x80\x3f' two='\x00\x00\x00\x40' nan='\x00\x00\xc0\x7f' neg='\x00\x00\x80\xbf' zero='\x00\x00\x00\x00'
+one='\x00\x00\x80\x3f' two='\x00\x00\x00\x40' nan='\x00\x00\xc0\x7f'
+neg='\x00\x00\x80\xbf' zero='\x00\x00\x00\x00'
 npy "$T/w.npy" '<f4' '(2,)' "$one$two"
 npy "$T/w3.npy" '<f4' '(3,)' "$one$two$one"
 npy "$T/wnan.npy" '<f4' '(2,)' "$one$nan"

@@ -11,7 +11,8 @@ noisy_set() {
   { printf '\0\0\10\3'; be32 60; be32 6; be32 6
     LC_ALL=C awk 'BEGIN { srand(7); for (i = 0; i < 60 * 36; i++) printf "%c", int(rand() * 256) }'
   } >"$1-images.idx"
-  { printf '\0\0\10\1'; be32 60; for ((i = 0; i < 60; i++)); do printf "\\$((i % 2))"; done; } >"$1-labels.idx"
+  { printf '\0\0\10\1'; be32 60
+    for ((i = 0; i < 60; i++)); do printf "\\$((i % 2))"; done; } >"$1-labels.idx"
 }
 noisy_set "$T/noisy"
 printf 'not an idx file at all' >"$T/junk"
@@ -57,7 +58,8 @@ mkdir "$T/d-images.idx"
 expect 1 "output is a folder" -- "$LGC" "${base[@]}" --method random --budget 4K -o "$T/d" -f
 err_has "is a folder"
 rmdir "$T/d-images.idx"
-expect 1 "budget below one image per class" -- "$LGC" "${base[@]}" --method random --budget 100 -o "$T/a"
+expect 1 "budget below one image per class" -- "$LGC" "${base[@]}" --method random --budget 100 \
+  -o "$T/a"
 err_has "too small"
 none_left "$T/a"
 # paper-cnn needs bigger images than 6x6: a data error, nothing written

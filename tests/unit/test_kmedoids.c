@@ -32,7 +32,8 @@ static void test_pdist(void **s)
             assert_true(D[i * N + j] == D[j * N + i]);
             /* squared distances within the float error bound of kmedoids.h
              * (squared norms ~DIM; the rows' mean is near 0 here) */
-            double d2 = (double)D[i * N + j] * D[i * N + j], r2 = (double)R[i * N + j] * R[i * N + j];
+            double d2 = (double)D[i * N + j] * D[i * N + j];
+            double r2 = (double)R[i * N + j] * R[i * N + j];
             assert_true(fabs(d2 - r2) <= DIM * 1.2e-7 * 4.0 * DIM);
         }
     }
