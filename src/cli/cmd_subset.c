@@ -138,10 +138,8 @@ int cmd_subset(int argc, char **argv)
     prog_ctx pc = {&c, cli_now(), 0.0};
     if (lgc_subset_select(&o, &d, &s, on_progress, &pc, &err)) {
         cli_progress_done(&c);
-        if (err.code == LGC_ERR_ARG || err.code == LGC_ERR_LIMIT)
-            rc = cli_fail(cmd, EXIT_DATA, "%s: %s", imgs, err.msg);
-        else
-            rc = cli_fail_err(cmd, &err);
+        /* the flags were checked: whatever fails here is about the data */
+        rc = cli_fail(cmd, EXIT_DATA, "%s: %s", imgs, err.msg);
         goto done;
     }
     cli_progress_done(&c);

@@ -60,11 +60,11 @@ err_has "is a folder"
 rmdir "$T/d-images.idx"
 expect 1 "budget below one image per class" -- "$LGC" "${base[@]}" --method random --budget 100 \
   -o "$T/a"
-err_has "too small"
+err_has "$T/tiny-images.idx: budget 100 B is too small"
 none_left "$T/a"
 # paper-cnn needs bigger images than 6x6: a data error, nothing written
 expect 1 "crust on 6x6 images" -- "$LGC" "${base[@]}" --method crust --budget 4K -o "$T/a" -q
-err_has "6x6x1"
+err_has "$T/tiny-images.idx: crust: images of 6x6x1"
 none_left "$T/a"
 
 # random on the noisy set: the files hold k images of 6x6, within the budget
