@@ -76,6 +76,8 @@ lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err);
 /* A 2-d float32 matrix (e.g. latent codes from `lgc compress --save-codes`). */
 lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t *cols,
                             lgc_err *err);
+/* A 1-d float32 array (e.g. per-image loss weights from `lgc subset`), shape (n,). */
+lgc_status lgc_npy_read_f32_vec(const char *path, float **data, size_t *n, lgc_err *err);
 lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err);
 lgc_status lgc_labels_read(const char *path, lgc_labels *out, lgc_err *err);
 

@@ -45,7 +45,8 @@ void lgc_judge_opts_default(lgc_judge_opts *o);
 typedef struct {
     const uint8_t *x;      /* (n, h, w, c) */
     const uint8_t *y;      /* (n) labels < n_classes */
-    const float *weight;   /* (n) per-example loss weights, or NULL */
+    const float *weight;   /* (n) per-example loss weights >= 0, or NULL (all 1); a batch's
+                            * loss is then sum w_i l_i / sum w_i, as CRUST trains */
     size_t n, h, w, c;
 } lgc_labelled;
 
@@ -63,6 +64,29 @@ typedef void (*lgc_progress_fn)(void *ctx, size_t done, size_t total, double los
 /* Build the judge's net for images of shape (c, h, w) and n_classes outputs. */
 lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
                            size_t n_classes, size_t max_batch, lgc_err *err);
+
+/* A batch size for forward passes over a whole set (tests use it). */
+#define LGC_JUDGE_EVAL_BATCH 250
+
+/* Train a judge exactly as lgc_judge_run does, without testing it. *net
+ * receives the trained net, built for batches of up to o->batch (forward
+ * passes over larger sets go by max_batch); the caller frees it with
+ * lgc_net_free (on failure there is nothing to free). final_loss may be NULL. */
+lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, size_t n_classes,
+                           lgc_net *net, double *final_loss, lgc_progress_fn progress,
+                           void *progress_ctx, lgc_err *err);
+
+/* Length of a row of lgc_judge_last_layer_grads for net: K*H + K for a last
+ * dense layer of H inputs and K outputs; 0 when the last layer is not dense. */
+size_t lgc_judge_last_layer_dim(const lgc_net *net);
+
+/* The gradient of each image's cross-entropy loss with respect to the last
+ * dense layer's weights and biases at net (CRUST's gradient embedding):
+ * g (n, K*H + K), row i = [(p - e_y) outer h (K, H) row-major, p - e_y (K)],
+ * with h (H) the input of that layer (paper-cnn: the 16 ReLU outputs),
+ * p = softmax(logits) and e_y the one-hot label. Weights are ignored. */
+lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, size_t n_classes,
+                                      float *g, lgc_err *err);
 
 lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
                          const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,

@@ -23,7 +23,8 @@ static void usage(FILE *f)
             "  --train-labels F     training labels\n"
             "  --test-images F      [" DEFAULT_TEST_IMAGES "]\n"
             "  --test-labels F      [" DEFAULT_TEST_LABELS "]\n"
-            "  --weights F          per-example loss weights (float32 NPY, one per image)\n"
+            "  --weights F          per-image loss weights (float32 NPY of shape (n,), finite,\n"
+            "                       >= 0); each batch's loss is sum w l / sum w\n"
             "  --judge NAME         paper-cnn | lenet | convnet3 [paper-cnn]\n"
             "  --steps N            optimiser steps, batch 64 [%d]\n"
             "  --seeds K            judge seeds 1..K [3]\n"
@@ -118,7 +119,6 @@ int cmd_eval(int argc, char **argv)
 
     lgc_err err;
     lgc_dataset train = {0}, test = {0};
-    lgc_images wimg = {0};
     float *w = NULL;
     double *acc = NULL;
     rc = 0;
@@ -128,8 +128,34 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     if (weights_path) {
-        rc = cli_fail(cmd, EXIT_USAGE, "--weights is not supported yet");
-        goto done;
+        /* One weight per training image, e.g. CRUST's cluster sizes from `lgc
+         * subset --method crust`: the judge then trains on sum w l / sum w per
+         * batch (judge.h), so a medoid's loss counts as often as its cluster
+         * has members. */
+        size_t nw = 0;
+        double wsum = 0.0;
+        if (lgc_npy_read_f32_vec(weights_path, &w, &nw, &err)) {
+            rc = cli_fail_err(cmd, &err);
+            goto done;
+        }
+        if (nw != train.x.n) {
+            rc = cli_fail(cmd, EXIT_DATA, "%s: %zu weights for %zu training images (%s)",
+                          weights_path, nw, train.x.n, tri);
+            goto done;
+        }
+        for (size_t i = 0; i < nw; i++) {
+            if (!isfinite(w[i]) || w[i] < 0.0f) {
+                rc = cli_fail(cmd, EXIT_DATA, "%s: weight %zu is %g; weights must be finite and "
+                              ">= 0", weights_path, i, (double)w[i]);
+                goto done;
+            }
+            wsum += w[i];
+        }
+        if (!(wsum > 0.0) || !isfinite(wsum)) {
+            rc = cli_fail(cmd, EXIT_DATA, "%s: the weights sum to %g; they must sum to a "
+                          "positive finite number", weights_path, wsum);
+            goto done;
+        }
     }
     acc = calloc(n_seeds, sizeof *acc);
     lgc_judge_result res, first;
@@ -170,6 +196,11 @@ int cmd_eval(int argc, char **argv)
         printf("{\"judge\":\"%s\",\"steps\":%zu,\"batch\":%zu,\"train_images\":",
                lgc_judge_name(o.kind), o.steps, o.batch);
         cli_json_str(tri);
+        printf(",\"weights\":");
+        if (weights_path)
+            cli_json_str(weights_path);
+        else
+            printf("null");
         printf(",\"n_train\":%zu,\"n_test\":%zu,\"seeds\":[", train.x.n, test.x.n);
         for (size_t s = 0; s < n_seeds; s++)
             printf("%s%llu", s ? "," : "", (unsigned long long)(seed0 + s));
@@ -188,8 +219,9 @@ int cmd_eval(int argc, char **argv)
         }
         printf("],\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
     } else {
-        printf("judge %s, %zu steps at batch %zu, trained on %zu images, tested on %zu\n",
-               lgc_judge_name(o.kind), o.steps, o.batch, train.x.n, test.x.n);
+        printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
+               lgc_judge_name(o.kind), o.steps, o.batch, train.x.n,
+               weights_path ? " (weighted)" : "", test.x.n);
         printf("test accuracy: %.2f +- %.2f %% (mean +- sd over %zu seeds:", 100 * mean, 100 * sd,
                n_seeds);
         for (size_t s = 0; s < n_seeds; s++)
@@ -213,7 +245,6 @@ int cmd_eval(int argc, char **argv)
 done:
     free(acc);
     free(w);
-    lgc_images_free(&wimg);
     lgc_dataset_free(&train);
     lgc_dataset_free(&test);
     return rc;

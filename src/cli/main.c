@@ -15,6 +15,7 @@ static const struct {
     {"info", cmd_info, "describe a package"},
     {"grid", cmd_grid, "a PNG of regenerated samples, one row per class"},
     {"eval", cmd_eval, "train a judge on a training set and test it"},
+    {"subset", cmd_subset, "a random or CRUST subset of real images at a byte budget"},
     {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
     {"privacy", cmd_privacy, "does a package give back its training records?"},
     {"report", cmd_report, "pictures and an HTML page about a package"},

@@ -124,6 +124,7 @@ lgc_status lgc_afile_commit(lgc_afile *af, lgc_err *err)
     af->tmp_path = NULL;
     if (fclose(af->fp) != 0) {
         af->fp = NULL;
+        af->fd = -1; /* closed with fp: a later lgc_afile_abort must not close it again */
         st = lgc_err_set(err, LGC_ERR_IO, "%s: close failed: %s", af->path, strerror(errno));
         free(af->path);
         af->path = NULL;

@@ -439,20 +439,22 @@ lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err)
     return lgc_npy_labels_from_buf(path, buf, n, out, err);
 }
 
-lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t *cols,
-                            lgc_err *err)
+/* A C-order float32 array of the given rank (1 or 2), loaded whole. */
+static lgc_status npy_read_f32_rank(const char *path, int rank, float **data, size_t *shape,
+                                    lgc_err *err)
 {
     uint8_t *buf = NULL;
     size_t n = 0;
-    *data = NULL, *rows = *cols = 0;
+    *data = NULL;
     lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
     if (st != LGC_OK)
         return st;
     npy_header h;
-    st = npy_check(path, buf, n, 1u << NPY_F4, "'<f4'", "a float matrix", &h, err);
-    if (st == LGC_OK && (h.rank != 2 || h.fortran))
-        st = lgc_err_set(err, LGC_ERR_FORMAT, "%s: expected a C-order 2-d float32 array, got rank %d",
-                         path, h.rank);
+    st = npy_check(path, buf, n, 1u << NPY_F4, "'<f4'",
+                   rank == 1 ? "a float vector" : "a float matrix", &h, err);
+    if (st == LGC_OK && h.rank != rank) /* npy_check refused Fortran order above rank 1 */
+        st = lgc_err_set(err, LGC_ERR_FORMAT, "%s: expected a %d-d float32 array, got rank %d",
+                         path, rank, h.rank);
     if (st != LGC_OK) {
         free(buf);
         return st;
@@ -467,8 +469,25 @@ lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t
         memcpy(&out[i], &u, sizeof u);
     }
     free(buf);
-    *data = out, *rows = h.shape[0], *cols = h.shape[1];
+    *data = out;
+    for (int i = 0; i < rank; i++)
+        shape[i] = h.shape[i];
     return LGC_OK;
+}
+
+lgc_status lgc_npy_read_f32(const char *path, float **data, size_t *rows, size_t *cols,
+                            lgc_err *err)
+{
+    size_t shape[2] = {0, 0};
+    lgc_status st = npy_read_f32_rank(path, 2, data, shape, err);
+    *rows = shape[0], *cols = shape[1];
+    return st;
+}
+
+lgc_status lgc_npy_read_f32_vec(const char *path, float **data, size_t *n, lgc_err *err)
+{
+    *n = 0;
+    return npy_read_f32_rank(path, 1, data, n, err);
 }
 
 /* ---- writing ---------------------------------------------------------------- */

@@ -94,17 +94,15 @@ void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_
     }
 }
 
-lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
-                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
-                         lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
+lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, size_t n_classes,
+                           lgc_net *net, double *final_loss, lgc_progress_fn progress,
+                           void *progress_ctx, lgc_err *err)
 {
-    memset(res, 0, sizeof *res);
+    memset(net, 0, sizeof *net);
+    if (final_loss)
+        *final_loss = 0.0;
     if (train->n == 0 || o->batch == 0 || o->steps == 0)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
-    if (test->h != train->h || test->w != train->w || test->c != train->c)
-        return lgc_err_set(err, LGC_ERR_ARG,
-                           "judge: test images are %zux%zux%zu but training images are %zux%zux%zu",
-                           test->h, test->w, test->c, train->h, train->w, train->c);
     size_t B = o->batch, maxb = B, K = n_classes;
     size_t in = train->c * train->h * train->w;
     /* Data parallelism: the batch is split over S shards, one per thread, each
@@ -113,31 +111,30 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
     const size_t S = N_SHARDS;
     size_t nthr = (size_t)lgc_threads_get();
     nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
-    lgc_net net, rep[N_SHARDS];
+    lgc_net rep[N_SHARDS];
     memset(rep, 0, sizeof rep);
-    lgc_status st = lgc_judge_build(&net, o->kind, train->c, train->h, train->w, K, maxb, err);
+    lgc_status st = lgc_judge_build(net, o->kind, train->c, train->h, train->w, K, maxb, err);
     if (st)
         return st;
     for (size_t t = 1; t < S; t++)
-        if ((st = lgc_net_init_replica(&rep[t], &net, (B + S - 1) / S, err))) {
+        if ((st = lgc_net_init_replica(&rep[t], net, (B + S - 1) / S, err))) {
             for (size_t u = 1; u < t; u++)
                 lgc_net_free(&rep[u]);
-            lgc_net_free(&net);
+            lgc_net_free(net);
             return st;
         }
-    float *x = malloc(maxb * in * sizeof *x), *probs = malloc(maxb * K * sizeof *probs);
-    float *dlogits = malloc(maxb * K * sizeof *dlogits), *wb = malloc(maxb * sizeof *wb);
-    uint8_t *yb = malloc(maxb);
-    uint32_t *order = malloc(train->n * sizeof *order), *tidx = malloc(maxb * sizeof *tidx);
-    if (!x || !probs || !dlogits || !wb || !yb || !order || !tidx) {
+    float *x = malloc(B * in * sizeof *x), *probs = malloc(B * K * sizeof *probs);
+    float *dlogits = malloc(B * K * sizeof *dlogits), *wb = malloc(B * sizeof *wb);
+    uint8_t *yb = malloc(B);
+    uint32_t *order = malloc(train->n * sizeof *order);
+    if (!x || !probs || !dlogits || !wb || !yb || !order) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto fail;
     }
-    res->n_params = net.n_params;
     lgc_rng rinit, rshuf;
     lgc_rng_init(&rinit, o->seed, 101);
     lgc_rng_init(&rshuf, o->seed, 102);
-    lgc_net_init_params(&net, &rinit);
+    lgc_net_init_params(net, &rinit);
     for (size_t i = 0; i < train->n; i++)
         order[i] = (uint32_t)i;
     lgc_rng_shuffle(&rshuf, order, train->n);
@@ -154,9 +151,21 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         }
         size_t b = train->n - pos < B ? train->n - pos : B;
         lgc_images_to_nchw(x, train->x, order + pos, b, train->h, train->w, train->c);
+        double wsum = 0.0;
         for (size_t i = 0; i < b; i++) {
             yb[i] = train->y[order[pos + i]];
             wb[i] = train->weight ? train->weight[order[pos + i]] : 1.0f;
+            wsum += wb[i];
+        }
+        /* Weighted loss = sum_i w_i l_i / sum_i w_i over the batch, as CRUST
+         * trains on its medoids (each stands for its cluster, so its loss
+         * counts w_i times, and the batch is a weighted mean). The loss
+         * functions divide by b, so the weights are scaled by b / sum w. A
+         * batch whose weights are all 0 contributes nothing. */
+        if (train->weight) {
+            float scale = wsum > 0.0 ? (float)((double)b / wsum) : 0.0f;
+            for (size_t i = 0; i < b; i++)
+                wb[i] *= scale;
         }
         pos += b;
         double part[N_SHARDS] = {0};
@@ -165,7 +174,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
         for (size_t t = 0; t < s_here; t++) {
             size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
-            lgc_net *nt = t ? &rep[t] : &net;
+            lgc_net *nt = t ? &rep[t] : net;
             lgc_net_zero_grad(nt);
             if (bt == 0)
                 continue;
@@ -184,14 +193,14 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         for (size_t t = 0; t < s_here; t++)
             lsum += part[t];
         for (size_t t = 1; t < s_here; t++)
-            lgc_net_add_grads(&net, &rep[t]);
+            lgc_net_add_grads(net, &rep[t]);
         float loss = (float)(lsum / (double)b);
         if (!isfinite(loss)) {
             st = lgc_err_set(err, LGC_ERR_NUMERIC, "judge: training loss became %g at step %zu",
                              (double)loss, step);
             goto fail;
         }
-        lgc_net_adam_step(&net, o->lr, 0.9f, 0.999f, 1e-8f);
+        lgc_net_adam_step(net, o->lr, 0.9f, 0.999f, 1e-8f);
         if (step + 100 >= o->steps) {
             loss_acc += loss;
             loss_n++;
@@ -199,18 +208,59 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         if (progress && ((step + 1) % 50 == 0 || step + 1 == o->steps))
             progress(progress_ctx, step + 1, o->steps, loss);
     }
-    res->final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
+    if (final_loss)
+        *final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
+fail:
+    free(x), free(probs), free(dlogits), free(wb), free(yb), free(order);
+    for (size_t t = 1; t < S; t++)
+        lgc_net_free(&rep[t]);
+    if (st)
+        lgc_net_free(net);
+    return st;
+}
 
+lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
+                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
+                         lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (train->n == 0 || o->batch == 0 || o->steps == 0)
+        return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
+    if (test->h != train->h || test->w != train->w || test->c != train->c)
+        return lgc_err_set(err, LGC_ERR_ARG,
+                           "judge: test images are %zux%zux%zu but training images are %zux%zux%zu",
+                           test->h, test->w, test->c, train->h, train->w, train->c);
+    size_t K = n_classes, in = train->c * train->h * train->w;
+    lgc_net net;
+    lgc_status st = lgc_judge_train(o, train, n_classes, &net, &res->final_loss, progress,
+                                    progress_ctx, err);
+    if (st)
+        return st;
+    res->n_params = net.n_params;
     /* Testing is sharded as training is, B images at a time: one parallel
      * region per batch, where threaded GEMMs and loops inside every layer
-     * would meet at many barriers, which cost most on a busy machine. */
+     * would meet at many barriers, which cost most on a busy machine. Shard 0
+     * is the net itself; the others are replicas sharing its parameters. */
+    const size_t S = N_SHARDS, B = o->batch;
+    size_t nthr = (size_t)lgc_threads_get();
+    nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
+    lgc_net rep[N_SHARDS];
+    memset(rep, 0, sizeof rep);
+    float *x = malloc(B * in * sizeof *x), *logits = malloc(B * K * sizeof *logits);
+    uint32_t *tidx = malloc(B * sizeof *tidx);
+    if (!x || !logits || !tidx) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
+        goto fail;
+    }
+    for (size_t t = 1; t < S; t++)
+        if ((st = lgc_net_init_replica(&rep[t], &net, (B + S - 1) / S, err)))
+            goto fail;
     size_t correct = 0, per_n[LGC_MAX_CLASSES] = {0};
     lgc_blas_serial();
     for (size_t i0 = 0; i0 < test->n; i0 += B) {
         size_t b = test->n - i0 < B ? test->n - i0 : B;
         for (size_t i = 0; i < b; i++)
             tidx[i] = (uint32_t)(i0 + i);
-        float *logits = probs; /* (b, K) */
         const size_t s_here = S;
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
         for (size_t t = 0; t < s_here; t++) {
@@ -241,9 +291,71 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
     for (size_t k = 0; k < K; k++)
         res->per_class[k] = per_n[k] ? (double)res->confusion[k][k] / (double)per_n[k] : 0.0;
 fail:
-    free(x), free(probs), free(dlogits), free(wb), free(yb), free(order), free(tidx);
+    free(x), free(logits), free(tidx);
     for (size_t t = 1; t < S; t++)
         lgc_net_free(&rep[t]);
     lgc_net_free(&net);
+    return st;
+}
+
+size_t lgc_judge_last_layer_dim(const lgc_net *net)
+{
+    if (net->n_layers < 2 || net->layers[net->n_layers - 1].kind != LGC_L_DENSE)
+        return 0;
+    const lgc_layer *L = &net->layers[net->n_layers - 1];
+    size_t H = L->in_c * L->in_h * L->in_w, K = L->out_c * L->out_h * L->out_w;
+    return K * H + K;
+}
+
+lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, size_t n_classes,
+                                      float *g, lgc_err *err)
+{
+    size_t dim = lgc_judge_last_layer_dim(net), K = n_classes;
+    if (!dim || net->out_size != K || net->max_batch == 0)
+        return lgc_err_set(err, LGC_ERR_ARG,
+                           "judge: gradient embedding needs a net ending in a dense layer to %zu "
+                           "classes", K);
+    const lgc_layer *prev = &net->layers[net->n_layers - 2];
+    size_t H = dim / K - 1, in = set->c * set->h * set->w, maxb = net->max_batch;
+    if (in != net->in_size)
+        return lgc_err_set(err, LGC_ERR_ARG, "judge: images of %zu values for a net of %zu", in,
+                           net->in_size);
+    float *x = malloc(maxb * in * sizeof *x);
+    uint32_t *idx = malloc(maxb * sizeof *idx);
+    lgc_status st = LGC_OK;
+    if (!x || !idx) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
+        goto fail;
+    }
+    for (size_t i0 = 0; i0 < set->n; i0 += maxb) {
+        size_t b = set->n - i0 < maxb ? set->n - i0 : maxb;
+        for (size_t i = 0; i < b; i++)
+            idx[i] = (uint32_t)(i0 + i);
+        lgc_images_to_nchw(x, set->x, idx, b, set->h, set->w, set->c);
+        const float *logits = lgc_net_forward(net, x, b);
+        const float *h = net->acts + prev->act_off; /* (b, H): the last layer's input */
+        for (size_t i = 0; i < b; i++) {
+            size_t y = set->y[i0 + i];
+            if (y >= K) {
+                st = lgc_err_set(err, LGC_ERR_VALUE, "judge: label %zu at index %zu >= %zu", y,
+                                 i0 + i, K);
+                goto fail;
+            }
+            const float *z = logits + i * K;
+            float *gi = g + (i0 + i) * dim, *gb = gi + K * H;
+            double mx = z[0], s = 0.0;
+            for (size_t k = 1; k < K; k++)
+                mx = z[k] > mx ? z[k] : mx;
+            for (size_t k = 0; k < K; k++)
+                s += exp((double)z[k] - mx);
+            for (size_t k = 0; k < K; k++)
+                gb[k] = (float)(exp((double)z[k] - mx) / s) - (k == y ? 1.0f : 0.0f);
+            for (size_t k = 0; k < K; k++)
+                for (size_t j = 0; j < H; j++)
+                    gi[k * H + j] = gb[k] * h[i * H + j];
+        }
+    }
+fail:
+    free(x), free(idx);
     return st;
 }

@@ -39,7 +39,7 @@ static lgc_status gzip_size(const uint8_t *buf, size_t n, size_t *out, lgc_err *
     return LGC_OK;
 }
 
-static lgc_status xz_size(const uint8_t *buf, size_t n, size_t *out, lgc_err *err)
+lgc_status lgc_xz9e_size(const uint8_t *buf, size_t n, size_t *out, lgc_err *err)
 {
     size_t cap = lzma_stream_buffer_bound(n), pos = 0;
     uint8_t *o = malloc(cap);
@@ -81,7 +81,8 @@ lgc_status lgc_lossless_measure(const uint8_t *buf, size_t n, lgc_lossless_sizes
 {
     lgc_status st;
     out->raw = n;
-    if ((st = gzip_size(buf, n, &out->gzip9, err)) || (st = xz_size(buf, n, &out->xz9e, err)) ||
+    if ((st = gzip_size(buf, n, &out->gzip9, err)) ||
+        (st = lgc_xz9e_size(buf, n, &out->xz9e, err)) ||
         (st = zstd_size(buf, n, &out->zstd19, err)))
         return st;
     return LGC_OK;

@@ -68,4 +68,41 @@ expect 0 "convnet3 judge" -- "$LGC" "${base[@]}" --judge convnet3 --steps 2 --se
 grep -q '"judge":"convnet3"' "$T/out" && ok || bad "--judge convnet3 not named in the JSON"
 expect 0 "eval --help names convnet3" -- "$LGC" eval --help
 grep -q "convnet3" "$T/out" && ok || bad "eval --help does not list convnet3"
+
+# --weights: a float32 NPY of shape (n,), one finite weight >= 0 per training image.
+# npy FILE DESCR SHAPE DATA: a version 1.0 NPY file (header padded to a multiple of 64 bytes).
+npy() {
+  local dict="{'descr': '$2', 'fortran_order': False, 'shape': $3, }"
+  local pad=$(((10 + ${#dict} + 1 + 63) / 64 * 64 - 10 - ${#dict} - 1))
+  { printf '\x93NUMPY\x01\x00'; printf "\\$(printf %03o $((${#dict} + pad + 1)))\\000"
+    printf '%s%*s\n' "$dict" "$pad" ''; printf "$4"; } >"$1"
+}
+one='\x00\x00\x80\x3f' two='\x00\x00\x00\x40' nan='\x00\x00\xc0\x7f'
+neg='\x00\x00\x80\xbf' zero='\x00\x00\x00\x00'
+npy "$T/w.npy" '<f4' '(2,)' "$one$two"
+npy "$T/w3.npy" '<f4' '(3,)' "$one$two$one"
+npy "$T/wnan.npy" '<f4' '(2,)' "$one$nan"
+npy "$T/wneg.npy" '<f4' '(2,)' "$neg$one"
+npy "$T/wzero.npy" '<f4' '(2,)' "$zero$zero"
+npy "$T/wu8.npy" '|u1' '(2,)' '\x01\x02'
+npy "$T/w2d.npy" '<f4' '(2, 1)' "$one$two"
+expect 0 "valid weights" -- "$LGC" "${base[@]}" --weights "$T/w.npy" --steps 3 --seeds 1 --json
+grep -q "\"weights\":\"$T/w.npy\"" "$T/out" && ok || bad "--json does not name the weights file"
+expect 1 "missing weights file" -- "$LGC" "${base[@]}" --weights "$T/nope.npy" --steps 3
+err_has "$T/nope.npy"
+expect 1 "3 weights for 2 images" -- "$LGC" "${base[@]}" --weights "$T/w3.npy" --steps 3
+err_has "$T/w3.npy: 3 weights for 2 training images"
+expect 1 "a NaN weight" -- "$LGC" "${base[@]}" --weights "$T/wnan.npy" --steps 3
+err_has "$T/wnan.npy: weight 1 is nan"
+expect 1 "a negative weight" -- "$LGC" "${base[@]}" --weights "$T/wneg.npy" --steps 3
+err_has "$T/wneg.npy: weight 0 is -1"
+expect 1 "all weights 0" -- "$LGC" "${base[@]}" --weights "$T/wzero.npy" --steps 3
+err_has "$T/wzero.npy"
+expect 1 "uint8 weights" -- "$LGC" "${base[@]}" --weights "$T/wu8.npy" --steps 3
+err_has "$T/wu8.npy"
+expect 1 "2-d weights" -- "$LGC" "${base[@]}" --weights "$T/w2d.npy" --steps 3
+err_has "$T/w2d.npy: expected a 1-d float32 array, got rank 2"
+expect 1 "weights are not NPY" -- "$LGC" "${base[@]}" --weights "$T/junk" --steps 3
+err_has "$T/junk"
+expect 2 "--weights without a value" -- "$LGC" "${base[@]}" --weights
 finish

@@ -83,6 +83,83 @@ static void test_judge_learns(void **s)
     free(x), free(y), free(xt), free(yt);
 }
 
+/* Weights: a batch's loss is sum w l / sum w. Equal weights of any size are
+ * then the unweighted run to the bit (a loss divided by the batch size would
+ * double with weights of 2); weights of 0 on one class hide it from the judge. */
+static void test_judge_weights(void **s)
+{
+    (void)s;
+    lgc_rng r;
+    lgc_rng_init(&r, 4, 0);
+    size_t n = 256, nt = 200;
+    uint8_t *x = malloc(n * 784), *y = malloc(n), *xt = malloc(nt * 784), *yt = malloc(nt);
+    float *w = malloc(n * sizeof *w);
+    make_halves(x, y, n, &r);
+    make_halves(xt, yt, nt, &r);
+    lgc_labelled tr = {x, y, NULL, n, 28, 28, 1}, te = {xt, yt, NULL, nt, 28, 28, 1};
+    lgc_judge_opts o;
+    lgc_judge_opts_default(&o);
+    o.steps = 60;
+    lgc_judge_result plain, weighted;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &plain, NULL, NULL, NULL), LGC_OK);
+    for (size_t i = 0; i < n; i++)
+        w[i] = 2.0f;
+    tr.weight = w;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &weighted, NULL, NULL, NULL), LGC_OK);
+    assert_true(plain.final_loss == weighted.final_loss);
+    assert_true(plain.accuracy == weighted.accuracy);
+    for (size_t i = 0; i < n; i++)
+        w[i] = y[i] == 1 ? 0.0f : 3.0f;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &weighted, NULL, NULL, NULL), LGC_OK);
+    assert_true(weighted.per_class[0] > 0.95);
+    assert_true(weighted.per_class[1] < 0.05);
+    free(x), free(y), free(xt), free(yt), free(w);
+}
+
+/* The gradient embedding against backpropagation: one image at a time, the
+ * net's own gradient of the last dense layer is the row of the embedding. */
+static void test_last_layer_grads(void **s)
+{
+    (void)s;
+    lgc_rng r;
+    lgc_rng_init(&r, 5, 0);
+    size_t n = 300, K = 10; /* more than one forward batch of LGC_JUDGE_EVAL_BATCH */
+    uint8_t *x = malloc(n * 784), *y = malloc(n);
+    for (size_t i = 0; i < n * 784; i++)
+        x[i] = (uint8_t)lgc_rng_below(&r, 256);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (uint8_t)(i % K);
+    lgc_net net;
+    assert_int_equal(lgc_judge_build(&net, LGC_JUDGE_PAPER_CNN, 1, 28, 28, K, LGC_JUDGE_EVAL_BATCH,
+                                     NULL), LGC_OK);
+    lgc_net_init_params(&net, &r);
+    size_t dim = lgc_judge_last_layer_dim(&net);
+    assert_int_equal(dim, 170); /* PROTOCOL.md §5: 10 x 16 + 10 */
+    float *g = malloc(n * dim * sizeof *g), xi[784], probs[10], dl[10];
+    lgc_labelled set = {x, y, NULL, n, 28, 28, 1};
+    assert_int_equal(lgc_judge_last_layer_grads(&net, &set, K, g, NULL), LGC_OK);
+    const lgc_layer *last = &net.layers[net.n_layers - 1];
+    for (size_t i = 0; i < n; i += 37) {
+        uint32_t idx = (uint32_t)i;
+        lgc_images_to_nchw(xi, x, &idx, 1, 28, 28, 1);
+        lgc_net_zero_grad(&net);
+        const float *logits = lgc_net_forward(&net, xi, 1);
+        lgc_xent_forward(probs, logits, y + i, NULL, 1, K);
+        memset(dl, 0, sizeof dl);
+        lgc_xent_backward(dl, probs, y + i, NULL, 1, K);
+        lgc_net_backward(&net, xi, dl, 1, 0);
+        for (size_t j = 0; j < 160; j++)
+            assert_float_equal(g[i * dim + j], net.grads[last->w_off + j], 1e-5);
+        for (size_t j = 0; j < 10; j++)
+            assert_float_equal(g[i * dim + 160 + j], net.grads[last->b_off + j], 1e-5);
+    }
+    lgc_labelled bad = set;
+    y[3] = 10;
+    assert_int_equal(lgc_judge_last_layer_grads(&net, &bad, K, g, NULL), LGC_ERR_VALUE);
+    lgc_net_free(&net);
+    free(x), free(y), free(g);
+}
+
 /* convnet3 on RGB images: the halves task, three channels. */
 static void test_convnet3_rgb(void **s)
 {
@@ -156,10 +233,12 @@ int main(void)
 {
     lgc_threads_set(2);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_param_counts),
-        cmocka_unit_test(test_judge_learns),
         cmocka_unit_test(test_convnet3_rgb),
         cmocka_unit_test(test_convnet3_mnist),
+        cmocka_unit_test(test_param_counts),
+        cmocka_unit_test(test_judge_learns),
+        cmocka_unit_test(test_judge_weights),
+        cmocka_unit_test(test_last_layer_grads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
