@@ -53,7 +53,8 @@ static void usage(FILE *f)
             "                      log (what the study's code ran) [out]\n"
             "  --supcon-temp T     contrastive temperature [0.5]\n"
             "  --kmax K            largest K tried per class [10]\n"
-            "  --budget BYTES      the package must fit in BYTES: for the ae model, unless\n"
+            "  --budget BYTES      the package must fit in BYTES (digits, then optionally K,\n"
+            "                      M or G: powers of 1024): for the ae model, unless\n"
             "                      --hidden, --latent or --decoder are given, the sizes are\n"
             "                      planned for the budget; then K is lowered class by class\n"
             "                      (smallest BIC loss first) until the package fits\n"
@@ -202,7 +203,7 @@ int cmd_compress(int argc, char **argv)
                 return rc;
             sized = 1;
         } else if (cli_opt(argc, argv, &i, "--budget", &v)) {
-            if ((rc = cli_u64(cmd, "--budget", v, &budget)))
+            if ((rc = cli_bytes(cmd, "--budget", v, &budget)))
                 return rc;
             if (budget == 0)
                 return cli_fail(cmd, EXIT_USAGE, "--budget: must be a positive number of bytes");

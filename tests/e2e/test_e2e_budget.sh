@@ -44,4 +44,6 @@ expect 1 "budget below any plan" -- "$LGC" compress "${A[@]}" --budget 3000 -o "
 err_has "below the smallest package"
 expect 2 "--budget 0" -- "$LGC" compress "${A[@]}" --budget 0 -o "$T/p.lgc"
 expect 2 "--budget 1e5" -- "$LGC" compress "${A[@]}" --budget 1e5 -o "$T/p.lgc"
+expect 0 "--budget 20K (1024 B units)" -- "$LGC" compress "${A[@]}" --budget 20K -o "$T/k.lgc"
+[ "$(jq .budget "$T/out")" -eq 20480 ] && ok || bad "20K is not 20480 bytes"
 finish
