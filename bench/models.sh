@@ -76,6 +76,12 @@ for model in $MODELS; do
   [[ $model == */k* ]] && fit+=(--kmax "${model##*/k}")
   ep=$EPOCHS
   [[ $base == conv-* ]] && ep=$CONV_EPOCHS
+  # a model whose results are on disk from an interrupted run (same epochs
+  # and step budget) is not run again
+  if [ -s "$O/$f.eval.json" ] && [ -s "$O/$f.secs" ] &&
+    [ "$(jq .epochs "$O/$f.compress.json")" = "$ep" ] && [ "$(jq .steps "$O/$f.eval.json")" = "$STEPS" ]; then
+    say "$model: kept from an earlier run"
+  else
   say "$model: compress ($ep epochs)"
   t0=$(now)
   $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
@@ -86,16 +92,19 @@ for model in $MODELS; do
   $LGC decompress "$O/$f.lgc" -n 60000 -o "$O/$f" -f --threads "$THREADS" -q
   say "$model: judge ($SEEDS seeds, $STEPS steps)"
   $LGC eval --train-images "$O/$f-images.idx" --train-labels "$O/$f-labels.idx" $TEST \
-    --seeds "$SEEDS" --steps "$STEPS" --threads "$THREADS" --json -q >"$O/$f.eval.json"
+    --seeds "$SEEDS" --steps "$STEPS" --threads "$THREADS" --json -q >"$O/$f.eval.json.tmp"
+  mv "$O/$f.eval.json.tmp" "$O/$f.eval.json"
+  awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >"$O/$f.secs"
+  rm -f "$O/$f-images.idx" "$O/$f-labels.idx"
+  fi
   rows+=("$(jq -n --arg model "$model" --argjson epochs "$ep" --argjson c "$(cat "$O/$f.compress.json")" \
     --argjson e "$(cat "$O/$f.eval.json")" --argjson raw "$RAW" --argjson xz "$XZ" \
-    --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" --argjson paper "$(if [ "$model" = "$base" ]; then paper "$model"; else echo null; fi)" \
+    --argjson secs "$(cat "$O/$f.secs")" --argjson paper "$(if [ "$model" = "$base" ]; then paper "$model"; else echo null; fi)" \
     '{model:$model, epochs:$epochs, bytes:$c.bytes, ratio_raw:($raw/$c.bytes), ratio_xz:($xz/$c.bytes),
       k:$c.k, k_sum:($c.k|add), loss:$c.loss, fit_on:$c.fit_on, supcon_weight:$c.supcon_weight,
       accuracy:$e.accuracy, accuracy_mean:$e.accuracy_mean, accuracy_sd:$e.accuracy_sd,
       compress_seconds:$secs, train_seconds:$c.train_seconds, gmm_seconds:$c.gmm_seconds,
       epoch_loss:$c.epoch_loss, paper:$paper}')")
-  rm -f "$O/$f-images.idx" "$O/$f-labels.idx"
 done
 
 say "real training set: judge ($SEEDS seeds, $STEPS steps)"
