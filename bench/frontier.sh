@@ -14,7 +14,7 @@
 # Each finished row is kept under out/frontier/rows/, so an interrupted sweep
 # resumes where it stopped (delete the folder to start again). Writes
 # bench/results/frontier.{json,csv,md} and docs/frontier.png (+ .svg).
-#   CN3_BUDGETS="8000 32000 128000 256000" CN3_STEPS=500 bash bench/frontier.sh
+#   bash bench/frontier.sh
 #   BUDGETS="8000 32000" METHODS="lgc random" SEEDS=1 STEPS=500 CN3_MAX=0 \
 #     RESULTS=out/frontier-check FIG=out/frontier-check/f.png bash bench/frontier.sh
 set -euo pipefail
@@ -26,9 +26,9 @@ SEEDS=${SEEDS:-3}
 STEPS=${STEPS:-9380}
 CN3_MAX=${CN3_MAX:-400000}
 # convnet3 runs at the budgets in CN3_BUDGETS that are also <= CN3_MAX
-CN3_BUDGETS=${CN3_BUDGETS:-$BUDGETS}
+CN3_BUDGETS=${CN3_BUDGETS:-"8000 32000 128000 256000"}
 CN3_SEEDS=${CN3_SEEDS:-1}
-CN3_STEPS=${CN3_STEPS:-1000}
+CN3_STEPS=${CN3_STEPS:-500}
 EPOCHS=${EPOCHS:-20}
 THREADS=${THREADS:-2}
 M=data/mnist
