@@ -159,5 +159,8 @@ size_t lgc_model_encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent,
 void lgc_logit_to_u8_init(void);
 uint8_t lgc_logit_to_u8(float z);
 uint8_t lgc_logit_to_u8_ref(float z);
+/* lgc_logit_to_u8 over z (n) into out (n), the same bytes, faster where runs
+ * of logits saturate (valid after lgc_logit_to_u8_init). */
+void lgc_logits_to_u8(const float *z, size_t n, uint8_t *out);
 
 #endif

@@ -149,6 +149,23 @@ static void test_logit_to_u8_vs_ref(void **s)
     assert_int_equal(lgc_logit_to_u8(1e30f), 255);
     assert_int_equal(lgc_logit_to_u8(0.0f), 128);
     assert_int_equal(lgc_logit_to_u8(NAN), 0);
+    /* the run-wise converter gives the scalar function's bytes: runs all
+     * saturated, mixed, with NaN and infinities, and a ragged tail */
+    enum { N = 8 * 64 + 5 };
+    float zs[N];
+    uint8_t fast[N];
+    lgc_rng r;
+    lgc_rng_init(&r, 3, 0);
+    for (int i = 0; i < N; i++) {
+        int kind = (i / 8) % 4; /* blocks of 8: saturated low, high, mixed, mid-range */
+        double u = lgc_rng_uniform(&r);
+        zs[i] = kind == 0 ? (float)(-6.0 - 20.0 * u) : kind == 1 ? (float)(6.0 + 20.0 * u)
+              : kind == 2 ? (float)(40.0 * u - 20.0) : (float)(8.0 * u - 4.0);
+    }
+    zs[17] = NAN, zs[40] = INFINITY, zs[41] = -INFINITY, zs[N - 1] = 0.0f;
+    lgc_logits_to_u8(zs, N, fast);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(fast[i], lgc_logit_to_u8(zs[i]));
 }
 
 int main(void)
