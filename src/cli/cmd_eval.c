@@ -126,6 +126,12 @@ int cmd_eval(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
+    if (test.x.h != train.x.h || test.x.w != train.x.w || test.x.c != train.x.c) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: test images are %zux%zux%zu, the training images %s are "
+                      "%zux%zux%zu", tei, test.x.h, test.x.w, test.x.c, tri, train.x.h, train.x.w,
+                      train.x.c);
+        goto done;
+    }
     if (weights_path) {
         rc = cli_fail(cmd, EXIT_USAGE, "--weights is not supported yet");
         goto done;

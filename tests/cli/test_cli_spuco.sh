@@ -7,11 +7,6 @@ if [ ! -s "$MNIST/train-images-idx3-ubyte" ]; then
   echo "MNIST not found under $MNIST (run scripts/setup.sh)" >&2
   exit 1
 fi
-# first N images and labels of an MNIST split: a new IDX header, then the data
-cut_mnist() { # SRC_IMAGES SRC_LABELS N PREFIX
-  { printf '\0\0\10\3'; be32 "$3"; be32 28; be32 28; tail -c +17 "$1" | head -c $(($3 * 784)); } >"$4-images"
-  { printf '\0\0\10\1'; be32 "$3"; tail -c +9 "$2" | head -c "$3"; } >"$4-labels"
-}
 cut_mnist "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" 3000 "$T/tr"
 cut_mnist "$MNIST/t10k-images-idx3-ubyte" "$MNIST/t10k-labels-idx1-ubyte" 1000 "$T/te"
 IN=(--train-images "$T/tr-images" --train-labels "$T/tr-labels" --test-images "$T/te-images" --test-labels "$T/te-labels")
