@@ -15,6 +15,10 @@ static void usage(FILE *f)
                "per class. Row c shows the first samples `lgc decompress --seed S` draws for\n"
                "class c.\n\n"
                "  -o, --output F    PNG to write\n"
+               "  --balance B       prior: each sample's group drawn by the stored priors |\n"
+               "                    groups: column j shows the class's j-th group (in turn),\n"
+               "                    as lgc decompress --balance groups regenerates them;\n"
+               "                    packages made with --groups [prior]\n"
                "  --per-class N     samples per class (columns) [10]\n"
                "  --seed S          sampling seed [1]\n"
                "  -f, --force       overwrite an existing output\n");
@@ -25,7 +29,7 @@ int cmd_grid(int argc, char **argv)
     const char *cmd = "grid", *in = NULL, *outp = NULL, *v;
     size_t per = 10;
     uint64_t seed = 1;
-    int force = 0, rc;
+    int force = 0, rc, by_group = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -39,6 +43,12 @@ int cmd_grid(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--per-class", &v)) {
             if ((rc = cli_size(cmd, "--per-class", v, 1, 100, &per)))
                 return rc;
+        } else if (cli_opt(argc, argv, &i, "--balance", &v)) {
+            if (v && (!strcmp(v, "prior") || !strcmp(v, "groups")))
+                by_group = !strcmp(v, "groups");
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--balance: '%s' is not prior or groups",
+                                v ? v : "");
         } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
             if ((rc = cli_u64(cmd, "--seed", v, &seed)))
                 return rc;
@@ -62,6 +72,11 @@ int cmd_grid(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
+    if (by_group && !codec.grouped) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: --balance groups needs a package compressed with "
+                      "--groups", in);
+        goto done;
+    }
     size_t img = codec.h * codec.w * codec.c;
     all.n = codec.n_classes * per, all.h = codec.h, all.w = codec.w, all.c = codec.c;
     all.pix = malloc(all.n * img);
@@ -72,9 +87,17 @@ int cmd_grid(int argc, char **argv)
     for (size_t cls = 0; cls < codec.n_classes; cls++) {
         lgc_rng r; /* the stream lgc_codec_decompress_files uses for this class */
         lgc_rng_init(&r, seed, 0x1000 + cls);
-        if (lgc_codec_generate(&codec, cls, per, &r, all.pix + cls * per * img, &err)) {
-            rc = cli_fail_err(cmd, &err);
-            goto done;
+        size_t mine[LGC_CODEC_MAX_MIXTURES], nk = 0; /* the class's mixtures, by group id */
+        for (size_t m = 0; m < codec.n_mix; m++)
+            if (codec.mix_class[m] == cls)
+                mine[nk++] = m;
+        for (size_t j = 0; j < (by_group ? per : 1); j++) {
+            uint8_t *out = all.pix + (cls * per + j) * img;
+            if (by_group ? lgc_codec_generate_mixture(&codec, mine[j % nk], 1, &r, out, &err)
+                         : lgc_codec_generate(&codec, cls, per, &r, out, &err)) {
+                rc = cli_fail_err(cmd, &err);
+                goto done;
+            }
         }
     }
     if (lgc_image_grid(&all, all.n, codec.n_classes, per, 2, 128, &grid, &err) ||

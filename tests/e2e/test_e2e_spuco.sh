@@ -34,4 +34,37 @@ expect 0 "eval paper-cnn on 3 channels" -- "$LGC" eval --train-images "$T/c-imag
 grep -q '"n_test":500' "$T/out" && ok || bad "eval --json: $(cat "$T/out")"
 expect 1 "grey test set against RGB training" -- "$LGC" eval --train-images "$T/c-images.idx" \
   --train-labels "$T/c-labels.idx" --test-images "$T/te-images" --test-labels "$T/te-labels" --steps 5 --seeds 1 -q
+
+# mixtures per group: one per (class, colour) present; regenerate group-balanced
+G=(--groups "$T/s-train-groups.idx")
+expect 0 "compress vae with --groups" -- "$LGC" compress "${S[@]}" "${G[@]}" --model vae --hidden 32 --latent 4 -o "$T/g.lgc" --json
+ngroups=$(tail -c +9 "$T/s-train-groups.idx" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | sort -u | wc -l)
+grep -q "\"groups\":\[" "$T/out" && ok || bad "compress --json lacks the groups"
+expect 0 "info of a grouped package" -- "$LGC" info "$T/g.lgc" --json
+grep -q '"format":"1.1"' "$T/out" && grep -q "\"mixtures\":$ngroups,\"grouped\":true" "$T/out" && ok ||
+  bad "info --json: not format 1.1 with $ngroups mixtures: $(head -c 400 "$T/out")"
+expect 0 "info text" -- "$LGC" info "$T/g.lgc"
+grep -q "$ngroups groups of 10 classes" "$T/out" && ok || bad "info text lacks the groups"
+expect 0 "decompress --balance groups" -- "$LGC" decompress "$T/g.lgc" -n 997 --balance groups -o "$T/gb" -q
+# 997 over the mixtures: every group gets floor or ceil of 997 / ngroups, labels by class
+tail -c +9 "$T/gb-labels.idx" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | wc -l | grep -qx 997 && ok || bad "997 labels"
+expect 0 "decompress --balance classes" -- "$LGC" decompress "$T/g.lgc" -n 1000 --balance classes -o "$T/gc" -q
+tail -c +9 "$T/gc-labels.idx" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | sort | uniq -c |
+  awk '$1 != 100 { bad = 1 } END { exit bad || NR != 10 }' && ok || bad "--balance classes: not 100 per class"
+expect 0 "grid --balance groups" -- "$LGC" grid "$T/g.lgc" --balance groups -o "$T/g.png" --per-class 4
+expect 1 "--balance groups without groups" -- "$LGC" decompress "$T/v.lgc" -n 10 --balance groups -o "$T/x" -q
+err_has "--groups"
+[ ! -e "$T/x-images.idx" ] && ok || bad "a refused decompress left a file"
+expect 1 "grid --balance groups without groups" -- "$LGC" grid "$T/v.lgc" --balance groups -o "$T/x.png"
+expect 2 "--balance nonsense" -- "$LGC" decompress "$T/g.lgc" -n 10 --balance colours -o "$T/x" -q
+expect 2 "--groups with --save-encoder" -- "$LGC" compress "${S[@]}" "${G[@]}" --save-encoder "$T/x.enc" -o "$T/x.lgc"
+expect 1 "groups file of another length" -- "$LGC" compress "${S[@]}" --groups "$T/s-test-groups.idx" -o "$T/x.lgc"
+err_has "500 group ids for 600 images"
+{ printf '\0\0\10\1'; be32 600; head -c 600 /dev/zero; } >"$T/zero-groups.idx"
+expect 1 "a group spanning classes" -- "$LGC" compress "${S[@]}" --groups "$T/zero-groups.idx" -o "$T/x.lgc"
+err_has "every group must belong to one class"
+[ ! -e "$T/x.lgc" ] && ok || bad "a refused compress left a package"
+expect 1 "privacy refuses a grouped package" -- "$LGC" privacy "$T/g.lgc" --images "$T/s-train-images.idx" \
+  --labels "$T/s-train-labels.idx" "${TEST[@]}"
+err_has "per-class packages only"
 finish
