@@ -32,6 +32,22 @@ done
 expect 0 "eval paper-cnn on 3 channels" -- "$LGC" eval --train-images "$T/c-images.idx" \
   --train-labels "$T/c-labels.idx" "${TEST[@]}" --steps 30 --seeds 1 --json -q
 grep -q '"n_test":500' "$T/out" && ok || bad "eval --json: $(cat "$T/out")"
+# worst-group accuracy and the upsampled real set
+expect 0 "eval --test-groups --upsample-groups" -- "$LGC" eval --train-images "$T/s-train-images.idx" \
+  --train-labels "$T/s-train-labels.idx" "${TEST[@]}" --test-groups "$T/s-test-groups.idx" \
+  --upsample-groups "$T/s-train-groups.idx" --steps 30 --seeds 2 --json -q
+rows=$(tail -c +9 "$T/s-train-groups.idx" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | sort | uniq -c |
+  awk '{ n++; if ($1 > m) m = $1 } END { print n * m }')
+tgroups=$(tail -c +9 "$T/s-test-groups.idx" | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | sort -u | wc -l)
+grep -q "\"n_train_rows\":$rows," "$T/out" && ok || bad "upsampled rows are not groups x largest = $rows"
+grep -q "\"n_groups\":$tgroups,\"worst_group_accuracy\":\[[0-9.]*,[0-9.]*\]" "$T/out" && ok ||
+  bad "eval --json: no worst group over $tgroups groups: $(head -c 600 "$T/out")"
+expect 0 "eval --test-groups, text" -- "$LGC" eval --train-images "$T/c-images.idx" \
+  --train-labels "$T/c-labels.idx" "${TEST[@]}" --test-groups "$T/s-test-groups.idx" --steps 10 --seeds 1 -q
+grep -q "^worst-group accuracy: .* over $tgroups groups" "$T/out" && ok || bad "eval text lacks the worst group"
+expect 1 "test groups of another length" -- "$LGC" eval --train-images "$T/c-images.idx" \
+  --train-labels "$T/c-labels.idx" "${TEST[@]}" --test-groups "$T/s-train-groups.idx" --steps 10 --seeds 1 -q
+err_has "600 group ids for 500 test images"
 expect 1 "grey test set against RGB training" -- "$LGC" eval --train-images "$T/c-images.idx" \
   --train-labels "$T/c-labels.idx" --test-images "$T/te-images" --test-labels "$T/te-labels" --steps 5 --seeds 1 -q
 
