@@ -22,7 +22,9 @@
 #
 # Writes RESULTS/spuco.json and RESULTS/spuco.md (RESULTS defaults to
 # bench/results) and colour grids GRIDS/spuco-ROW.png (GRIDS defaults to
-# docs/grids); everything else goes to out/spuco/ (git-ignored).
+# docs/grids; spuco-real.png and spuco-real-groups.png show the real training
+# set, the latter the first image of every group); everything else goes to
+# out/spuco/ (git-ignored).
 # The full run, on 2 quiet cores about 30-40 minutes: conv-vae ~55-60 s per epoch
 # on these RGB images, the 400-wide VAE ~10 s, the mixtures of 100 groups ~30 s
 # per model, each row's judge ~20 s per seed (measured at 2-3x that on a loaded
@@ -59,6 +61,9 @@ S=$O/spuco
 TRAIN=(--images $S-train-images.idx --labels $S-train-labels.idx)
 TEST=(--test-images $S-test-images.idx --test-labels $S-test-labels.idx --test-groups $S-test-groups.idx)
 RAW=$(($(stat -c %s $S-train-images.idx) + $(stat -c %s $S-train-labels.idx)))
+$LGC grid --images $S-train-images.idx --labels $S-train-labels.idx -o "$G/spuco-real.png" -f
+$LGC grid --images $S-train-images.idx --labels $S-train-labels.idx --groups $S-train-groups.idx \
+  --balance groups -o "$G/spuco-real-groups.png" -f
 # smallest and largest test group
 TESTG=$(tail -c +9 $S-test-groups.idx | od -An -v -tu1 | tr -s ' ' '\n' | grep -v '^$' | sort -n | uniq -c |
   awk 'NR == 1 || $1 < lo { lo = $1 } $1 > hi { hi = $1 } END { print NR " groups of " lo " to " hi }')

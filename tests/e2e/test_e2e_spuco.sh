@@ -71,6 +71,11 @@ expect 0 "grid --balance groups" -- "$LGC" grid "$T/g.lgc" --balance groups -o "
 expect 1 "--balance groups without groups" -- "$LGC" decompress "$T/v.lgc" -n 10 --balance groups -o "$T/x" -q
 err_has "--groups"
 [ ! -e "$T/x-images.idx" ] && ok || bad "a refused decompress left a file"
+expect 0 "grid of the real groups" -- "$LGC" grid --images "$T/s-train-images.idx" --labels "$T/s-train-labels.idx" \
+  --groups "$T/s-train-groups.idx" --balance groups -o "$T/real.png"
+[ "$(od -An -tu1 -j25 -N1 "$T/real.png" | tr -d ' ')" = 2 ] && ok || bad "real grid is not an RGB PNG"
+expect 2 "grid of real images and a package" -- "$LGC" grid "$T/g.lgc" --images "$T/s-train-images.idx" \
+  --labels "$T/s-train-labels.idx" -o "$T/x.png"
 expect 1 "grid --balance groups without groups" -- "$LGC" grid "$T/v.lgc" --balance groups -o "$T/x.png"
 expect 2 "--balance nonsense" -- "$LGC" decompress "$T/g.lgc" -n 10 --balance colours -o "$T/x" -q
 expect 2 "--groups with --save-encoder" -- "$LGC" compress "${S[@]}" "${G[@]}" --save-encoder "$T/x.enc" -o "$T/x.lgc"
