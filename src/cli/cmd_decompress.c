@@ -14,8 +14,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lgc decompress IN.lgc -o PREFIX [options]\n\n"
-            "Sample each class's mixture (counts from the stored class priors, summing to N),\n"
-            "decode, and write PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by\n"
+            "Sample each class's mixture (or each group's, for a package made with --groups;\n"
+            "counts from the stored priors, summing to N), decode, and write PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by\n"
             "block so that memory does not grow with N.\n\n"
             "  -n N              number of images [60000]\n"
             "  --balance B       how N is split: prior (in proportion to the stored priors)\n"
