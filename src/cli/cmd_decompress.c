@@ -14,9 +14,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lgc decompress IN.lgc -o PREFIX [options]\n\n"
-            "Sample each class's mixture (or each group's, for a package made with --groups;\n"
-            "counts from the stored priors, summing to N), decode, and write PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by\n"
-            "block so that memory does not grow with N.\n\n"
+            "Sample each class's mixture (or each group's, for a package made with\n"
+            "--groups; counts from the stored priors, summing to N), decode, and write\n"
+            "PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by block so that memory\n"
+            "does not grow with N.\n\n"
             "  -n N              number of images [60000]\n"
             "  --balance B       how N is split: prior (in proportion to the stored priors)\n"
             "                    | classes (the same number for every class) | groups (the\n"
