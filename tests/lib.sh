@@ -39,6 +39,13 @@ finish() {
 # be32 N: N as 4 big-endian bytes on stdout.
 be32() { printf "\\$(printf %03o $(($1 >> 24 & 255)))\\$(printf %03o $(($1 >> 16 & 255)))\\$(printf %03o $(($1 >> 8 & 255)))\\$(printf %03o $(($1 & 255)))"; }
 
+# cut_mnist SRC_IMAGES SRC_LABELS N PREFIX: the first N images and labels of an
+# MNIST split in PREFIX-images and PREFIX-labels (a new IDX header, then the data).
+cut_mnist() {
+  { printf '\0\0\10\3'; be32 "$3"; be32 28; be32 28; tail -c +17 "$1" | head -c $(($3 * 784)); } >"$4-images"
+  { printf '\0\0\10\1'; be32 "$3"; tail -c +9 "$2" | head -c "$3"; } >"$4-labels"
+}
+
 # tiny_set PREFIX N: N 6x6 grey images of two classes (class 0 bright on top,
 # class 1 bright below, with some texture) in PREFIX-images.idx and
 # PREFIX-labels.idx: enough for a compress run of a second.

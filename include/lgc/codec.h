@@ -4,7 +4,11 @@
  *
  * compress: train the autoencoder on all images, encode each class, fit one
  * Gaussian mixture per class with K chosen by BIC, and put the decoder, the
- * mixtures and the class priors into a package (lgc_pkg).
+ * mixtures and the class priors into a package (lgc_pkg). With groups (one id
+ * per image, each group within one class, e.g. SpuCo's class and colour) it
+ * fits one mixture per group instead, and the package lists which class each
+ * mixture generates and its share (docs/FORMAT.md 10.2; required flag
+ * LGC_PKG_FLAG_MIXTURES), so that decompression can rebalance the groups.
  *
  * decompress: lgc_codec_open checks a package's meaning, not only its
  * structure (a known model whose layer list chains and whose stored tensors
@@ -16,13 +20,16 @@
  *   keys    lgc.version, model.kind, model.hidden, model.latent, image.shape
  *           [h,w,c], decoder.layers [kind,a,b,c per layer], classes,
  *           class.priors, class.counts, gmm.k, gmm.fit_on (code, mu or z),
- *           train.* (train.supcon_* for the contrastive kinds), created
+ *           train.* (train.supcon_* for the contrastive kinds), created;
+ *           per group also mixtures, mixture.class, mixture.group,
+ *           mixture.priors, mixture.counts (gmm.k then has one entry per mixture)
  *   The decoder reads latent inputs, or latent + classes for the conditional
  *   kinds ([z, one-hot of the class]); the mixtures are always latent-wide.
  *   tensors dec.<i>.w / dec.<i>.b for each parametrised decoder layer i
  *           (dec.<i>.w.scale too when the weights are int8);
- *           gmm.<c>.weights (K), gmm.<c>.means (K,d), gmm.<c>.chol (K, d(d+1)/2),
- *           the lower Cholesky factor packed row by row.
+ *           gmm.<m>.weights (K), gmm.<m>.means (K,d), gmm.<m>.chol (K, d(d+1)/2),
+ *           the lower Cholesky factor packed row by row, for each mixture m
+ *           (m = the class without groups).
  */
 #ifndef LGC_CODEC_H
 #define LGC_CODEC_H
@@ -38,6 +45,7 @@
 #include "lgc/rng.h"
 
 #define LGC_CODEC_KMAX 32
+#define LGC_CODEC_MAX_MIXTURES 256 /* one per group; group ids are uint8 */
 
 typedef struct {
     lgc_model_kind model;
@@ -56,11 +64,16 @@ typedef struct {
      * labels and training options, training resumes from it and the package
      * comes out byte-identical to an uninterrupted run. May be NULL. */
     const char *checkpoint_path;
-    int keep_side;          /* 1: rep->side receives the encoder side file (see below) */
+    int keep_side;          /* 1: rep->side receives the encoder side file (see below);
+                             * per-class packages only */
+    /* (n) group id of each image: one mixture per group present, each group
+     * within one class (else LGC_ERR_VALUE naming two images); NULL: one
+     * mixture per class. */
+    const uint8_t *groups;
     /* 0: no limit. Else the package must take at most this many bytes: after
-     * the BIC sweep, components are taken away one at a time from the class
-     * whose BIC rises least (and that class refitted) until it fits; an
-     * LGC_ERR_LIMIT error if one component per class is still too many.
+     * the BIC sweep, components are taken away one at a time from the mixture
+     * whose BIC rises least (and that mixture refitted) until it fits; an
+     * LGC_ERR_LIMIT error if one component per mixture is still too many.
      * lgc_budget_plan picks the model sizes for a budget. */
     uint64_t budget;
 } lgc_compress_opts;
@@ -83,10 +96,14 @@ uint64_t lgc_budget_estimate(size_t hidden, size_t latent, lgc_dtype decoder, si
 typedef struct {
     size_t n_classes;
     size_t class_n[LGC_MAX_CLASSES];
-    size_t k[LGC_MAX_CLASSES];      /* K in the package */
-    size_t k_bic[LGC_MAX_CLASSES];  /* K chosen by BIC, before a budget lowered it */
-    size_t bytes;                   /* package bytes, when a budget was checked */
-    double bic[LGC_MAX_CLASSES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
+    /* per mixture m < n_mixtures (= n_classes, mixture m = class m, without groups) */
+    size_t n_mixtures;
+    size_t mix_class[LGC_CODEC_MAX_MIXTURES], mix_group[LGC_CODEC_MAX_MIXTURES];
+    size_t mix_n[LGC_CODEC_MAX_MIXTURES];
+    size_t k[LGC_CODEC_MAX_MIXTURES];      /* K in the package */
+    size_t k_bic[LGC_CODEC_MAX_MIXTURES];  /* K chosen by BIC, before a budget lowered it */
+    size_t bytes;                          /* package bytes, when a budget was checked */
+    double bic[LGC_CODEC_MAX_MIXTURES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
     double final_loss;
     double train_seconds, gmm_seconds;
     size_t resumed_epochs;  /* epochs taken from the checkpoint */
@@ -98,8 +115,8 @@ typedef struct {
 
 typedef struct {
     lgc_epoch_fn on_epoch;
-    /* after each class's mixture: class index, K chosen, seconds */
-    void (*on_class)(void *ctx, size_t cls, size_t n_classes, size_t k, double seconds);
+    /* after each mixture: its index m of n (the class without groups), K chosen, seconds */
+    void (*on_class)(void *ctx, size_t m, size_t n, size_t k, double seconds);
     void *ctx;
 } lgc_compress_hooks;
 
@@ -114,13 +131,19 @@ typedef struct {
     lgc_model_kind kind;
     size_t c, h, w, latent, hidden;
     size_t n_classes;
-    double priors[LGC_MAX_CLASSES];
-    lgc_gmm gmm[LGC_MAX_CLASSES];
+    double priors[LGC_MAX_CLASSES];        /* per class */
+    /* mixtures: one per class (mixture m = class m), or one per group when
+     * grouped; the first n_mix entries of each array are used */
+    size_t n_mix;
+    int grouped;
+    lgc_gmm gmm[LGC_CODEC_MAX_MIXTURES];
+    double mix_prior[LGC_CODEC_MAX_MIXTURES];  /* sum 1 */
+    uint8_t mix_class[LGC_CODEC_MAX_MIXTURES]; /* the label mixture m generates */
+    uint8_t mix_group[LGC_CODEC_MAX_MIXTURES]; /* its group id (the class without groups) */
     size_t dec_in;   /* decoder input: latent, or latent + n_classes (conditional kinds) */
     lgc_net dec;
     float *z;        /* (dec.max_batch, latent) sampling scratch */
     float *zin;      /* (dec.max_batch, dec_in) decoder rows [z, one-hot] */
-    float *onehot;   /* (dec.max_batch, n_classes) */
 } lgc_codec;
 
 /* Validate meaning and rebuild the decoder for batches of up to max_batch.
@@ -143,18 +166,36 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                                  size_t max_batch, uint64_t max_bytes, lgc_err *err);
 void lgc_codec_free(lgc_codec *c);
 
-/* Per-class counts for N samples from the priors, summing to N exactly
- * (largest remainder; ties to the lower class). */
+/* Counts for N samples in proportion to the n shares (n <= LGC_CODEC_MAX_MIXTURES;
+ * the shares sum to 1), summing to N exactly (largest remainder; ties to the
+ * lower index). */
 void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *counts);
 
-/* Sample n latent codes of class cls and decode them into out (n, h, w, c). */
+/* How decompression splits N over the mixtures (docs/FORMAT.md 10.2): in
+ * proportion to their priors; evenly over the classes (then by the priors of a
+ * class's mixtures); evenly over the mixtures, i.e. the groups. */
+typedef enum { LGC_BALANCE_PRIOR = 0, LGC_BALANCE_CLASSES = 1, LGC_BALANCE_GROUPS = 2 } lgc_balance;
+
+/* Images per mixture, counts (n_mix), summing to N. LGC_BALANCE_GROUPS needs a
+ * grouped package (LGC_ERR_ARG otherwise). */
+lgc_status lgc_codec_counts(const lgc_codec *c, size_t N, lgc_balance b, size_t *counts,
+                            lgc_err *err);
+
+/* Sample n images of class cls into out (n, h, w, c): each sample's mixture
+ * drawn from the class's mixtures by their priors (without groups, the class's
+ * one mixture, and no draw). */
 lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, uint8_t *out,
                               lgc_err *err);
+/* Sample n images of mixture m (labelled c->mix_class[m]) into out. */
+lgc_status lgc_codec_generate_mixture(lgc_codec *c, size_t m, size_t n, lgc_rng *r,
+                                      uint8_t *out, lgc_err *err);
 
 /* Regenerate N images and labels into PREFIX-images.{idx,npy} and
- * PREFIX-labels.{idx,npy}, class by class, in blocks, writing as it goes. Both
- * files appear together at the end or not at all. progress may be NULL. */
-lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, const char *prefix,
+ * PREFIX-labels.{idx,npy}, mixture by mixture (class by class without groups),
+ * counts by lgc_codec_counts, in blocks, writing as it goes. Both files appear
+ * together at the end or not at all. progress may be NULL. */
+lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                      const char *prefix,
                                       lgc_file_format fmt, int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
                                       void *ctx, lgc_err *err);
@@ -202,9 +243,9 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
 void lgc_side_free(lgc_side *s);
 
 /* Regenerate N images and labels into memory, exactly as
- * lgc_codec_decompress_files does with the same seed: x (N, h, w, c) and
- * y (N), class after class. */
-lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, uint8_t *x,
-                                    uint8_t *y, lgc_err *err);
+ * lgc_codec_decompress_files does with the same seed and balance:
+ * x (N, h, w, c) and y (N), mixture after mixture. */
+lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                    uint8_t *x, uint8_t *y, lgc_err *err);
 
 #endif

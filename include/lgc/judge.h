@@ -37,6 +37,11 @@ typedef struct {
     size_t batch;     /* 64 */
     float lr;         /* 1e-3 */
     uint64_t seed;    /* initialisation and shuffling */
+    uint8_t *test_pred; /* (test n): receives each test image's predicted class; may be NULL */
+    /* (n_train_idx) rows of the training set to train on, repeats allowed (e.g.
+     * groups upsampled), each < its n; NULL: every row once per pass */
+    const uint32_t *train_idx;
+    size_t n_train_idx;
 } lgc_judge_opts;
 
 void lgc_judge_opts_default(lgc_judge_opts *o);

@@ -36,10 +36,17 @@
 #include "lgc/status.h"
 
 #define LGC_PKG_FORMAT_MAJOR 1
-#define LGC_PKG_FORMAT_MINOR 0
+#define LGC_PKG_FORMAT_MINOR 1   /* the newest minor this lgc knows; a file states the
+                                   * lowest minor that has every feature it uses */
 #define LGC_PKG_HEADER_SIZE 80
 #define LGC_PKG_ALIGN 32          /* tensor data alignment, data offsets */
 #define LGC_PKG_FLAG_ZSTD 0x1u    /* required flag: data section is a zstd frame */
+/* Required flag (format 1.1): the codec's mixtures are listed per group
+ * (docs/FORMAT.md section 10.2). The container reads the same either way; the
+ * flag is there so that a 1.0 reader refuses the file by name instead of
+ * taking the mixtures for per-class ones. */
+#define LGC_PKG_FLAG_MIXTURES 0x2u
+#define LGC_PKG_FLAGS_KNOWN (LGC_PKG_FLAG_ZSTD | LGC_PKG_FLAG_MIXTURES)
 
 /* Format maxima: a file beyond these is malformed (docs/FORMAT.md section 7). */
 #define LGC_PKG_NAME_MAX 64       /* bytes in a key or tensor name */
@@ -196,6 +203,12 @@ lgc_status lgc_pkg_tensor_check_finite(const lgc_pkg_tensor *t, lgc_err *err);
 /* zstd level for the data section: 0 stores it raw, 1..22 compress. */
 lgc_status lgc_pkg_set_compression(lgc_pkg *p, int zstd_level, lgc_err *err);
 int lgc_pkg_compression(const lgc_pkg *p);
+
+/* Required feature flags other than compression (today LGC_PKG_FLAG_MIXTURES):
+ * a writer sets those of the features it uses, a reader finds them here. The
+ * container does not interpret them. Unknown or compression bits: LGC_ERR_ARG. */
+lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err);
+uint32_t lgc_pkg_features(const lgc_pkg *p);
 
 /* Serialise to a malloc'd buffer the caller frees. */
 lgc_status lgc_pkg_write_mem(const lgc_pkg *p, uint8_t **buf, size_t *n, lgc_err *err);

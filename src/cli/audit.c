@@ -38,6 +38,11 @@ int audit_load(const char *cmd, const audit_paths *pp, audit_inputs *in)
         rc = cli_fail_err(cmd, &err);
         goto fail;
     }
+    if (in->codec.grouped) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: has mixtures per group (compress --groups); lgc %s "
+                      "handles per-class packages only", pp->package, cmd);
+        goto fail;
+    }
     /* the side file: named, or IN.enc beside IN.lgc when it exists */
     if (pp->encoder) {
         snprintf(in->encoder_path, sizeof in->encoder_path, "%s", pp->encoder);

@@ -30,6 +30,7 @@ int cmd_lossless(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_subset(int argc, char **argv);
+int cmd_spuco(int argc, char **argv);
 
 /* One error line on stderr: "lgc CMD: message". Returns code. */
 int cli_fail(const char *cmd, int code, const char *fmt, ...)

@@ -14,8 +14,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: lgc compress --images F --labels F -o OUT.lgc [options]\n\n"
+    fputs(  "usage: lgc compress --images F --labels F -o OUT.lgc [options]\n\n"
             "Train an autoencoder on the images, fit one Gaussian mixture per class to the\n"
             "latent codes (full covariances, K by BIC), and write the decoder, the mixtures\n"
             "and the class priors into one package.\n\n"
@@ -52,7 +51,9 @@ static void usage(FILE *f)
             "                      paper's formula) | in: sum of the positives inside the\n"
             "                      log (what the study's code ran) [out]\n"
             "  --supcon-temp T     contrastive temperature [0.5]\n"
-            "  --kmax K            largest K tried per class [10]\n"
+            "  --kmax K            largest K tried per class [10]\n",
+          f);
+    fputs(/* two strings: C11 compilers need only take 4,095 characters in one */
             "  --budget BYTES      the package must fit in BYTES (digits, then optionally K,\n"
             "                      M or G: powers of 1024): for the ae model, unless\n"
             "                      --hidden, --latent or --decoder are given, the sizes are\n"
@@ -66,6 +67,11 @@ static void usage(FILE *f)
             "                      output row) [int8]\n"
             "  --zstd L            zstd level for the package data, 0 = none [19]\n"
             "  --classes N         number of classes [10]\n"
+            "  --groups F          one group id per image (uint8 IDX or NPY, e.g. SpuCo's\n"
+            "                      label x 10 + colour): fit one mixture per group instead\n"
+            "                      of per class; every group must lie within one class.\n"
+            "                      lgc decompress --balance groups then regenerates the\n"
+            "                      same number of images of every group\n"
             "  --limit N           use only the first N images (quick runs, tests)\n"
             "  --save-codes F      also write the latent codes (float32 NPY, n x latent)\n"
             "  --checkpoint DIR    save training state to DIR after every epoch; when DIR\n"
@@ -73,7 +79,8 @@ static void usage(FILE *f)
             "  --seed S            seed for training and EM [1]\n"
             "  --threads T         threads [2]\n"
             "  --json              summary as one JSON object on stdout\n"
-            "  -q                  no progress\n");
+            "  -q                  no progress\n",
+          f);
 }
 
 #define MAX_EPOCH_LOG 1000
@@ -102,15 +109,15 @@ static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
 static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 {
     hook_ctx *h = p;
-    cli_progress(h->c, "compress: mixtures: class %zu/%zu K=%zu (%.1f s)", cls + 1, n, k, secs);
+    cli_progress(h->c, "compress: mixtures: %zu/%zu K=%zu (%.1f s)", cls + 1, n, k, secs);
     if (!h->c->quiet && !h->c->json && !h->c->progress)
-        fprintf(stderr, "compress: class %zu: K=%zu (%.1f s)\n", cls, k, secs);
+        fprintf(stderr, "compress: mixture %zu: K=%zu (%.1f s)\n", cls, k, secs);
 }
 
 int cmd_compress(int argc, char **argv)
 {
     const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL, *v;
-    const char *ckdir = NULL, *encp = NULL;
+    const char *ckdir = NULL, *encp = NULL, *groupsp = NULL;
     char ckpath[4096];
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
@@ -246,6 +253,10 @@ int cmd_compress(int argc, char **argv)
         } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
             if ((rc = cli_size(cmd, "--classes", v, 1, LGC_MAX_CLASSES, &n_classes)))
                 return rc;
+        } else if (cli_opt(argc, argv, &i, "--groups", &v)) {
+            if ((rc = cli_need(cmd, "--groups", v)))
+                return rc;
+            groupsp = v;
         } else if (cli_opt(argc, argv, &i, "--checkpoint", &v)) {
             if (!v || !*v)
                 return cli_fail(cmd, EXIT_USAGE, "--checkpoint needs a folder");
@@ -321,12 +332,16 @@ int cmd_compress(int argc, char **argv)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", encp);
     if (encp && strcmp(encp, outp) == 0)
         return cli_fail(cmd, EXIT_USAGE, "--save-encoder and -o name the same file");
+    if (encp && groupsp)
+        return cli_fail(cmd, EXIT_USAGE, "--save-encoder describes per-class mixtures; it does "
+                        "not go with --groups");
     o.keep_side = encp != NULL;
     o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
 
     lgc_dataset data = {0};
+    lgc_labels groups = {0};
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     memset(&rep, 0, sizeof rep);
@@ -334,6 +349,18 @@ int cmd_compress(int argc, char **argv)
     if (lgc_dataset_load(imgs, labs, n_classes, &data, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
+    }
+    if (groupsp) {
+        if (lgc_labels_read(groupsp, &groups, &err)) {
+            rc = cli_fail_err(cmd, &err);
+            goto done;
+        }
+        if (groups.n != data.x.n) {
+            rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu images", groupsp, groups.n,
+                          data.x.n);
+            goto done;
+        }
+        o.groups = groups.y;
     }
     if (limit && limit < data.x.n)
         data.x.n = data.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
@@ -377,7 +404,7 @@ int cmd_compress(int argc, char **argv)
     }
     double secs = cli_now() - t0;
     size_t ksum = 0;
-    for (size_t k = 0; k < n_classes; k++)
+    for (size_t k = 0; k < rep.n_mixtures; k++)
         ksum += rep.k[k];
     if (c.json) {
         printf("{\"package\":");
@@ -398,16 +425,24 @@ int cmd_compress(int argc, char **argv)
                "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
                o.train.epochs, (unsigned long long)o.train.seed, data.x.n);
-        for (size_t k = 0; k < n_classes; k++)
+        for (size_t k = 0; k < rep.n_mixtures; k++)
             printf("%s%zu", k ? "," : "", rep.k[k]);
-        printf("],\"k_bic\":[");
-        for (size_t k = 0; k < n_classes; k++)
-            printf("%s%zu", k ? "," : "", rep.k_bic[k]);
         if (budget)
-            printf("],\"budget\":%llu,\"bic\":[", (unsigned long long)budget);
+            printf("],\"budget\":%llu,\"k_bic\":[", (unsigned long long)budget);
         else
-            printf("],\"bic\":[");
-        for (size_t k = 0; k < n_classes; k++) {
+            printf("],\"k_bic\":[");
+        for (size_t k = 0; k < rep.n_mixtures; k++)
+            printf("%s%zu", k ? "," : "", rep.k_bic[k]);
+        if (groupsp) { /* k and bic are per mixture: say which group and class each is */
+            printf("],\"groups\":[");
+            for (size_t k = 0; k < rep.n_mixtures; k++)
+                printf("%s%zu", k ? "," : "", rep.mix_group[k]);
+            printf("],\"group_class\":[");
+            for (size_t k = 0; k < rep.n_mixtures; k++)
+                printf("%s%zu", k ? "," : "", rep.mix_class[k]);
+        }
+        printf("],\"bic\":[");
+        for (size_t k = 0; k < rep.n_mixtures; k++) {
             printf("%s[", k ? "," : "");
             for (size_t j = 0; j < o.gmm.k_max; j++) {
                 if (isfinite(rep.bic[k][j]))
@@ -426,10 +461,10 @@ int cmd_compress(int argc, char **argv)
         printf("],\"resumed_epochs\":%zu,\"train_seconds\":%.2f,\"gmm_seconds\":%.2f,\"seconds\":%.2f,\"threads\":%zu}\n",
                rep.resumed_epochs, rep.train_seconds, rep.gmm_seconds, secs, threads);
     } else if (!c.quiet) {
-        fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, sum K = %zu); train %.1f s, "
-                        "mixtures %.1f s, total %.1f s\n",
-                outp, (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, ksum,
-                rep.train_seconds, rep.gmm_seconds, secs);
+        fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, %zu mixtures, sum K = %zu); "
+                        "train %.1f s, mixtures %.1f s, total %.1f s\n",
+                outp, (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent,
+                rep.n_mixtures, ksum, rep.train_seconds, rep.gmm_seconds, secs);
     }
     rc = 0;
 done:
@@ -437,5 +472,6 @@ done:
     lgc_pkg_free(rep.side);
     lgc_pkg_free(p);
     lgc_dataset_free(&data);
+    lgc_labels_free(&groups);
     return rc;
 }

@@ -14,10 +14,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: lgc decompress IN.lgc -o PREFIX [options]\n\n"
-            "Sample each class's mixture (counts from the stored class priors, summing to N),\n"
-            "decode, and write PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by\n"
-            "block so that memory does not grow with N.\n\n"
+            "Sample each class's mixture (or each group's, for a package made with\n"
+            "--groups; counts from the stored priors, summing to N), decode, and write\n"
+            "PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by block so that memory\n"
+            "does not grow with N.\n\n"
             "  -n N              number of images [60000]\n"
+            "  --balance B       how N is split: prior (in proportion to the stored priors)\n"
+            "                    | classes (the same number for every class) | groups (the\n"
+            "                    same number for every group; packages made with --groups)\n"
+            "                    [prior]\n"
             "  -o, --output P    output prefix\n"
             "  --format F        idx | npy [idx]\n"
             "  --seed S          sampling seed [1]\n"
@@ -45,6 +50,7 @@ int cmd_decompress(int argc, char **argv)
     int force = 0, allow_large = 0, rc;
     uint64_t max_mem = 0; /* 0: the library defaults */
     lgc_file_format fmt = LGC_FMT_IDX;
+    lgc_balance balance = LGC_BALANCE_PRIOR;
     cli_common c;
     cli_common_init(&c);
     for (int i = 1; i < argc; i++) {
@@ -74,6 +80,16 @@ int cmd_decompress(int argc, char **argv)
                 fmt = LGC_FMT_NPY;
             else
                 return cli_fail(cmd, EXIT_USAGE, "--format: '%s' is not idx or npy", v ? v : "");
+        } else if (cli_opt(argc, argv, &i, "--balance", &v)) {
+            if (v && !strcmp(v, "prior"))
+                balance = LGC_BALANCE_PRIOR;
+            else if (v && !strcmp(v, "classes"))
+                balance = LGC_BALANCE_CLASSES;
+            else if (v && !strcmp(v, "groups"))
+                balance = LGC_BALANCE_GROUPS;
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--balance: '%s' is not prior, classes or groups",
+                                v ? v : "");
         } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
             if ((rc = cli_u64(cmd, "--seed", v, &seed)))
                 return rc;
@@ -105,7 +121,12 @@ int cmd_decompress(int argc, char **argv)
     double t0 = cli_now();
     if (cli_open_package(cmd, in, max_mem, 4096, &p, &codec, &rc))
         goto done;
-    if (lgc_codec_decompress_files(&codec, N, seed, prefix, fmt, force, on_progress, &c, &err)) {
+    if (balance == LGC_BALANCE_GROUPS && !codec.grouped) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: --balance groups needs a package compressed with "
+                      "--groups; this one has one mixture per class", in);
+        goto done;
+    }
+    if (lgc_codec_decompress_files(&codec, N, seed, balance, prefix, fmt, force, on_progress, &c, &err)) {
         cli_progress_done(&c);
         rc = cli_fail_err(cmd, &err);
         goto done;
@@ -116,6 +137,8 @@ int cmd_decompress(int argc, char **argv)
     if (c.json) {
         printf("{\"package\":");
         cli_json_str(in);
+        static const char *const bal[] = {"prior", "classes", "groups"};
+        printf(",\"balance\":\"%s\"", bal[balance]);
         printf(",\"n\":%zu,\"seed\":%llu,\"images\":\"%s-images.%s\",\"labels\":\"%s-labels.%s\","
                "\"seconds\":%.3f,\"images_per_second\":%.0f}\n",
                N, (unsigned long long)seed, prefix, ext, prefix, ext, secs, (double)N / secs);

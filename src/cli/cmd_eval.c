@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "lgc/data.h"
+#include "lgc/groups.h"
 #include "lgc/judge.h"
 #include "lgc/tensor.h"
 
@@ -25,6 +26,12 @@ static void usage(FILE *f)
             "  --test-labels F      [" DEFAULT_TEST_LABELS "]\n"
             "  --weights F          per-image loss weights (float32 NPY of shape (n,), finite,\n"
             "                       >= 0); each batch's loss is sum w l / sum w\n"
+            "  --test-groups F      group id of each test image (uint8 IDX or NPY, e.g. from\n"
+            "                       lgc spuco): also report accuracy per group and the worst\n"
+            "                       group's (groups without test images are ignored)\n"
+            "  --upsample-groups F  group id of each training image: train on every group\n"
+            "                       repeated to the size of the largest (SpuCo's UpSampleERM,\n"
+            "                       as the study's notebook), resampled for each seed\n"
             "  --judge NAME         paper-cnn | lenet | convnet3 [paper-cnn]\n"
             "  --steps N            optimiser steps, batch 64 [%d]\n"
             "  --seeds K            judge seeds 1..K [3]\n"
@@ -54,7 +61,7 @@ int cmd_eval(int argc, char **argv)
 {
     const char *cmd = "eval";
     const char *tri = NULL, *trl = NULL, *tei = DEFAULT_TEST_IMAGES, *tel = DEFAULT_TEST_LABELS;
-    const char *weights_path = NULL, *v;
+    const char *weights_path = NULL, *tgp = NULL, *ugp = NULL, *v;
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     size_t n_seeds = 3, n_classes = 10, threads = 2;
@@ -87,6 +94,14 @@ int cmd_eval(int argc, char **argv)
             if ((rc = cli_need(cmd, "--weights", v)))
                 return rc;
             weights_path = v;
+        } else if (cli_opt(argc, argv, &i, "--test-groups", &v)) {
+            if ((rc = cli_need(cmd, "--test-groups", v)))
+                return rc;
+            tgp = v;
+        } else if (cli_opt(argc, argv, &i, "--upsample-groups", &v)) {
+            if ((rc = cli_need(cmd, "--upsample-groups", v)))
+                return rc;
+            ugp = v;
         } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
             int k = v ? lgc_judge_from_name(v) : -1;
             if (k < 0)
@@ -121,10 +136,36 @@ int cmd_eval(int argc, char **argv)
     lgc_dataset train = {0}, test = {0};
     float *w = NULL;
     double *acc = NULL;
+    lgc_labels tgroups = {0}, ugroups = {0};
+    uint8_t *pred = NULL;
+    uint32_t *rows = NULL;
+    size_t n_rows = 0;
+    lgc_group_acc *gacc = NULL; /* (n_seeds) */
     rc = 0;
     if (lgc_dataset_load(tri, trl, n_classes, &train, &err) ||
         lgc_dataset_load(tei, tel, n_classes, &test, &err)) {
         rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    if (test.x.h != train.x.h || test.x.w != train.x.w || test.x.c != train.x.c) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: test images are %zux%zux%zu, the training images %s are "
+                      "%zux%zux%zu", tei, test.x.h, test.x.w, test.x.c, tri, train.x.h, train.x.w,
+                      train.x.c);
+        goto done;
+    }
+    if ((tgp && lgc_labels_read(tgp, &tgroups, &err)) ||
+        (ugp && lgc_labels_read(ugp, &ugroups, &err))) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    if (tgp && tgroups.n != test.x.n) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu test images", tgp, tgroups.n,
+                      test.x.n);
+        goto done;
+    }
+    if (ugp && ugroups.n != train.x.n) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu training images", ugp, ugroups.n,
+                      train.x.n);
         goto done;
     }
     if (weights_path) {
@@ -158,8 +199,10 @@ int cmd_eval(int argc, char **argv)
         }
     }
     acc = calloc(n_seeds, sizeof *acc);
+    gacc = calloc(n_seeds, sizeof *gacc);
+    pred = malloc(test.x.n + 1);
     lgc_judge_result res, first;
-    if (!acc) {
+    if (!acc || !gacc || !pred) {
         rc = cli_fail(cmd, EXIT_DATA, "out of memory");
         goto done;
     }
@@ -169,6 +212,15 @@ int cmd_eval(int argc, char **argv)
     double t0 = cli_now();
     for (size_t s = 0; s < n_seeds; s++) {
         o.seed = seed0 + s;
+        o.test_pred = pred;
+        if (ugp) { /* each seed its own resampling, as each its own initialisation */
+            free(rows);
+            if (lgc_groups_upsample(ugroups.y, ugroups.n, o.seed, &rows, &n_rows, &err)) {
+                rc = cli_fail_err(cmd, &err);
+                goto done;
+            }
+            o.train_idx = rows, o.n_train_idx = n_rows;
+        }
         prog_ctx pc = {&c, s, n_seeds, cli_now()};
         if (lgc_judge_run(&o, &tr, &te, n_classes, &res, on_progress, &pc, &err)) {
             cli_progress_done(&c);
@@ -178,6 +230,8 @@ int cmd_eval(int argc, char **argv)
         if (s == 0)
             first = res;
         acc[s] = res.accuracy;
+        if (tgp)
+            lgc_group_accuracy(pred, test.y.y, tgroups.y, test.x.n, &gacc[s]);
         for (size_t k = 0; k < n_classes; k++)
             per_class_mean[k] += res.per_class[k] / (double)n_seeds;
         cli_progress_done(&c);
@@ -191,6 +245,17 @@ int cmd_eval(int argc, char **argv)
     for (size_t s = 0; s < n_seeds; s++)
         var += (acc[s] - mean) * (acc[s] - mean);
     double sd = n_seeds > 1 ? sqrt(var / (double)(n_seeds - 1)) : 0.0; /* sample sd */
+    /* worst group per seed, its mean and sd; each group's accuracy averaged over seeds */
+    double wmean = 0.0, wvar = 0.0, gmean[LGC_MAX_GROUPS] = {0};
+    for (size_t s = 0; tgp && s < n_seeds; s++) {
+        wmean += gacc[s].worst / (double)n_seeds;
+        for (int g = 0; g < LGC_MAX_GROUPS; g++)
+            if (gacc[s].n[g])
+                gmean[g] += (double)gacc[s].correct[g] / (double)gacc[s].n[g] / (double)n_seeds;
+    }
+    for (size_t s = 0; tgp && s < n_seeds; s++)
+        wvar += (gacc[s].worst - wmean) * (gacc[s].worst - wmean);
+    double wsd = n_seeds > 1 ? sqrt(wvar / (double)(n_seeds - 1)) : 0.0;
 
     if (c.json) {
         printf("{\"judge\":\"%s\",\"steps\":%zu,\"batch\":%zu,\"train_images\":",
@@ -217,7 +282,30 @@ int cmd_eval(int argc, char **argv)
                 printf("%s%u", p ? "," : "", first.confusion[t][p]);
             printf("]");
         }
-        printf("],\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
+        printf("]");
+        if (ugp) {
+            printf(",\"upsample_groups\":");
+            cli_json_str(ugp);
+            printf(",\"n_train_rows\":%zu", n_rows);
+        }
+        if (tgp) {
+            printf(",\"test_groups\":");
+            cli_json_str(tgp);
+            printf(",\"n_groups\":%zu,\"worst_group_accuracy\":[", gacc[0].n_groups);
+            for (size_t s = 0; s < n_seeds; s++)
+                printf("%s%.6f", s ? "," : "", gacc[s].worst);
+            printf("],\"worst_group\":[");
+            for (size_t s = 0; s < n_seeds; s++)
+                printf("%s%d", s ? "," : "", gacc[s].worst_group);
+            printf("],\"worst_group_mean\":%.6f,\"worst_group_sd\":%.6f,\"groups\":[", wmean,
+                   wsd);
+            for (int g = 0, k = 0; g < LGC_MAX_GROUPS; g++)
+                if (gacc[0].n[g])
+                    printf("%s{\"group\":%d,\"n\":%zu,\"accuracy_mean\":%.6f}", k++ ? "," : "",
+                           g, gacc[0].n[g], gmean[g]);
+            printf("]");
+        }
+        printf(",\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
     } else {
         printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
                lgc_judge_name(o.kind), o.steps, o.batch, train.x.n,
@@ -226,7 +314,30 @@ int cmd_eval(int argc, char **argv)
                n_seeds);
         for (size_t s = 0; s < n_seeds; s++)
             printf(" %.2f", 100 * acc[s]);
-        printf(")\nper-class accuracy (mean over seeds):\n");
+        printf(")\n");
+        if (ugp)
+            printf("trained on the groups of %s upsampled: %zu rows a pass\n", ugp, n_rows);
+        if (tgp) {
+            printf("worst-group accuracy: %.2f +- %.2f %% over %zu groups with test images (per "
+                   "seed:", 100 * wmean, 100 * wsd, gacc[0].n_groups);
+            for (size_t s = 0; s < n_seeds; s++)
+                printf(" %.2f (group %d)", 100 * gacc[s].worst, gacc[s].worst_group);
+            printf(")\nlowest groups by mean accuracy over seeds:");
+            int shown[LGC_MAX_GROUPS] = {0};
+            for (int k = 0; k < 5; k++) { /* the five lowest, without sorting everything */
+                int best = -1;
+                for (int g = 0; g < LGC_MAX_GROUPS; g++)
+                    if (gacc[0].n[g] && !shown[g] && (best < 0 || gmean[g] < gmean[best]))
+                        best = g;
+                if (best < 0)
+                    break;
+                shown[best] = 1;
+                printf("%s group %d %.2f %% (%zu images)", k ? "," : "", best, 100 * gmean[best],
+                       gacc[0].n[best]);
+            }
+            printf("\n");
+        }
+        printf("per-class accuracy (mean over seeds):\n");
         for (size_t k = 0; k < n_classes; k++)
             printf("  class %2zu  %6.2f %%\n", k, 100 * per_class_mean[k]);
         printf("confusion matrix (seed %llu; rows = true class, columns = predicted):\n     ",
@@ -244,6 +355,11 @@ int cmd_eval(int argc, char **argv)
     }
 done:
     free(acc);
+    free(gacc);
+    free(pred);
+    free(rows);
+    lgc_labels_free(&tgroups);
+    lgc_labels_free(&ugroups);
     free(w);
     lgc_dataset_free(&train);
     lgc_dataset_free(&test);

@@ -80,7 +80,7 @@ int cmd_info(int argc, char **argv)
         goto done;
     }
     size_t dec_params = codec.dec.n_params, gmm_params = 0, ksum = 0, d = codec.latent;
-    for (size_t k = 0; k < codec.n_classes; k++) {
+    for (size_t k = 0; k < codec.n_mix; k++) {
         ksum += codec.gmm[k].k;
         gmm_params += codec.gmm[k].k * (1 + d + d * (d + 1) / 2);
     }
@@ -90,12 +90,14 @@ int cmd_info(int argc, char **argv)
         printf(",\"format\":\"%u.%u\",\"file_bytes\":%llu,\"header_bytes\":%llu,"
                "\"kv_table_bytes\":%llu,\"tensor_table_bytes\":%llu,\"data_stored_bytes\":%llu,"
                "\"data_bytes\":%llu,\"zstd_level\":%d,\"decoder_params\":%zu,\"gmm_params\":%zu,"
-               "\"k_sum\":%zu,\"decoder_input\":%zu,\"keys\":{",
+               "\"k_sum\":%zu,\"decoder_input\":%zu,\"mixtures\":%zu,\"grouped\":%s,"
+               "\"keys\":{",
                info.version_major, info.version_minor, (unsigned long long)info.file_bytes,
                (unsigned long long)info.header_bytes, (unsigned long long)info.kv_table_bytes,
                (unsigned long long)info.tensor_table_bytes,
                (unsigned long long)info.data_stored_bytes, (unsigned long long)info.data_bytes,
-               info.zstd_level, dec_params, gmm_params, ksum, codec.dec_in);
+               info.zstd_level, dec_params, gmm_params, ksum, codec.dec_in, codec.n_mix,
+               codec.grouped ? "true" : "false");
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++) {
             const lgc_pkg_kv *kv = lgc_pkg_kv_at(p, i);
             printf("%s", i ? "," : "");
@@ -122,11 +124,20 @@ int cmd_info(int argc, char **argv)
             printf("  decoder input: %zu = latent %zu + one-hot of %zu classes (mixtures on the "
                    "latent alone)\n",
                    codec.dec_in, codec.latent, codec.n_classes);
-        printf("  mixtures: %zu classes, sum K = %zu, %zu parameters\n", codec.n_classes, ksum,
-               gmm_params);
-        printf("  %-6s %8s %4s\n", "class", "prior", "K");
-        for (size_t k = 0; k < codec.n_classes; k++)
-            printf("  %-6zu %8.5f %4zu\n", k, codec.priors[k], codec.gmm[k].k);
+        if (codec.grouped) {
+            printf("  mixtures: %zu groups of %zu classes, sum K = %zu, %zu parameters\n",
+                   codec.n_mix, codec.n_classes, ksum, gmm_params);
+            printf("  %-6s %5s %8s %4s\n", "group", "class", "prior", "K");
+            for (size_t m = 0; m < codec.n_mix; m++)
+                printf("  %-6u %5u %8.5f %4zu\n", codec.mix_group[m], codec.mix_class[m],
+                       codec.mix_prior[m], codec.gmm[m].k);
+        } else {
+            printf("  mixtures: %zu classes, sum K = %zu, %zu parameters\n", codec.n_classes,
+                   ksum, gmm_params);
+            printf("  %-6s %8s %4s\n", "class", "prior", "K");
+            for (size_t k = 0; k < codec.n_classes; k++)
+                printf("  %-6zu %8.5f %4zu\n", k, codec.priors[k], codec.gmm[k].k);
+        }
         printf("  keys:\n");
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++) {
             const lgc_pkg_kv *kv = lgc_pkg_kv_at(p, i);

@@ -19,6 +19,7 @@ static const struct {
     {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
     {"privacy", cmd_privacy, "does a package give back its training records?"},
     {"report", cmd_report, "pictures and an HTML page about a package"},
+    {"spuco", cmd_spuco, "make SpuCo MNIST: coloured backgrounds that predict the label"},
 };
 
 static void usage(FILE *f)

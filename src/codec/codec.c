@@ -296,18 +296,101 @@ done:
     return st;
 }
 
-/* Every key of a package, the decoder tensors and the mixtures gm[0..n_classes)
- * into a new package *out (see codec.h for the list). */
+/* Keeps every epoch's loss (for rep->final_loss and the side file), then
+ * calls the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *user;
+    double *loss; /* (cap) */
+    size_t n, cap;
+} epoch_log;
+
+static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+{
+    epoch_log *l = ctx;
+    if (l->n < l->cap)
+        l->loss[l->n++] = loss;
+    if (l->user && l->user->on_epoch)
+        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+}
+
+/* The mixtures to fit, into rep: one per class, or one per group present
+ * (ascending ids), each group within one class. Every class needs images. */
+static lgc_status plan_mixtures(const lgc_dataset *data, size_t n_classes,
+                                const lgc_compress_opts *o, lgc_compress_report *rep, lgc_err *err)
+{
+    size_t n = data->x.n;
+    const uint8_t *y = data->y.y;
+    rep->n_classes = n_classes;
+    for (size_t i = 0; i < n; i++)
+        rep->class_n[y[i]]++;
+    for (size_t c = 0; c < n_classes; c++)
+        if (rep->class_n[c] == 0)
+            return lgc_err_set(err, LGC_ERR_VALUE,
+                               "compress: class %zu has no images; use --classes to say how many "
+                               "classes there are",
+                               c);
+    if (!o->groups) {
+        rep->n_mixtures = n_classes;
+        for (size_t c = 0; c < n_classes; c++)
+            rep->mix_class[c] = rep->mix_group[c] = c, rep->mix_n[c] = rep->class_n[c];
+        return LGC_OK;
+    }
+    if (o->keep_side)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: the encoder side file describes per-class "
+                           "mixtures; it is not available with groups");
+    size_t first[LGC_CODEC_MAX_MIXTURES], cnt[LGC_CODEC_MAX_MIXTURES] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t g = o->groups[i];
+        if (cnt[g]++ == 0)
+            first[g] = i;
+        else if (y[i] != y[first[g]])
+            return lgc_err_set(err, LGC_ERR_VALUE,
+                               "compress: group %zu holds images of class %u (index %zu) and "
+                               "class %u (index %zu); every group must belong to one class",
+                               g, y[first[g]], first[g], y[i], i);
+    }
+    rep->n_mixtures = 0;
+    for (size_t g = 0; g < LGC_CODEC_MAX_MIXTURES; g++)
+        if (cnt[g]) {
+            size_t m = rep->n_mixtures++;
+            rep->mix_group[m] = g, rep->mix_class[m] = y[first[g]], rep->mix_n[m] = cnt[g];
+        }
+    return LGC_OK;
+}
+
+/* FORMAT.md 10.2: what each mixture is, for a package fitted per group. */
+static lgc_status put_mixture_keys(lgc_pkg *p, const lgc_compress_report *rep, size_t n,
+                                   lgc_err *err)
+{
+    size_t M = rep->n_mixtures;
+    uint64_t cls[LGC_CODEC_MAX_MIXTURES], grp[LGC_CODEC_MAX_MIXTURES], cnt[LGC_CODEC_MAX_MIXTURES];
+    double pri[LGC_CODEC_MAX_MIXTURES];
+    for (size_t m = 0; m < M; m++) {
+        cls[m] = rep->mix_class[m], grp[m] = rep->mix_group[m], cnt[m] = rep->mix_n[m];
+        pri[m] = (double)rep->mix_n[m] / (double)n;
+    }
+    lgc_status st;
+    if ((st = lgc_pkg_set_u64(p, "mixtures", M, err)) ||
+        (st = lgc_pkg_set_u64_array(p, "mixture.class", cls, M, err)) ||
+        (st = lgc_pkg_set_u64_array(p, "mixture.group", grp, M, err)) ||
+        (st = lgc_pkg_set_f64_array(p, "mixture.priors", pri, M, err)))
+        return st;
+    return lgc_pkg_set_u64_array(p, "mixture.counts", cnt, M, err);
+}
+
+/* Every key of a package, the decoder tensors and the mixtures gm[0..M) (M =
+ * rep->n_mixtures) into a new package *out (see codec.h for the list). */
 static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
-                           const size_t *counts, size_t n, size_t n_classes, const lgc_gmm *gm,
-                           lgc_pkg **out, lgc_err *err)
+                           const size_t *counts, size_t n, size_t n_classes,
+                           const lgc_compress_report *rep, const lgc_gmm *gm, lgc_pkg **out,
+                           lgc_err *err)
 {
     const lgc_model_family *fam = lgc_model_family_get((int)o->model);
     float sw = lgc_model_supcon_weight(o->model, &o->train);
-    size_t L = o->latent;
+    size_t L = o->latent, M = rep->n_mixtures;
     lgc_status st;
-    lgc_pkg *p = lgc_pkg_new();
     *out = NULL;
+    lgc_pkg *p = lgc_pkg_new();
     if (!p)
         return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
     char ver[32];
@@ -320,7 +403,7 @@ static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const
         layers[4 * i] = (uint64_t)ds[i].kind, layers[4 * i + 1] = ds[i].a,
                    layers[4 * i + 2] = ds[i].b, layers[4 * i + 3] = ds[i].c;
     double priors[LGC_MAX_CLASSES];
-    uint64_t cnt64[LGC_MAX_CLASSES];
+    uint64_t cnt64[LGC_MAX_CLASSES], k64[LGC_CODEC_MAX_MIXTURES];
     for (size_t c = 0; c < n_classes; c++)
         priors[c] = (double)counts[c] / (double)n, cnt64[c] = counts[c];
     if ((st = lgc_pkg_set_str(p, "lgc.version", ver, err)) ||
@@ -333,6 +416,7 @@ static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const
         (st = lgc_pkg_set_u64(p, "classes", n_classes, err)) ||
         (st = lgc_pkg_set_f64_array(p, "class.priors", priors, n_classes, err)) ||
         (st = lgc_pkg_set_u64_array(p, "class.counts", cnt64, n_classes, err)) ||
+        (o->groups && (st = put_mixture_keys(p, rep, n, err))) ||
         (st = lgc_pkg_set_u64(p, "train.seed", o->train.seed, err)) ||
         (st = lgc_pkg_set_u64(p, "train.epochs", o->train.epochs, err)) ||
         (st = lgc_pkg_set_str(p, "train.loss",
@@ -351,15 +435,14 @@ static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const
         goto done;
     if ((st = put_decoder(p, &m->dec, o->param_dtype, o->decoder_dtype, err)))
         goto done;
-
-    uint64_t k64[LGC_MAX_CLASSES];
-    for (size_t c = 0; c < n_classes; c++) {
-        k64[c] = gm[c].k;
-        if ((st = put_gmm(p, c, &gm[c], o->param_dtype, err)))
+    for (size_t mi = 0; mi < M; mi++) {
+        k64[mi] = gm[mi].k;
+        if ((st = put_gmm(p, mi, &gm[mi], o->param_dtype, err)))
             goto done;
     }
-    if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
-        (st = lgc_pkg_set_compression(p, o->zstd_level, err)))
+    if ((st = lgc_pkg_set_u64_array(p, "gmm.k", k64, M, err)) ||
+        (st = lgc_pkg_set_compression(p, o->zstd_level, err)) ||
+        (o->groups && (st = lgc_pkg_set_features(p, LGC_PKG_FLAG_MIXTURES, err))))
         goto done;
     *out = p;
     p = NULL;
@@ -368,30 +451,14 @@ done:
     return st;
 }
 
-/* Keeps every epoch's loss (for rep->final_loss and the side file), then
- * calls the caller's hook. */
-typedef struct {
-    const lgc_compress_hooks *user;
-    double *loss; /* (cap) */
-    size_t n, cap;
-} epoch_log;
-
-static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
-{
-    epoch_log *l = ctx;
-    if (l->n < l->cap)
-        l->loss[l->n++] = loss;
-    if (l->user && l->user->on_epoch)
-        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
-}
-
-/* Copy the codes of class cls out of z (n, L) into zc, in order; returns how many. */
-static size_t gather_class(const float *z, const uint8_t *y, size_t n, size_t L, size_t cls,
-                           float *zc)
+/* Copy the codes of mixture mi (its class, or its group) out of z (n, L) into
+ * zc, in order; returns how many. */
+static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *groups, size_t n,
+                             size_t L, const lgc_compress_report *rep, size_t mi, float *zc)
 {
     size_t nc = 0;
     for (size_t i = 0; i < n; i++)
-        if (y[i] == cls)
+        if (groups ? groups[i] == rep->mix_group[mi] : y[i] == mi)
             memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
     return nc;
 }
@@ -405,18 +472,18 @@ static lgc_status pkg_bytes(const lgc_pkg *p, size_t *bytes, lgc_err *err)
 }
 
 /* Bring *p under o->budget bytes by taking mixture components away one at a
- * time. Each step removes a component from the class whose BIC rises least
- * when its K drops by one (bic[c][K-2] - bic[c][K-1], using the curve of the
- * sweep), refits that class at the lower K with the sweep's options and
+ * time. Each step removes a component from the mixture whose BIC rises least
+ * when its K drops by one (bic[K-2] - bic[K-1], from the sweep's curve),
+ * refits that mixture at the lower K with the sweep's options and
  * reassembles. The decoder is not touched: lgc_budget_plan sized it so that
- * one component per class leaves room. Fails with LGC_ERR_LIMIT when even
+ * one component per mixture leaves room. Fails with LGC_ERR_LIMIT when even
  * K = 1 everywhere is over budget. */
 static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
                              const uint8_t *y, const size_t *counts, size_t n, size_t n_classes,
                              const float *z, float *zc, lgc_gmm *gm, lgc_pkg **p,
                              lgc_compress_report *rep, lgc_err *err)
 {
-    size_t L = o->latent, bytes;
+    size_t L = o->latent, M = rep->n_mixtures, bytes;
     lgc_status st;
     for (;;) {
         if ((st = pkg_bytes(*p, &bytes, err)))
@@ -424,25 +491,25 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
         rep->bytes = bytes;
         if (bytes <= o->budget)
             return LGC_OK;
-        size_t best = n_classes;
+        size_t best = M;
         double best_rise = INFINITY;
-        for (size_t c = 0; c < n_classes; c++) {
-            size_t K = gm[c].k;
+        for (size_t mi = 0; mi < M; mi++) {
+            size_t K = gm[mi].k;
             if (K < 2)
                 continue;
-            double rise = rep->bic[c][K - 2] - rep->bic[c][K - 1];
+            double rise = rep->bic[mi][K - 2] - rep->bic[mi][K - 1];
             if (isnan(rise))
                 rise = 0.0; /* no curve there: dropping costs nothing known */
-            if (best == n_classes || rise < best_rise)
-                best = c, best_rise = rise;
+            if (best == M || rise < best_rise)
+                best = mi, best_rise = rise;
         }
-        if (best == n_classes)
+        if (best == M)
             return lgc_err_set(err, LGC_ERR_LIMIT,
                                "budget: the package takes %zu bytes with one mixture component "
-                               "per class, over the budget of %llu; choose a smaller --hidden or "
-                               "--latent",
+                               "per mixture, over the budget of %llu; choose a smaller --hidden "
+                               "or --latent",
                                bytes, (unsigned long long)o->budget);
-        size_t nc = gather_class(z, y, n, L, best, zc);
+        size_t nc = gather_mixture(z, y, o->groups, n, L, rep, best, zc);
         lgc_gmm_opts go = o->gmm;
         go.seed = o->gmm.seed + 1000 * best;
         lgc_gmm g = {0};
@@ -453,7 +520,7 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
         rep->k[best] = g.k;
         lgc_pkg_free(*p);
         *p = NULL;
-        if ((st = assemble(o, m, x, counts, n, n_classes, gm, p, err)))
+        if ((st = assemble(o, m, x, counts, n, n_classes, rep, gm, p, err)))
             return st;
     }
 }
@@ -476,20 +543,27 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         if (data->y.y[i] >= n_classes)
             return lgc_err_set(err, LGC_ERR_VALUE, "compress: label %u at index %zu >= %zu classes",
                                data->y.y[i], i, n_classes);
+    lgc_status st;
+    if ((st = plan_mixtures(data, n_classes, o, rep, err)))
+        return st;
+    if (!lgc_model_family_get((int)o->model))
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
     lgc_model m;
     lgc_pkg *p = NULL;
     float *z = NULL, *zc = NULL;
     double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
     epoch_log elog = {hooks, NULL, 0, o->train.epochs};
-    lgc_gmm gm[LGC_MAX_CLASSES] = {{0}};
+    size_t M = rep->n_mixtures;
+    lgc_gmm *gm = calloc(M, sizeof *gm); /* (M) the mixtures, until the package is assembled */
     size_t counts[LGC_MAX_CLASSES] = {0};
-    const lgc_model_family *fam = lgc_model_family_get((int)o->model);
-    if (!fam)
-        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
-    lgc_status st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
-                                   o->train.batch > 256 ? o->train.batch : 256, err);
-    if (st)
+    if (!gm)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+    st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
+                        o->train.batch > 256 ? o->train.batch : 256, err);
+    if (st) {
+        free(gm);
         return st;
+    }
     if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
         goto fail;
@@ -520,36 +594,28 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
     if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
         goto fail;
-    /* training loss of the last epoch is reported by the hook; store the final one */
     for (size_t i = 0; i < n; i++)
         counts[data->y.y[i]]++;
 
     double tg = now_s();
-    rep->n_classes = n_classes;
-    for (size_t c = 0; c < n_classes; c++) {
+    /* one mixture per class, or per group (plan_mixtures checked that every
+     * class has images and every group one class) */
+    for (size_t mi = 0; mi < M; mi++) {
         double tc = now_s();
-        size_t nc = gather_class(z, data->y.y, n, L, c, zc);
-        rep->class_n[c] = nc;
-        if (nc == 0) {
-            st = lgc_err_set(err, LGC_ERR_VALUE,
-                             "compress: class %zu has no images; use --classes to say how many "
-                             "classes there are",
-                             c);
-            goto fail;
-        }
+        size_t nc = gather_mixture(z, data->y.y, o->groups, n, L, rep, mi, zc);
         lgc_gmm_opts go = o->gmm;
-        go.seed = o->gmm.seed + 1000 * c;
+        go.seed = o->gmm.seed + 1000 * mi;
         size_t kc = 0;
         double bic[LGC_CODEC_KMAX];
-        if ((st = lgc_gmm_select(&gm[c], bic, &kc, zc, nc, L, &go, err)))
+        if ((st = lgc_gmm_select(&gm[mi], bic, &kc, zc, nc, L, &go, err)))
             goto fail;
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
-            rep->bic[c][k] = k < go.k_max ? bic[k] : NAN;
-        rep->k[c] = rep->k_bic[c] = kc;
+            rep->bic[mi][k] = k < go.k_max ? bic[k] : NAN;
+        rep->k[mi] = rep->k_bic[mi] = kc;
         if (hooks && hooks->on_class)
-            hooks->on_class(hooks->ctx, c, n_classes, kc, now_s() - tc);
+            hooks->on_class(hooks->ctx, mi, M, kc, now_s() - tc);
     }
-    if ((st = assemble(o, &m, x, counts, n, n_classes, gm, &p, err)))
+    if ((st = assemble(o, &m, x, counts, n, n_classes, rep, gm, &p, err)))
         goto fail;
     if (o->budget && (st = fit_budget(o, &m, x, data->y.y, counts, n, n_classes, z, zc, gm, &p,
                                       rep, err)))
@@ -578,8 +644,9 @@ fail:
         lgc_pkg_free(rep->side);
         rep->side = NULL;
     }
-    for (size_t c = 0; c < LGC_MAX_CLASSES; c++)
-        lgc_gmm_free(&gm[c]);
+    for (size_t mi = 0; mi < M; mi++)
+        lgc_gmm_free(&gm[mi]);
+    free(gm);
     lgc_pkg_free(p);
     free(z), free(zc), free(bic_flat);
     free(elog.loss);
@@ -712,11 +779,83 @@ void lgc_codec_free(lgc_codec *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < LGC_MAX_CLASSES; i++)
+    for (size_t i = 0; i < LGC_CODEC_MAX_MIXTURES; i++)
         lgc_gmm_free(&c->gmm[i]);
     lgc_net_free(&c->dec);
-    free(c->z), free(c->zin), free(c->onehot);
+    free(c->z), free(c->zin);
     memset(c, 0, sizeof *c);
+}
+
+/* What the mixtures are (FORMAT.md 10.2): one per class, or, with the
+ * required flag, the mixture.* keys, checked. Needs c->n_classes and c->priors. */
+static lgc_status open_mixtures(lgc_codec *c, const lgc_pkg *p, const char *what, lgc_err *err)
+{
+    size_t C = c->n_classes;
+    int flag = (lgc_pkg_features(p) & LGC_PKG_FLAG_MIXTURES) != 0;
+    if (!flag) {
+        if (lgc_pkg_find_kv(p, "mixtures") || lgc_pkg_find_kv(p, "mixture.class"))
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture keys without the required flag "
+                               "0x%08x (mixtures per group)", what, LGC_PKG_FLAG_MIXTURES);
+        c->n_mix = C;
+        for (size_t m = 0; m < C; m++)
+            c->mix_class[m] = c->mix_group[m] = (uint8_t)m, c->mix_prior[m] = c->priors[m];
+        return LGC_OK;
+    }
+    uint64_t M;
+    const uint64_t *cls, *grp, *cnt;
+    const double *pri;
+    size_t n_cls, n_grp, n_cnt, n_pri;
+    lgc_err ek;
+    lgc_status st;
+    if ((st = lgc_pkg_get_u64(p, "mixtures", &M, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "mixture.class", &cls, &n_cls, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "mixture.group", &grp, &n_grp, &ek)) ||
+        (st = lgc_pkg_get_f64_array(p, "mixture.priors", &pri, &n_pri, &ek)) ||
+        (st = lgc_pkg_get_u64_array(p, "mixture.counts", &cnt, &n_cnt, &ek))) {
+        const char *k = strstr(ek.msg, "key '");
+        return lgc_err_set(err, st, "%s: mixtures per group: %s", what, k ? k : ek.msg);
+    }
+    if (M < C || M > LGC_CODEC_MAX_MIXTURES)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixtures = %llu (%zu..%d)", what,
+                           (unsigned long long)M, C, LGC_CODEC_MAX_MIXTURES);
+    if (n_cls != M || n_grp != M || n_pri != M || n_cnt != M)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.class, .group, .priors and .counts "
+                           "have %zu, %zu, %zu and %zu entries, not mixtures = %llu", what, n_cls,
+                           n_grp, n_pri, n_cnt, (unsigned long long)M);
+    double ps = 0.0, per_class[LGC_MAX_CLASSES] = {0};
+    for (size_t m = 0; m < M; m++) {
+        if (cls[m] >= C)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.class[%zu] = %llu, not one of "
+                               "the %zu classes", what, m, (unsigned long long)cls[m], C);
+        if (grp[m] > 255 || (m && grp[m] <= grp[m - 1]))
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.group[%zu] = %llu: group ids are "
+                               "0..255, strictly increasing", what, m, (unsigned long long)grp[m]);
+        if (!isfinite(pri[m]) || pri[m] < 0.0)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.priors[%zu] = %g", what, m, pri[m]);
+        ps += pri[m];
+        per_class[cls[m]] += pri[m];
+        c->mix_class[m] = (uint8_t)cls[m], c->mix_group[m] = (uint8_t)grp[m];
+    }
+    if (fabs(ps - 1.0) > 1e-6)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.priors sum to %.9g, not 1", what, ps);
+    for (size_t k = 0; k < C; k++) {
+        int has = 0;
+        for (size_t m = 0; m < M && !has; m++)
+            has = cls[m] == k;
+        if (!has)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: class %zu has no mixture", what, k);
+    }
+    for (size_t k = 0; k < C; k++) {
+        if (fabs(per_class[k] - c->priors[k]) > 1e-6)
+            return lgc_err_set(err, LGC_ERR_VALUE, "%s: the mixtures of class %zu have priors "
+                               "summing to %.9g, but class.priors[%zu] = %.9g", what, k,
+                               per_class[k], k, c->priors[k]);
+    }
+    for (size_t m = 0; m < M; m++)
+        c->mix_prior[m] = pri[m] / ps;
+    c->n_mix = M;
+    c->grouped = 1;
+    return LGC_OK;
 }
 
 lgc_status lgc_codec_open(lgc_codec *c, const lgc_pkg *p, const char *what, size_t max_batch,
@@ -763,13 +902,12 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
     if (classes < 1 || classes > LGC_MAX_CLASSES)
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: classes = %llu (1..%d)", what,
                            (unsigned long long)classes, LGC_MAX_CLASSES);
-    if (n_priors != classes || n_ks != classes)
-        return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors has %zu entries and gmm.k %zu, "
-                           "but there are %llu classes", what, n_priors, n_ks,
-                           (unsigned long long)classes);
     c->kind = (lgc_model_kind)mk;
     c->h = shape[0], c->w = shape[1], c->c = shape[2];
     c->latent = latent, c->hidden = hidden, c->n_classes = classes;
+    if (n_priors != classes)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors has %zu entries, but there are "
+                           "%llu classes", what, n_priors, (unsigned long long)classes);
 
     /* class priors: finite, non-negative, summing to 1 */
     double ps = 0.0;
@@ -783,6 +921,11 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: class.priors sum to %.9g, not 1", what, ps);
     for (size_t i = 0; i < classes; i++)
         c->priors[i] = priors[i] / ps;
+    if ((st = open_mixtures(c, p, what, err)))
+        return st;
+    if (n_ks != c->n_mix)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: gmm.k has %zu entries, but there are %zu "
+                           "mixtures", what, n_ks, c->n_mix);
 
     /* decoder: the stored layer list must be the model's, and must chain */
     lgc_layer_spec want[LGC_MODEL_MAX_LAYERS], ds[LGC_MODEL_MAX_LAYERS];
@@ -810,8 +953,8 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
     /* memory, from the sizes alone, before anything is allocated */
     uint64_t n_params = 0, img = c->c * c->h * c->w, d64 = latent, tri64 = d64 * (d64 + 1) / 2;
     uint64_t need = net_bytes(ds, nw, c->dec_in, max_batch, &n_params), buf_max = 0;
-    for (size_t cls = 0; cls < classes; cls++) {
-        uint64_t K = ks[cls] <= LGC_CODEC_KMAX ? ks[cls] : 0; /* a bad K is reported below */
+    for (size_t mi = 0; mi < c->n_mix; mi++) {
+        uint64_t K = ks[mi] <= LGC_CODEC_KMAX ? ks[mi] : 0; /* a bad K is reported below */
         need = sat_add(need, sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
         buf_max = K * tri64 > buf_max ? K * tri64 : buf_max;
     }
@@ -852,7 +995,7 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
 
     /* mixtures */
     size_t d = latent, tri = d * (d + 1) / 2;
-    for (size_t cls = 0; cls < classes; cls++) {
+    for (size_t cls = 0; cls < c->n_mix; cls++) { /* cls: the mixture (the class without groups) */
         size_t K = ks[cls];
         if (K < 1 || K > LGC_CODEC_KMAX) {
             st = lgc_err_set(err, LGC_ERR_VALUE, "%s: gmm.k[%zu] = %zu (1..%d)", what, cls, K,
@@ -909,14 +1052,14 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                 }
         lgc_err e2;
         if (lgc_gmm_validate(g, &e2)) {
-            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: class %zu: %s", what, cls, e2.msg);
+            st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %s %zu: %s", what,
+                             c->grouped ? "mixture" : "class", cls, e2.msg);
             goto fail;
         }
     }
     c->z = malloc(max_batch * latent * sizeof *c->z);
     c->zin = malloc(max_batch * c->dec_in * sizeof *c->zin);
-    c->onehot = malloc(max_batch * classes * sizeof *c->onehot);
-    if (!c->z || !c->zin || !c->onehot) {
+    if (!c->z || !c->zin) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", what);
         goto fail;
     }
@@ -932,7 +1075,7 @@ fail:
 
 void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *counts)
 {
-    double rem[LGC_MAX_CLASSES];
+    double rem[LGC_CODEC_MAX_MIXTURES];
     size_t used = 0;
     for (size_t c = 0; c < n_classes; c++) {
         double e = priors[c] * (double)N;
@@ -959,29 +1102,126 @@ void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *
     }
 }
 
+lgc_status lgc_codec_counts(const lgc_codec *c, size_t N, lgc_balance b, size_t *counts,
+                            lgc_err *err)
+{
+    size_t M = c->n_mix, C = c->n_classes;
+    double share[LGC_CODEC_MAX_MIXTURES] = {0};
+    switch (b) {
+    case LGC_BALANCE_PRIOR:
+        lgc_class_counts(c->mix_prior, M, N, counts);
+        return LGC_OK;
+    case LGC_BALANCE_GROUPS:
+        if (!c->grouped)
+            return lgc_err_set(err, LGC_ERR_ARG, "balance by groups needs a package compressed "
+                               "with groups; this one has one mixture per class");
+        for (size_t m = 0; m < M; m++)
+            share[m] = 1.0 / (double)M;
+        lgc_class_counts(share, M, N, counts);
+        return LGC_OK;
+    case LGC_BALANCE_CLASSES: {
+        size_t per[LGC_MAX_CLASSES], idx[LGC_CODEC_MAX_MIXTURES], part[LGC_CODEC_MAX_MIXTURES];
+        for (size_t k = 0; k < C; k++)
+            share[k] = 1.0 / (double)C;
+        lgc_class_counts(share, C, N, per);
+        for (size_t k = 0; k < C; k++) { /* within a class by its mixtures' priors */
+            size_t nk = 0;
+            double sum = 0.0;
+            for (size_t m = 0; m < M; m++)
+                if (c->mix_class[m] == k)
+                    idx[nk++] = m, sum += c->mix_prior[m];
+            for (size_t j = 0; j < nk; j++)
+                share[j] = sum > 0.0 ? c->mix_prior[idx[j]] / sum : 1.0 / (double)nk;
+            lgc_class_counts(share, nk, per[k], part);
+            for (size_t j = 0; j < nk; j++)
+                counts[idx[j]] = part[j];
+        }
+        return LGC_OK;
+    }
+    }
+    return lgc_err_set(err, LGC_ERR_ARG, "balance %d is unknown", (int)b);
+}
+
+/* Decode n codes z (n, latent) of label cls into out (n, h, w, c); a
+ * conditional decoder reads rows [z, one-hot of cls], built in zin (n, dec_in). */
+static void decode_rows(const lgc_codec *c, lgc_net *net, const float *z, float *zin, size_t cls,
+                        size_t n, uint8_t *out)
+{
+    size_t L = c->latent, D = c->dec_in;
+    if (D != L) {
+        for (size_t i = 0; i < n; i++) {
+            memcpy(zin + i * D, z + i * L, L * sizeof *zin);
+            for (size_t k = 0; k < D - L; k++)
+                zin[i * D + L + k] = k == cls ? 1.0f : 0.0f;
+        }
+        z = zin;
+    }
+    lgc_decode_to_u8(net, z, n, c->c, c->h, c->w, out);
+}
+
+/* Mixture m is drawn with probability mix_prior[m] among the mixtures of class cls. */
+static size_t pick_mixture(const lgc_codec *c, size_t cls, lgc_rng *r)
+{
+    double total = 0.0;
+    size_t last = 0, nk = 0;
+    for (size_t m = 0; m < c->n_mix; m++)
+        if (c->mix_class[m] == cls)
+            total += c->mix_prior[m], last = m, nk++;
+    if (!(total > 0.0)) { /* a class without weight: its mixtures alike */
+        size_t j = (size_t)lgc_rng_below(r, nk);
+        for (size_t m = 0; m < c->n_mix; m++)
+            if (c->mix_class[m] == cls && j-- == 0)
+                return m;
+    }
+    double u = lgc_rng_uniform(r) * total;
+    for (size_t m = 0; m < c->n_mix; m++)
+        if (c->mix_class[m] == cls && c->mix_prior[m] > 0.0) {
+            if (u < c->mix_prior[m])
+                return m;
+            u -= c->mix_prior[m];
+        }
+    return last; /* rounding left u at the top */
+}
+
+/* n images of class cls (mix < 0: the mixture drawn per sample when the class has
+ * several) or of mixture mix, batch by batch of the decoder. */
+static lgc_status generate(lgc_codec *c, size_t cls, long mix, size_t n, lgc_rng *r,
+                           uint8_t *out, lgc_err *err)
+{
+    size_t B = c->dec.max_batch, img = c->c * c->h * c->w, L = c->latent, only = 0, nk = 0;
+    for (size_t m = 0; m < c->n_mix; m++)
+        if (c->mix_class[m] == cls)
+            only = m, nk++;
+    if (mix >= 0)
+        only = (size_t)mix, nk = 1;
+    for (size_t pos = 0; pos < n; pos += B) {
+        size_t b = n - pos < B ? n - pos : B;
+        lgc_status st = LGC_OK;
+        if (nk == 1)
+            st = lgc_gmm_sample(&c->gmm[only], r, b, c->z, err);
+        for (size_t i = 0; nk > 1 && i < b && !st; i++)
+            st = lgc_gmm_sample(&c->gmm[pick_mixture(c, cls, r)], r, 1, c->z + i * L, err);
+        if (st)
+            return st;
+        decode_rows(c, &c->dec, c->z, c->zin, cls, b, out + pos * img);
+    }
+    return LGC_OK;
+}
+
 lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, uint8_t *out,
                               lgc_err *err)
 {
     if (cls >= c->n_classes)
         return lgc_err_set(err, LGC_ERR_ARG, "generate: class %zu of %zu", cls, c->n_classes);
-    size_t B = c->dec.max_batch, img = c->c * c->h * c->w, L = c->latent;
-    int cond = c->dec_in != L;
-    if (cond) { /* every row of this call is the same class */
-        uint8_t y[1] = {(uint8_t)cls};
-        lgc_onehot(c->onehot, y, 1, c->n_classes, 1);
-        for (size_t i = 1; i < B; i++)
-            memcpy(c->onehot + i * c->n_classes, c->onehot, c->n_classes * sizeof *c->onehot);
-    }
-    for (size_t pos = 0; pos < n; pos += B) {
-        size_t b = n - pos < B ? n - pos : B;
-        lgc_status st = lgc_gmm_sample(&c->gmm[cls], r, b, c->z, err);
-        if (st)
-            return st;
-        if (cond) /* decoder rows [z, one-hot] */
-            lgc_concat_forward(c->zin, c->z, c->onehot, b, L, c->n_classes);
-        lgc_decode_to_u8(&c->dec, cond ? c->zin : c->z, b, c->c, c->h, c->w, out + pos * img);
-    }
-    return LGC_OK;
+    return generate(c, cls, -1, n, r, out, err);
+}
+
+lgc_status lgc_codec_generate_mixture(lgc_codec *c, size_t m, size_t n, lgc_rng *r,
+                                      uint8_t *out, lgc_err *err)
+{
+    if (m >= c->n_mix)
+        return lgc_err_set(err, LGC_ERR_ARG, "generate: mixture %zu of %zu", m, c->n_mix);
+    return generate(c, c->mix_class[m], (long)m, n, r, out, err);
 }
 
 #define MAX_SHARDS 16
@@ -989,51 +1229,47 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
  * the seed and on this constant, not on threads or batch sizes. */
 #define BLOCK 4096
 
-/* Block blk of class cls: nb <= BLOCK samples from the block's own stream,
- * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK
- * decoder rows (dec_in wide): the conditional kinds' rows are [z, one-hot]. */
-static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, uint64_t seed,
-                                 size_t cls, size_t blk, size_t nb, uint8_t *out, lgc_err *err)
+/* Block blk of mixture m: nb <= BLOCK samples from the block's own stream,
+ * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK codes,
+ * zin BLOCK decoder rows (conditional kinds). */
+static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, float *zin,
+                                 uint64_t seed, size_t m, size_t blk, size_t nb, uint8_t *out,
+                                 lgc_err *err)
 {
     lgc_rng r;
-    lgc_rng_init(&r, seed, ((uint64_t)(cls + 1) << 40) | blk);
-    lgc_status st = lgc_gmm_sample(&c->gmm[cls], &r, nb, z, err);
-    if (st)
-        return st;
-    size_t L = c->latent, W = c->dec_in;
-    if (W != L) /* spread the (nb, L) samples to rows of W, last first: no row is
-                 * overwritten before it has moved */
-        for (size_t i = nb; i-- > 0;) {
-            memmove(z + i * W, z + i * L, L * sizeof *z);
-            for (size_t j = L; j < W; j++)
-                z[i * W + j] = j - L == cls ? 1.0f : 0.0f;
-        }
-    lgc_decode_to_u8(net, z, nb, c->c, c->h, c->w, out);
-    return LGC_OK;
-}
-
-lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, uint8_t *x,
-                                    uint8_t *y, lgc_err *err)
-{
-    size_t counts[LGC_MAX_CLASSES], pos = 0, img = c->c * c->h * c->w;
-    float *z = malloc(BLOCK * c->dec.in_size * sizeof *z);
-    if (!z)
-        return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
-    lgc_status st = LGC_OK;
-    lgc_class_counts(c->priors, c->n_classes, N, counts);
-    for (size_t cls = 0; cls < c->n_classes && !st; cls++) {
-        for (size_t blk = 0; blk * BLOCK < counts[cls] && !st; blk++) {
-            size_t nb = counts[cls] - blk * BLOCK < BLOCK ? counts[cls] - blk * BLOCK : BLOCK;
-            st = generate_block(c, &c->dec, z, seed, cls, blk, nb, x + pos * img, err);
-            memset(y + pos, (int)cls, nb);
-            pos += nb;
-        }
-    }
-    free(z);
+    lgc_rng_init(&r, seed, ((uint64_t)(m + 1) << 40) | blk);
+    lgc_status st = lgc_gmm_sample(&c->gmm[m], &r, nb, z, err);
+    if (st == LGC_OK)
+        decode_rows(c, net, z, zin, c->mix_class[m], nb, out);
     return st;
 }
 
-lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, const char *prefix,
+lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                    uint8_t *x, uint8_t *y, lgc_err *err)
+{
+    size_t counts[LGC_CODEC_MAX_MIXTURES], pos = 0, img = c->c * c->h * c->w;
+    lgc_status st = lgc_codec_counts(c, N, balance, counts, err);
+    if (st)
+        return st;
+    float *z = malloc(BLOCK * c->latent * sizeof *z), *zin = malloc(BLOCK * c->dec_in * sizeof *zin);
+    if (!z || !zin) {
+        free(z), free(zin);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+    }
+    for (size_t m = 0; m < c->n_mix && !st; m++) {
+        for (size_t blk = 0; blk * BLOCK < counts[m] && !st; blk++) {
+            size_t nb = counts[m] - blk * BLOCK < BLOCK ? counts[m] - blk * BLOCK : BLOCK;
+            st = generate_block(c, &c->dec, z, zin, seed, m, blk, nb, x + pos * img, err);
+            memset(y + pos, c->mix_class[m], nb);
+            pos += nb;
+        }
+    }
+    free(z), free(zin);
+    return st;
+}
+
+lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                      const char *prefix,
                                       lgc_file_format fmt, int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
                                       void *ctx, lgc_err *err)
@@ -1041,15 +1277,15 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
     size_t plen = strlen(prefix) + 32;
     char *ipath = malloc(plen), *lpath = malloc(plen);
-    size_t img = c->c * c->h * c->w, B = BLOCK, L = c->dec.in_size;
+    size_t img = c->c * c->h * c->w, B = BLOCK, L = c->latent, D = c->dec_in;
     /* Blocks of B images are generated S at a time, one per thread, each with
      * its own decoder replica (BLAS on one thread) and its own random stream
-     * named by (class, block): the bytes depend on the seed and B only, not on
-     * the thread count. */
+     * named by (mixture, block): the bytes depend on the seed and B only, not
+     * on the thread count. */
     size_t S = (size_t)lgc_threads_get();
     S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
     lgc_net rep[MAX_SHARDS];
-    float *zs[MAX_SHARDS] = {0};
+    float *zs[MAX_SHARDS] = {0}, *zins[MAX_SHARDS] = {0};
     uint8_t *pix[MAX_SHARDS] = {0};
     lgc_status part[MAX_SHARDS];
     lgc_err perr[MAX_SHARDS];
@@ -1058,14 +1294,18 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     lgc_u8_stream si, sl;
     int si_open = 0, sl_open = 0;
     lgc_status st = LGC_OK;
+    size_t counts[LGC_CODEC_MAX_MIXTURES];
+    if ((st = lgc_codec_counts(c, N, balance, counts, err)))
+        goto fail;
     if (!ipath || !lpath || !lab) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
         goto fail;
     }
     for (size_t t = 0; t < S; t++) {
         zs[t] = malloc(B * L * sizeof *zs[t]);
+        zins[t] = malloc(B * D * sizeof *zins[t]);
         pix[t] = malloc(B * img);
-        if (!zs[t] || !pix[t]) {
+        if (!zs[t] || !zins[t] || !pix[t]) {
             st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
             goto fail;
         }
@@ -1074,8 +1314,6 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
     }
     snprintf(ipath, plen, "%s-images.%s", prefix, ext);
     snprintf(lpath, plen, "%s-labels.%s", prefix, ext);
-    size_t counts[LGC_MAX_CLASSES];
-    lgc_class_counts(c->priors, c->n_classes, N, counts);
     size_t ishape[4] = {N, c->h, c->w, c->c}, lshape[1] = {N};
     if ((st = lgc_u8_stream_open(&si, ipath, fmt, c->c == 1 ? 3 : 4, ishape, overwrite, err)))
         goto fail;
@@ -1084,21 +1322,21 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, con
         goto fail;
     sl_open = 1;
     size_t done = 0;
-    for (size_t cls = 0; cls < c->n_classes; cls++) {
-        size_t nblk = (counts[cls] + B - 1) / B;
-        memset(lab, (int)cls, B);
+    for (size_t m = 0; m < c->n_mix; m++) {
+        size_t nblk = (counts[m] + B - 1) / B;
+        memset(lab, c->mix_class[m], B);
         for (size_t b0 = 0; b0 < nblk; b0 += S) {
             size_t ns = nblk - b0 < S ? nblk - b0 : S;
             if (ns > 1)
                 lgc_blas_serial();
 #pragma omp parallel for num_threads(ns) schedule(static, 1) if (ns > 1)
             for (size_t t = 0; t < ns; t++) {
-                size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;
-                part[t] = generate_block(c, t ? &rep[t] : &c->dec, zs[t], seed, cls, blk, nb,
-                                         pix[t], &perr[t]);
+                size_t blk = b0 + t, nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
+                part[t] = generate_block(c, t ? &rep[t] : &c->dec, zs[t], zins[t], seed, m, blk,
+                                         nb, pix[t], &perr[t]);
             }
             for (size_t t = 0; t < ns; t++) {
-                size_t blk = b0 + t, nb = counts[cls] - blk * B < B ? counts[cls] - blk * B : B;
+                size_t blk = b0 + t, nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
                 if ((st = part[t])) {
                     if (err)
                         *err = perr[t];
@@ -1128,6 +1366,7 @@ fail:
         lgc_u8_stream_abort(&sl);
     for (size_t t = 0; t < S; t++) {
         free(zs[t]);
+        free(zins[t]);
         free(pix[t]);
         if (t)
             lgc_net_free(&rep[t]);

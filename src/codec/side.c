@@ -116,6 +116,9 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
     const lgc_pkg_kv *kc = lgc_pkg_find_kv(side, "created");
     if (kc && kc->type == LGC_KV_STR)
         created = kc->v.str;
+    if (c->grouped)
+        return lgc_err_set(err, LGC_ERR_VALUE, "%s: the package has mixtures per group; encoder "
+                           "side files go with per-class packages only", what);
     if (strcmp(kind, SIDE_KIND) != 0)
         return lgc_err_set(err, LGC_ERR_FORMAT, "%s: side.kind is '%s', not '%s'", what, kind,
                            SIDE_KIND);

@@ -43,6 +43,9 @@ void lgc_judge_opts_default(lgc_judge_opts *o)
     o->batch = 64;
     o->lr = 1e-3f;
     o->seed = 1;
+    o->test_pred = NULL;
+    o->train_idx = NULL;
+    o->n_train_idx = 0;
 }
 
 lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
@@ -101,8 +104,14 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     memset(net, 0, sizeof *net);
     if (final_loss)
         *final_loss = 0.0;
-    if (train->n == 0 || o->batch == 0 || o->steps == 0)
+    /* n_rows: the rows one pass visits (all, or the caller's list) */
+    size_t n_rows = o->train_idx ? o->n_train_idx : train->n;
+    if (n_rows == 0 || o->batch == 0 || o->steps == 0)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
+    for (size_t i = 0; o->train_idx && i < n_rows; i++)
+        if (o->train_idx[i] >= train->n)
+            return lgc_err_set(err, LGC_ERR_ARG, "judge: training row %u of %zu", o->train_idx[i],
+                               train->n);
     size_t B = o->batch, maxb = B, K = n_classes;
     size_t in = train->c * train->h * train->w;
     /* Data parallelism: the batch is split over S shards, one per thread, each
@@ -126,7 +135,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     float *x = malloc(B * in * sizeof *x), *probs = malloc(B * K * sizeof *probs);
     float *dlogits = malloc(B * K * sizeof *dlogits), *wb = malloc(B * sizeof *wb);
     uint8_t *yb = malloc(B);
-    uint32_t *order = malloc(train->n * sizeof *order);
+    uint32_t *order = malloc(n_rows * sizeof *order);
     if (!x || !probs || !dlogits || !wb || !yb || !order) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto fail;
@@ -135,9 +144,9 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     lgc_rng_init(&rinit, o->seed, 101);
     lgc_rng_init(&rshuf, o->seed, 102);
     lgc_net_init_params(net, &rinit);
-    for (size_t i = 0; i < train->n; i++)
-        order[i] = (uint32_t)i;
-    lgc_rng_shuffle(&rshuf, order, train->n);
+    for (size_t i = 0; i < n_rows; i++)
+        order[i] = o->train_idx ? o->train_idx[i] : (uint32_t)i;
+    lgc_rng_shuffle(&rshuf, order, n_rows);
 
     /* Batches never straddle a reshuffle: a pass ends with a short batch, like
      * a PyTorch DataLoader without drop_last. */
@@ -145,11 +154,11 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     double loss_acc = 0.0;
     size_t loss_n = 0;
     for (size_t step = 0; step < o->steps; step++) {
-        if (pos >= train->n) {
-            lgc_rng_shuffle(&rshuf, order, train->n);
+        if (pos >= n_rows) {
+            lgc_rng_shuffle(&rshuf, order, n_rows);
             pos = 0;
         }
-        size_t b = train->n - pos < B ? train->n - pos : B;
+        size_t b = n_rows - pos < B ? n_rows - pos : B;
         lgc_images_to_nchw(x, train->x, order + pos, b, train->h, train->w, train->c);
         double wsum = 0.0;
         for (size_t i = 0; i < b; i++) {
@@ -283,6 +292,8 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
                 goto fail;
             }
             res->confusion[t][best]++;
+            if (o->test_pred)
+                o->test_pred[i0 + i] = (uint8_t)best;
             per_n[t]++;
             correct += best == t;
         }

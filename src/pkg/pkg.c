@@ -605,6 +605,22 @@ int lgc_pkg_compression(const lgc_pkg *p)
     return p->zstd_level;
 }
 
+lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err)
+{
+    if (flags & ~(LGC_PKG_FLAGS_KNOWN & ~LGC_PKG_FLAG_ZSTD))
+        return lgc_err_set(err, LGC_ERR_ARG, "%s: feature flags 0x%08x are not features this "
+                           "writer knows", p->origin, flags);
+    if (flags != p->features)
+        p->have_info = 0;
+    p->features = flags;
+    return LGC_OK;
+}
+
+uint32_t lgc_pkg_features(const lgc_pkg *p)
+{
+    return p->features;
+}
+
 lgc_status lgc_pkg_get_info(const lgc_pkg *p, lgc_pkg_info *info, lgc_err *err)
 {
     if (p->have_info) {

@@ -57,6 +57,7 @@ struct lgc_pkg {
     size_t n_tensors, cap_tensors;
     uint8_t *blob;   /* decoded data section of a package that was read */
     int zstd_level;
+    uint32_t features; /* required flags besides LGC_PKG_FLAG_ZSTD */
     char *origin;    /* "<memory>" or the path it was read from: starts error messages */
     int have_info;   /* info describes the file this package was read from, unchanged */
     lgc_pkg_info info;

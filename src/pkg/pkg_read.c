@@ -157,12 +157,16 @@ static lgc_status check_header(const uint8_t *buf, size_t n, const lgc_pkg_limit
     h->reserved = pkg_get_u32(buf + PKG_OFF_RESERVED);
 
     /* 6-8 */
-    uint32_t unknown = h->required & ~LGC_PKG_FLAG_ZSTD;
+    uint32_t unknown = h->required & ~LGC_PKG_FLAGS_KNOWN;
     if (unknown)
         return lgc_err_set(err, LGC_ERR_VERSION,
                            "%s: needs unknown required feature flag(s) 0x%08x (format %u.%u); "
                            "a newer lgc is needed to read it",
                            origin, unknown, h->major, h->minor);
+    if ((h->required & LGC_PKG_FLAG_MIXTURES) && h->minor < 1)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: required flag 0x%08x belongs to format 1.1, but the file says "
+                           "1.%u", origin, LGC_PKG_FLAG_MIXTURES, h->minor);
     if (h->reserved != 0)
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: reserved header field at byte %d is 0x%08x, must be 0", origin,
@@ -692,6 +696,7 @@ static lgc_status read_named(const uint8_t *buf, size_t n, const lgc_pkg_limits 
     for (size_t i = 0; i < p->n_tensors; i++)
         p->tensors[i]->pub.data = p->tensors[i]->pub.n_bytes ? p->blob + offsets[i] : NULL;
     p->zstd_level = h.zstd_level;
+    p->features = h.required & ~LGC_PKG_FLAG_ZSTD;
     lgc_pkg_info *info = &p->info;
     info->version_major = h.major;
     info->version_minor = h.minor;

@@ -190,10 +190,14 @@ lgc_status pkg_encode(const lgc_pkg *p, const char *origin, uint8_t **out, size_
         goto fail;
     }
 
+    /* the lowest minor version with every feature the file uses: a file without
+     * the 1.1 flag is exactly what a 1.0 writer made */
+    uint32_t required = (p->zstd_level ? LGC_PKG_FLAG_ZSTD : 0) | p->features;
+    unsigned minor = (p->features & LGC_PKG_FLAG_MIXTURES) ? 1 : 0;
     memcpy(buf + PKG_OFF_MAGIC, lgc_pkg_magic, sizeof lgc_pkg_magic);
     pkg_put_u16(buf + PKG_OFF_MAJOR, LGC_PKG_FORMAT_MAJOR);
-    pkg_put_u16(buf + PKG_OFF_MINOR, LGC_PKG_FORMAT_MINOR);
-    pkg_put_u32(buf + PKG_OFF_REQUIRED, p->zstd_level ? LGC_PKG_FLAG_ZSTD : 0);
+    pkg_put_u16(buf + PKG_OFF_MINOR, (uint16_t)minor);
+    pkg_put_u32(buf + PKG_OFF_REQUIRED, required);
     pkg_put_u32(buf + PKG_OFF_OPTIONAL, 0);
     pkg_put_u32(buf + PKG_OFF_N_KV, (uint32_t)p->n_kv);
     pkg_put_u32(buf + PKG_OFF_N_TENSORS, (uint32_t)p->n_tensors);
@@ -211,8 +215,8 @@ lgc_status pkg_encode(const lgc_pkg *p, const char *origin, uint8_t **out, size_
     if (info) {
         memset(info, 0, sizeof *info);
         info->version_major = LGC_PKG_FORMAT_MAJOR;
-        info->version_minor = LGC_PKG_FORMAT_MINOR;
-        info->required_flags = p->zstd_level ? LGC_PKG_FLAG_ZSTD : 0;
+        info->version_minor = minor;
+        info->required_flags = required;
         info->zstd_level = p->zstd_level;
         info->n_kv = p->n_kv;
         info->n_tensors = p->n_tensors;

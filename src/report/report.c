@@ -979,6 +979,9 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
             res->gauss_kl[i][k] = NAN;
     }
+    if (c->grouped) /* the pages read one mixture per class */
+        return lgc_err_set(err, LGC_ERR_ARG, "report: the package has mixtures per group; the "
+                           "report describes per-class packages only");
     size_t img = c->c * c->h * c->w;
     const lgc_images *tx = &train->x, *sx = &test->x;
     if (tx->h != c->h || tx->w != c->w || tx->c != c->c || sx->h != c->h || sx->w != c->w ||
@@ -1023,7 +1026,7 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
         goto fail;
     }
     stage(r, "decompressing");
-    if ((st = lgc_codec_decompress_mem(c, N, o->seed, dx, dy, err)))
+    if ((st = lgc_codec_decompress_mem(c, N, o->seed, LGC_BALANCE_PRIOR, dx, dy, err)))
         goto fail;
     stage(r, "sample grids");
     if ((st = pic_samples(r, dx, dy, N, err)) || (st = pic_interp(r, err)))

@@ -1,7 +1,8 @@
 /*
  * make_seeds.c - writes the hand-made part of the fuzz corpora:
  *   FUZZ_DIR/corpus/pkg/seed-*   small codec packages made by lgc_compress
- *                                 (grey and RGB, f16 and f32, raw and zstd),
+ *                                 (grey and RGB, f16 and f32, raw and zstd,
+ *                                 one with mixtures per group),
  *                                 the generic sample package of tests/pkg, and
  *                                 broken copies (truncated, flipped, foreign);
  *   FUZZ_DIR/corpus/idx/seed-*   valid IDX images (rank 3 and 4) and labels,
@@ -62,12 +63,16 @@ static void put_pkg(const char *sub, const char *name, const lgc_pkg *p)
     free(b);
 }
 
-/* Two or three classes of h x w x c images, a brighter band per class. */
-static lgc_pkg *tiny_codec(size_t h, size_t w, size_t c, size_t classes, size_t latent,
-                           size_t hidden, size_t kmax, lgc_dtype dt, int zstd)
+/* Two or three classes of h x w x c images, a brighter band per class; with
+ * groups, two groups per class (ids 10 y and 10 y + 1). */
+static lgc_pkg *tiny_codec_g(size_t h, size_t w, size_t c, size_t classes, size_t latent,
+                             size_t hidden, size_t kmax, lgc_dtype dt, int zstd, int groups)
 {
     size_t n = 120, img = h * w * c;
     lgc_dataset d = {{n, h, w, c, malloc(n * img)}, {n, malloc(n)}, classes};
+    uint8_t g[120];
+    for (size_t i = 0; i < n; i++)
+        g[i] = (uint8_t)(10 * (i % classes) + (i / classes) % 2);
     lgc_rng r;
     lgc_rng_init(&r, 7, 0);
     for (size_t i = 0; i < n; i++) {
@@ -84,6 +89,7 @@ static lgc_pkg *tiny_codec(size_t h, size_t w, size_t c, size_t classes, size_t 
     o.hidden = hidden, o.latent = latent, o.train.epochs = 5, o.train.batch = 32;
     o.train.lr = 3e-3f, o.gmm.k_max = kmax, o.gmm.n_init = 1, o.param_dtype = dt;
     o.zstd_level = zstd, o.created = "1970-01-01T00:00:00Z";
+    o.groups = groups ? g : NULL;
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     lgc_err e;
@@ -93,6 +99,12 @@ static lgc_pkg *tiny_codec(size_t h, size_t w, size_t c, size_t classes, size_t 
     }
     lgc_dataset_free(&d);
     return p;
+}
+
+static lgc_pkg *tiny_codec(size_t h, size_t w, size_t c, size_t classes, size_t latent,
+                           size_t hidden, size_t kmax, lgc_dtype dt, int zstd)
+{
+    return tiny_codec_g(h, w, c, classes, latent, hidden, kmax, dt, zstd, 0);
 }
 
 static void pkg_seeds(void)
@@ -129,6 +141,9 @@ static void pkg_seeds(void)
     lgc_pkg_free(p);
     p = tiny_codec(4, 4, 3, 3, 2, 4, 1, LGC_DT_F16, 0);
     put_pkg("corpus/pkg", "seed-codec-rgb-3class-raw.lgc", p);
+    lgc_pkg_free(p);
+    p = tiny_codec_g(4, 4, 3, 3, 2, 4, 1, LGC_DT_F16, 0, 1);
+    put_pkg("corpus/pkg", "seed-codec-rgb-groups-raw.lgc", p);
     lgc_pkg_free(p);
     p = t_sample(0);
     put_pkg("corpus/pkg", "seed-generic-raw.lgc", p);

@@ -38,6 +38,8 @@ static void p_major2(uint8_t *b, size_t *n) { (void)n; t_put(b + 8, 2, 2); }
 static void p_major0(uint8_t *b, size_t *n) { (void)n; t_put(b + 8, 2, 0); }
 static void p_minor9(uint8_t *b, size_t *n) { (void)n; t_put(b + 10, 2, 9); }
 static void p_req_flag(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x4; }
+static void p_mix_flag_1_0(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x2; }
+static void p_mix_flag_1_1(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x2; t_put(b + 10, 2, 1); }
 static void p_opt_flag(uint8_t *b, size_t *n) { (void)n; b[16] |= 0x80; }
 static void p_reserved(uint8_t *b, size_t *n) { (void)n; b[72] = 1; }
 static void p_flip_header(uint8_t *b, size_t *n) { (void)n; b[20] ^= 1; }
@@ -186,6 +188,9 @@ static const bad_case cases[] = {
     {"newer minor version is fine", 0, p_minor9, 1, NULL, LGC_OK, ""},
     {"unknown required flag", 0, p_req_flag, 1, NULL, LGC_ERR_VERSION,
      "unknown required feature flag(s) 0x00000004"},
+    {"the 1.1 mixtures flag in a file that says 1.0", 0, p_mix_flag_1_0, 1, NULL, LGC_ERR_FORMAT,
+     "required flag 0x00000002 belongs to format 1.1, but the file says 1.0"},
+    {"the 1.1 mixtures flag is known to the container", 0, p_mix_flag_1_1, 1, NULL, LGC_OK, ""},
     {"unknown optional flag is fine", 0, p_opt_flag, 1, NULL, LGC_OK, ""},
     {"nonzero reserved header field", 0, p_reserved, 1, NULL, LGC_ERR_FORMAT,
      "reserved header field at byte 72 is 0x00000001"},

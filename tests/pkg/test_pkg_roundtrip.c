@@ -386,6 +386,46 @@ static void test_zstd_shrinks_compressible_data(void **state)
     lgc_pkg_free(r);
 }
 
+/* Feature flags: the writer states the lowest minor version that has them,
+ * the reader gives them back, and only known features can be set. */
+static void test_feature_flags(void **state)
+{
+    (void)state;
+    for (int level = 0; level <= 3; level += 3) {
+        lgc_pkg *p = t_sample(level);
+        uint8_t *a, *b;
+        size_t na, nb;
+        write_ok(p, &a, &na);
+        assert_int_equal(t_get(a + 10, 2), 0); /* no 1.1 feature: a 1.0 file */
+        assert_int_equal(lgc_pkg_set_features(p, LGC_PKG_FLAG_MIXTURES, NULL), LGC_OK);
+        assert_int_equal(lgc_pkg_features(p), LGC_PKG_FLAG_MIXTURES);
+        write_ok(p, &b, &nb);
+        assert_int_equal(nb, na);
+        assert_int_equal(t_get(b + 10, 2), 1);
+        assert_int_equal(t_get(b + 12, 4), LGC_PKG_FLAG_MIXTURES | (level ? LGC_PKG_FLAG_ZSTD : 0));
+        lgc_pkg *r = read_ok(b, nb);
+        assert_int_equal(lgc_pkg_features(r), LGC_PKG_FLAG_MIXTURES);
+        lgc_pkg_info info;
+        assert_int_equal(lgc_pkg_get_info(r, &info, NULL), LGC_OK);
+        assert_int_equal(info.version_minor, 1);
+        uint8_t *c;
+        size_t nc;
+        write_ok(r, &c, &nc); /* and it writes back byte for byte */
+        assert_int_equal(nc, nb);
+        assert_memory_equal(b, c, nb);
+        lgc_pkg *r0 = read_ok(a, na);
+        assert_int_equal(lgc_pkg_features(r0), 0u);
+        lgc_err e;
+        assert_int_equal(lgc_pkg_set_features(p, 0x4, &e), LGC_ERR_ARG);
+        assert_int_equal(lgc_pkg_set_features(p, LGC_PKG_FLAG_ZSTD, &e), LGC_ERR_ARG);
+        assert_int_equal(lgc_pkg_features(p), LGC_PKG_FLAG_MIXTURES);
+        free(a), free(b), free(c);
+        lgc_pkg_free(p);
+        lgc_pkg_free(r);
+        lgc_pkg_free(r0);
+    }
+}
+
 static void test_file_roundtrip(void **state)
 {
     (void)state;
@@ -435,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_check_finite),
         cmocka_unit_test(test_read_does_not_alias_input),
         cmocka_unit_test(test_zstd_shrinks_compressible_data),
+        cmocka_unit_test(test_feature_flags),
         cmocka_unit_test(test_file_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

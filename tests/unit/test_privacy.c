@@ -210,11 +210,11 @@ static void test_side_and_audit(void **s)
     /* in-memory regeneration is lgc decompress's */
     size_t img = H * W, N = 150;
     uint8_t *x1 = malloc(N * img), *y1 = malloc(N);
-    assert_int_equal(lgc_codec_decompress_mem(&c, N, 9, x1, y1, NULL), LGC_OK);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 9, LGC_BALANCE_PRIOR, x1, y1, NULL), LGC_OK);
     char dir[] = "/tmp/lgc_priv_XXXXXX", prefix[64], ip[96], lp[96];
     assert_non_null(mkdtemp(dir));
     snprintf(prefix, sizeof prefix, "%s/g", dir);
-    assert_int_equal(lgc_codec_decompress_files(&c, N, 9, prefix, LGC_FMT_IDX, 0, NULL, NULL,
+    assert_int_equal(lgc_codec_decompress_files(&c, N, 9, LGC_BALANCE_PRIOR, prefix, LGC_FMT_IDX, 0, NULL, NULL,
                                                 NULL),
                      LGC_OK);
     lgc_dataset g;
