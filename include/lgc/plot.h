@@ -85,12 +85,12 @@ typedef struct {
     const char *note;      /* one line inside the plot area, or NULL */
     lgc_legend_pos legend;
     int integer_x;         /* x ticks on whole numbers only */
-    int log10_x;           /* x values are log10 of the quantity: a tick at every whole
-                            * number, labelled as the power of ten (a log-scale axis) */
     int no_ticks;          /* no tick labels (a t-SNE map's axes mean nothing) */
     int equal_aspect;      /* one unit is as long on x as on y */
     int blank;             /* draw nothing: a hole in a grid */
     double xmin, xmax, ymin, ymax; /* fixed limits; NaN: from the data with a margin */
+    int log10_x;           /* x values are log10 of the quantity: a tick at every whole
+                            * number, labelled as the power of ten (a log-scale axis) */
 } lgc_panel;
 
 /* A panel with no series and every limit NaN. */

@@ -505,9 +505,9 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
         }
         if (best == M)
             return lgc_err_set(err, LGC_ERR_LIMIT,
-                               "budget: the package takes %zu bytes with one mixture component "
-                               "per mixture, over the budget of %llu; choose a smaller --hidden "
-                               "or --latent",
+                               "budget: the package takes %zu bytes with one component in every "
+                               "mixture, over the budget of %llu; choose a smaller --hidden or "
+                               "--latent",
                                bytes, (unsigned long long)o->budget);
         size_t nc = gather_mixture(z, y, o->groups, n, L, rep, best, zc);
         lgc_gmm_opts go = o->gmm;

@@ -131,7 +131,7 @@ static void axis_ticks(axis *a, double step)
 
 static void axis_make(axis *a, double lo, double hi, double target, int integer)
 {
-    a->lo = lo, a->hi = hi;
+    a->lo = lo, a->hi = hi, a->pow10 = 0;
     axis_ticks(a, nice_step(hi - lo, target, integer, 0));
 }
 

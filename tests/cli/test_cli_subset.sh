@@ -108,8 +108,10 @@ if [ -f "$IMG" ]; then
     --train-labels "$T/cr-labels.idx" --weights "$T/r-images.idx" --steps 5 --seeds 1 -q \
     --test-images "$MNIST/t10k-images-idx3-ubyte" --test-labels "$MNIST/t10k-labels-idx1-ubyte"
   err_has "$T/r-images.idx"
-  expect 1 "weights of another subset" -- "$LGC" eval --train-images "$T/r-images.idx" \
-    --train-labels "$T/r-labels.idx" --weights "$T/c-weights.npy" --steps 5 --seeds 1 -q \
+  expect 0 "random, 10K" -- "$LGC" subset --method random --budget 10K \
+    --images "$IMG" --labels "$LAB" --limit 3000 -o "$T/cs" -q
+  expect 1 "weights of another subset" -- "$LGC" eval --train-images "$T/cs-images.idx" \
+    --train-labels "$T/cs-labels.idx" --weights "$T/c-weights.npy" --steps 5 --seeds 1 -q \
     --test-images "$MNIST/t10k-images-idx3-ubyte" --test-labels "$MNIST/t10k-labels-idx1-ubyte"
   err_has "$k weights for"
   head -c $((128 + 4 * (k - 1))) "$T/c-weights.npy" >"$T/short.npy"

@@ -30,7 +30,7 @@ expect 0 "info on the budgeted package" -- "$LGC" info "$T/b1.lgc"
 
 # a budget only the K = 1 package meets, then one it cannot meet
 expect 1 "budget below one component per class" -- "$LGC" compress "${A[@]}" "${S[@]}" --budget 5000 -o "$T/b2.lgc"
-err_has "one mixture component per class, over the budget of 5000"
+err_has "one component in every mixture, over the budget of 5000"
 [ ! -e "$T/b2.lgc" ] && ok || bad "a failed budget left a file"
 
 # planned sizes
