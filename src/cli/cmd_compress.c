@@ -85,6 +85,15 @@ static void usage(FILE *f)
 
 #define MAX_EPOCH_LOG 1000
 
+/* ,"key":[v0,v1,...] */
+static void json_sizes(const char *key, const size_t *v, size_t n)
+{
+    printf(",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++)
+        printf("%s%zu", i ? "," : "", v[i]);
+    printf("]");
+}
+
 typedef struct {
     cli_common *c;
     double t0;
@@ -422,26 +431,20 @@ int cmd_compress(int argc, char **argv)
                : o.fit_on == LGC_FIT_Z                         ? "z"
                                                                : "mu");
         printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
-               "\"seed\":%llu,\"n_images\":%zu,\"k\":[",
+               "\"seed\":%llu,\"n_images\":%zu",
                (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
                o.train.epochs, (unsigned long long)o.train.seed, data.x.n);
-        for (size_t k = 0; k < rep.n_mixtures; k++)
-            printf("%s%zu", k ? "," : "", rep.k[k]);
         if (budget)
-            printf("],\"budget\":%llu,\"k_bic\":[", (unsigned long long)budget);
-        else
-            printf("],\"k_bic\":[");
-        for (size_t k = 0; k < rep.n_mixtures; k++)
-            printf("%s%zu", k ? "," : "", rep.k_bic[k]);
-        if (groupsp) { /* k and bic are per mixture: say which group and class each is */
-            printf("],\"groups\":[");
-            for (size_t k = 0; k < rep.n_mixtures; k++)
-                printf("%s%zu", k ? "," : "", rep.mix_group[k]);
-            printf("],\"group_class\":[");
-            for (size_t k = 0; k < rep.n_mixtures; k++)
-                printf("%s%zu", k ? "," : "", rep.mix_class[k]);
+            printf(",\"budget\":%llu", (unsigned long long)budget);
+        /* per mixture: K in the package, K by BIC, and with groups which group
+         * and class each mixture is */
+        json_sizes("k", rep.k, rep.n_mixtures);
+        json_sizes("k_bic", rep.k_bic, rep.n_mixtures);
+        if (groupsp) {
+            json_sizes("groups", rep.mix_group, rep.n_mixtures);
+            json_sizes("group_class", rep.mix_class, rep.n_mixtures);
         }
-        printf("],\"bic\":[");
+        printf(",\"bic\":[");
         for (size_t k = 0; k < rep.n_mixtures; k++) {
             printf("%s[", k ? "," : "");
             for (size_t j = 0; j < o.gmm.k_max; j++) {
