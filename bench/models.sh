@@ -9,7 +9,8 @@
 # sum of K, accuracy mean ± sd, compress seconds (whole process, wall). The
 # study's claimed figures (paper Table 1) stand beside, marked as not comparable.
 #
-# Writes bench/results/models.json and bench/results/models.md; packages and
+# Writes bench/results/models.json and bench/results/models.md, a sample grid
+# per model in docs/grids/NAME.png (GRIDS; "/" in a name becomes "_"); packages and
 # regenerated sets go to out/models/ (git-ignored). The whole table takes hours
 # on 2 cores (the conv models ~50 s per epoch); MODELS picks a subset and
 # CONV_EPOCHS (default EPOCHS) sets the epochs of the conv-* models alone. A model
@@ -32,7 +33,8 @@ LIMIT=${LIMIT:-}
 M=data/mnist
 O=out/models
 R=${RESULTS:-bench/results}
-mkdir -p "$O" "$R"
+GRIDS=${GRIDS:-docs/grids}
+mkdir -p "$O" "$R" "$GRIDS"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 ninja -C build >/dev/null
 LGC=build/lgc
@@ -97,6 +99,8 @@ for model in $MODELS; do
   awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}' >"$O/$f.secs"
   rm -f "$O/$f-images.idx" "$O/$f-labels.idx"
   fi
+  # the first 10 samples of each class, as lgc decompress draws them (docs/MODELS.md)
+  $LGC grid "$O/$f.lgc" -o "$GRIDS/$f.png" --per-class 10 --seed 1 -f >/dev/null
   rows+=("$(jq -n --arg model "$model" --argjson epochs "$ep" --argjson c "$(cat "$O/$f.compress.json")" \
     --argjson e "$(cat "$O/$f.eval.json")" --argjson raw "$RAW" --argjson xz "$XZ" \
     --argjson secs "$(cat "$O/$f.secs")" --argjson paper "$(if [ "$model" = "$base" ]; then paper "$model"; else echo null; fi)" \
@@ -130,6 +134,9 @@ printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS 
   echo "\`$(jq -r .command $R/models.json)\` (commit $(jq -r .commit $R/models.json), $(jq -r .date $R/models.json))."
   echo "Compress on ${LIMIT:-all 60,000} training images (seed 1), decompress 60,000, train \`paper-cnn\` on them for"
   echo "$STEPS steps, test on the official 10,000 (PROTOCOL.md). Raw = images + labels IDX, $RAW B; xz -9e = $XZ B."
+  echo "\"compress s\" is the wall time of \`lgc compress\` on the 2-core machine while other work shared it"
+  echo "(quiet-machine timings are in bench/README.md). NAME@z: mixtures fitted to one sampled z per image;"
+  echo "NAME/kN: K capped at N per class, to compare models at about the same package size."
   echo
   echo "| model | epochs | package bytes | ratio vs raw | ratio vs xz -9e | ΣK | accuracy (mean ± sd, $SEEDS seeds) | compress s | study's claim: reduction / accuracy ¹ |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
