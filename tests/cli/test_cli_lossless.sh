@@ -33,4 +33,10 @@ grep -q "^total .*raw  *4016" "$T/out" && ok || bad "total: $(cat "$T/out")"
 expect 0 "empty file" -- "$LGC" lossless "$T/empty"
 expect 0 "--json" -- "$LGC" lossless "$T/zeros" --json
 grep -q '"total":{"raw":4000' "$T/out" && ok || bad "--json: $(cat "$T/out")"
+# a missing second file: one error line and nothing on stdout (no half JSON, no half table)
+expect 1 "--json, second file missing" -- "$LGC" lossless "$T/zeros" "$T/nope" --json
+err_has "$T/nope"
+[ ! -s "$T/out" ] && ok || bad "stdout holds part of the answer: $(cat "$T/out")"
+expect 1 "table, second file missing" -- "$LGC" lossless "$T/zeros" "$T/nope"
+[ ! -s "$T/out" ] && ok || bad "stdout holds part of the table: $(cat "$T/out")"
 finish
