@@ -56,6 +56,10 @@ judge() {
     --judge "$j" --seeds "$s" --steps "$n" --threads "$THREADS" "$@" --json -q
 }
 
+XZ=$(jq .total.xz9e $M/lossless.json 2>/dev/null || echo 7845148)
+REAL=bench/results/main_eval_real.json # paper-cnn on the whole real set, 3 seeds (scripts/run.sh)
+# REPLOT=1: no measuring; the tables and the plot are made again from $R/frontier.json
+if [ -z "${REPLOT:-}" ]; then
 for B in $BUDGETS; do
   for method in $METHODS; do
     row=$O/rows/$method-$B.json
@@ -102,8 +106,6 @@ for B in $BUDGETS; do
   done
 done
 
-XZ=$(jq .total.xz9e $M/lossless.json 2>/dev/null || echo 7845148)
-REAL=bench/results/main_eval_real.json # paper-cnn on the whole real set, 3 seeds (scripts/run.sh)
 jq -s --arg cmd "BUDGETS=\"$BUDGETS\" METHODS=\"$METHODS\" SEEDS=$SEEDS STEPS=$STEPS CN3_MAX=$CN3_MAX CN3_BUDGETS=\"$CN3_BUDGETS\" CN3_SEEDS=$CN3_SEEDS CN3_STEPS=$CN3_STEPS EPOCHS=$EPOCHS THREADS=$THREADS bash bench/frontier.sh" \
   --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" --arg date "$(date -u +%FT%TZ)" \
   --argjson xz "$XZ" --argjson real "$(cat $REAL 2>/dev/null || echo null)" \
@@ -115,6 +117,7 @@ jq -s --arg cmd "BUDGETS=\"$BUDGETS\" METHODS=\"$METHODS\" SEEDS=$SEEDS STEPS=$S
                   {method:"DSA", per_class:50, bytes:392000, convnet3:99.2}],
     rows:(sort_by(.budget, .method))}' $(for B in $BUDGETS; do for m in $METHODS; do
       f=$O/rows/$m-$B.json; [ -s "$f" ] && echo "$f"; done; done) >$R/frontier.json
+fi
 
 jq -r '"method,budget,bytes,images,paper_cnn_mean,paper_cnn_sd,convnet3_mean,convnet3_sd",
   (.rows[] | [.method, .budget, .bytes, .images, .paper_cnn.mean, .paper_cnn.sd,
@@ -144,9 +147,14 @@ pct() { echo '(. * 10000 | round / 100)'; }
   echo "DC 1 image/class (7,840 B) 91.7 %; DSA 10/class (78,400 B) 97.8 %; IDC (78,400 B) 98.4 %; DSA 50/class (392,000 B) 99.2 %."
 } >$R/frontier.md
 
+# one series a method, lgc first (the plot colours series in order of appearance)
 {
-  jq -r '.rows[] | "paper-cnn \(.method) \(.bytes) \(.paper_cnn.mean * 100)"' $R/frontier.json
-  jq -r '.rows[] | select(.convnet3) | "convnet3 \(.method) \(.bytes) \(.convnet3.mean * 100)"' $R/frontier.json
+  for m in lgc random crust; do
+    jq -r --arg m $m '.rows[] | select(.method == $m) | "paper-cnn \(.method) \(.bytes) \(.paper_cnn.mean * 100)"' $R/frontier.json
+  done
+  for m in lgc random crust; do
+    jq -r --arg m $m '.rows[] | select(.method == $m and .convnet3) | "convnet3 \(.method) \(.bytes) \(.convnet3.mean * 100)"' $R/frontier.json
+  done
   jq -r 'select(.real_xz9e.paper_cnn) | "paper-cnn *real_set,_xz_-9e \(.real_xz9e.bytes) \(.real_xz9e.paper_cnn.mean * 100)"' $R/frontier.json
   jq -r '.distillation[] | "convnet3 *\(.method)_(\(.per_class)/class) \(.bytes) \(.convnet3)"' $R/frontier.json
 } | build/bench_frontier_plot "$FIG" "${FIG%.png}.svg"
