@@ -9,6 +9,34 @@
 #include <math.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdlib.h>
+
+#include "lgc/rng.h"
+
+/* Step and tolerance the grad tests share. */
+#define EPS 1e-2f
+#define TOL 2e-3
+
+/* The grad tests' random stream (each test seeds it) and buffer helpers. */
+static lgc_rng g_rng;
+
+static inline float *randn(size_t n, float scale)
+{
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * (float)lgc_rng_normal(&g_rng);
+    return x;
+}
+
+static inline float *zeros(size_t n) { return calloc(n, sizeof(float)); }
+
+static inline double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
 
 typedef double (*gc_loss_fn)(void *ctx);
 

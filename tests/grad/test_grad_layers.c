@@ -15,28 +15,6 @@
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
 
-#define EPS 1e-2f
-#define TOL 2e-3
-
-static lgc_rng g_rng;
-
-static float *randn(size_t n, float scale)
-{
-    float *x = malloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = scale * (float)lgc_rng_normal(&g_rng);
-    return x;
-}
-
-static float *zeros(size_t n) { return calloc(n, sizeof(float)); }
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)a[i] * b[i];
-    return s;
-}
 
 /* ---- dense ---- */
 typedef struct { float *x, *w, *b, *out, *R; size_t B, C, OC; } dense_ctx;
