@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lgc/codec.h"
 #include "lgc/data.h"
 #include "lgc/gmm.h"
 #include "lgc/tensor.h"
@@ -22,27 +23,43 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Sweep every class; k_out (10) receives the chosen K. Returns seconds. */
+/* Sweep every class; k_out (10) receives the chosen K. Returns seconds. zc
+ * (n, d) receives the codes grouped by class. many: all classes in one
+ * lgc_gmm_select_many (as lgc compress does), else one lgc_gmm_select each. */
 static double sweep(const float *z, const uint8_t *y, size_t n, size_t d, const lgc_gmm_opts *o,
-                    size_t *k_out, float *zc)
+                    int many, size_t *k_out, float *zc)
 {
     double t0 = now();
+    const float *sets[10];
+    size_t nc[10];
+    uint64_t seeds[10];
+    float *p = zc;
     for (size_t c = 0; c < 10; c++) {
-        size_t nc = 0;
+        sets[c] = p, nc[c] = 0, seeds[c] = o->seed + 1000 * c; /* as lgc_compress does */
         for (size_t i = 0; i < n; i++)
             if (y[i] == c)
-                memcpy(zc + (nc++) * d, z + i * d, d * sizeof *zc);
-        lgc_gmm g = {0};
-        double bic[64];
-        lgc_gmm_opts oc = *o;
-        oc.seed = o->seed + 1000 * c; /* as lgc_compress does */
-        lgc_err err;
-        if (lgc_gmm_select(&g, bic, &k_out[c], zc, nc, d, &oc, &err)) {
-            fprintf(stderr, "class %zu: %s\n", c, err.msg);
+                memcpy(p + (nc[c]++) * d, z + i * d, d * sizeof *zc);
+        p += nc[c] * d;
+    }
+    lgc_gmm g[10] = {{0}};
+    lgc_err err;
+    if (many) {
+        if (lgc_gmm_select_many(10, sets, nc, d, seeds, o, g, NULL, k_out, NULL, NULL, &err)) {
+            fprintf(stderr, "%s\n", err.msg);
             exit(1);
         }
-        lgc_gmm_free(&g);
+    } else {
+        for (size_t c = 0; c < 10; c++) {
+            lgc_gmm_opts oc = *o;
+            oc.seed = seeds[c];
+            if (lgc_gmm_select(&g[c], NULL, &k_out[c], sets[c], nc[c], d, &oc, &err)) {
+                fprintf(stderr, "class %zu: %s\n", c, err.msg);
+                exit(1);
+            }
+        }
     }
+    for (size_t c = 0; c < 10; c++)
+        lgc_gmm_free(&g[c]);
     return now() - t0;
 }
 
@@ -67,20 +84,32 @@ int main(int argc, char **argv)
     }
     float *zc = malloc(n * d * sizeof *zc);
     lgc_gmm_opts fast;
-    lgc_gmm_opts_default(&fast);
-    fast.k_max = kmax, fast.n_init = 1, fast.seed = 1; /* lgc compress's defaults */
+    lgc_compress_opts co;
+    lgc_compress_opts_default(&co); /* lgc compress's mixture settings */
+    fast = co.gmm;
+    fast.k_max = kmax, fast.n_init = 1, fast.seed = 1;
+    if (getenv("REFINE_MARGIN"))
+        fast.refine_margin = atof(getenv("REFINE_MARGIN"));
+    if (getenv("PRECISION"))
+        fast.precision = strcmp(getenv("PRECISION"), "f64") ? LGC_GMM_F32 : LGC_GMM_F64;
+    /* The reference: a full run in double, no refinement. */
     lgc_gmm_opts slow = fast;
-    slow.tol = 1e-6, slow.max_iter = 2000;
+    slow.tol = 1e-6, slow.max_iter = 2000, slow.precision = LGC_GMM_F64, slow.refine_margin = 0;
     size_t kf[10], ks[10];
     lgc_threads_set(threads);
-    double tf = sweep(z, y.y, n, d, &fast, kf, zc);
+    double tf = sweep(z, y.y, n, d, &fast, 1, kf, zc);
+    fprintf(stderr, "sweep: %.2f s\n", tf);
+    if (getenv("NO_REFERENCE"))
+        return 0;
     lgc_threads_set(1);
-    double ts = sweep(z, y.y, n, d, &slow, ks, zc);
+    double ts = sweep(z, y.y, n, d, &slow, 0, ks, zc);
     int same = memcmp(kf, ks, sizeof kf) == 0;
     printf("{\"n\":%zu,\"d\":%zu,\"kmax\":%zu,\"threads\":%d,\"seconds\":%.2f,"
-           "\"reference_seconds\":%.2f,\"reference\":\"1 thread, tol 1e-6, max_iter 2000\","
+           "\"precision\":\"%s\",\"refine_margin\":%g,\"refine_tol\":%g,"
+           "\"reference_seconds\":%.2f,\"reference\":\"1 thread, double, tol 1e-6, max_iter 2000\","
            "\"k\":[",
-           n, d, kmax, threads, tf, ts);
+           n, d, kmax, threads, tf, fast.precision == LGC_GMM_F32 ? "f32" : "f64",
+           fast.refine_margin, fast.refine_tol, ts);
     for (int c = 0; c < 10; c++)
         printf("%s%zu", c ? "," : "", kf[c]);
     printf("],\"k_reference\":[");

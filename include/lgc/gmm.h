@@ -91,6 +91,13 @@ typedef struct {
 
 typedef enum { LGC_KSEL_ARGMIN = 0, LGC_KSEL_GREEDY = 1 } lgc_ksel;
 
+/* Arithmetic of the two products of each EM iteration. F64: all in double,
+ * as scikit-learn. F32: the E-step's triangular solve and the M-step's
+ * scatter product run in float (about 1.5x faster per iteration here);
+ * points are centred, and every sum over points, the factorisation and the
+ * log-likelihood stay in double. */
+typedef enum { LGC_GMM_F64 = 0, LGC_GMM_F32 = 1 } lgc_gmm_prec;
+
 typedef struct {
     size_t k_max;     // lgc_gmm_select tries k = 1..k_max
     lgc_ksel select;
@@ -99,6 +106,15 @@ typedef struct {
     double tol;       // on the change of mean log-likelihood per point
     double reg_covar; // added to every covariance diagonal, >= 0
     uint64_t seed;
+    lgc_gmm_prec precision;
+    /* ARGMIN only. After every k has been fitted under tol, the fits whose
+     * BIC lies within refine_margin * n of the lowest are run on to
+     * refine_tol or refine_max_iter M-steps in all, exactly as if they had
+     * been fitted that way from the start, and k is chosen on their new BICs
+     * (the others keep theirs). 0 turns it off. See gmm.h's header for why. */
+    double refine_margin;
+    double refine_tol;
+    int refine_max_iter;
 } lgc_gmm_opts;
 
 /* What a fit did. history and history_cap are inputs (history may be NULL);
@@ -114,7 +130,8 @@ typedef struct {
     size_t history_len;   // entries written
 } lgc_gmm_info;
 
-/* k_max 10, argmin, n_init 3, max_iter 200, tol 1e-3, reg_covar 1e-6, seed 0. */
+/* k_max 10, argmin, n_init 3, max_iter 200, tol 1e-3, reg_covar 1e-6, seed 0, F64,
+ * no refinement (refine_margin 0, refine_tol 1e-6, refine_max_iter 2000). */
 void lgc_gmm_opts_default(lgc_gmm_opts *o);
 
 /* Allocate a k-component, d-dimensional mixture, all zero. */
@@ -141,6 +158,20 @@ lgc_status lgc_gmm_em(lgc_gmm *g, const float *X, size_t n, const lgc_gmm_opts *
  * may be NULL. */
 lgc_status lgc_gmm_select(lgc_gmm *best, double *bic_out, size_t *k_chosen, const float *X,
                           size_t n, size_t d, const lgc_gmm_opts *o, lgc_err *err);
+
+/* lgc_gmm_select (ARGMIN only) for n_sets independent point sets at once:
+ * set s is X[s] (n[s], d) with seed seeds[s]; it gets best[s], k_chosen[s]
+ * and, if bic_out is not NULL, the curve bic_out + s * k_max. All (set, k)
+ * fits and refinements share the threads, largest k first over all sets, so
+ * no thread idles at the end of each set; results are those of
+ * lgc_gmm_select on each set alone. on_set, if not NULL, is called once per
+ * set as its k is chosen, from whichever thread finished it, one call at a
+ * time. On failure every best[s] is left zeroed. */
+lgc_status lgc_gmm_select_many(size_t n_sets, const float *const *X, const size_t *n, size_t d,
+                               const uint64_t *seeds, const lgc_gmm_opts *o, lgc_gmm *best,
+                               double *bic_out, size_t *k_chosen,
+                               void (*on_set)(void *ctx, size_t s, size_t k), void *ctx,
+                               lgc_err *err);
 
 /* The k (1-based) that rule picks from a BIC curve bic (k_max), NaN meaning
  * "not available": ARGMIN, the lowest (ties: the smaller k); GREEDY, walking

@@ -21,6 +21,10 @@ void lgc_gmm_opts_default(lgc_gmm_opts *o)
     o->tol = 1e-3;
     o->reg_covar = 1e-6;
     o->seed = 0;
+    o->precision = LGC_GMM_F64;
+    o->refine_margin = 0.0;
+    o->refine_tol = 1e-6;
+    o->refine_max_iter = 2000;
 }
 
 int lgc_gmmi_mul_overflows(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b; }
@@ -146,6 +150,44 @@ void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb,
         lgc_dtrsm_right_lower_t(nb, d, g->chol + c * d * d, d, Z, d);
         for (size_t i = 0; i < nb; i++)
             lp[i * k + c] = logc[c] - 0.5 * lgc_gmmi_sqnorm(Z + i * d, d);
+    }
+}
+
+void lgc_gmmi_to_f32(const lgc_gmm *g, float *Lf, float *muf)
+{
+    for (size_t t = 0; t < g->k * g->d * g->d; t++)
+        Lf[t] = (float)g->chol[t];
+    for (size_t t = 0; t < g->k * g->d; t++)
+        muf[t] = (float)g->means[t];
+}
+
+void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
+                             const float *muf, const float *Xb, size_t nb, double *lp, float *Z)
+{
+    size_t k = g->k, d = g->d;
+    for (size_t c = 0; c < k; c++) {
+        const float *restrict mu = muf + c * d;
+        const float *restrict x = Xb;
+        float *restrict z = Z;
+        for (size_t i = 0; i < nb; i++)
+            for (size_t j = 0; j < d; j++)
+                z[i * d + j] = x[i * d + j] - mu[j];
+        lgc_strsm_right_lower_t(nb, d, Lf + c * d * d, d, Z, d);
+        for (size_t i = 0; i < nb; i++) {
+            /* Eight running float sums (one AVX register), added up in double. */
+            const float *restrict zi = Z + i * d;
+            float s[8] = {0};
+            size_t j = 0;
+            for (; j + 8 <= d; j += 8)
+                for (size_t u = 0; u < 8; u++)
+                    s[u] += zi[j + u] * zi[j + u];
+            double t = 0.0;
+            for (; j < d; j++)
+                t += (double)zi[j] * zi[j];
+            for (size_t u = 0; u < 8; u++)
+                t += s[u];
+            lp[i * k + c] = logc[c] - 0.5 * t;
+        }
     }
 }
 

@@ -21,6 +21,18 @@ void lgc_gmmi_logconst(const lgc_gmm *g, double *logc);
 void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb, size_t nb,
                          double *lp, double *Z);
 
+/* Lf (k, d, d) and muf (k, d): every component's Cholesky factor and mean
+ * rounded to float. */
+void lgc_gmmi_to_f32(const lgc_gmm *g, float *Lf, float *muf);
+
+/* lgc_gmmi_block_logp in float (LGC_GMM_F32), for float points Xb (nb, d)
+ * and the factors and means from lgc_gmmi_to_f32: the points are exact in
+ * float (they are float codes), so centring loses only the rounding of the
+ * mean. Each row's squares are summed in float over at most d / 8 terms per
+ * lane, then in double. Z (nb, d) is scratch. */
+void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
+                             const float *muf, const float *Xb, size_t nb, double *lp, float *Z);
+
 /* Sum of squares of x (d), in a fixed order. */
 double lgc_gmmi_sqnorm(const double *x, size_t d);
 
@@ -33,6 +45,13 @@ void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int re
  * refuses n == 0, d == 0, sizes BLAS cannot take and non-finite points. */
 lgc_status lgc_gmmi_check_opts(const lgc_gmm_opts *o, lgc_err *err);
 lgc_status lgc_gmmi_check_data(const float *X, size_t n, size_t d, lgc_err *err);
+
+/* Continue EM on g (fitted to X (n, g->d) by lgc_gmm_fit, which stopped after
+ * E-step it0 having seen mean log-likelihood prev at E-step it0 - 1) under
+ * o's tol and max_iter: the run goes on exactly as if lgc_gmm_fit had been
+ * called with o from the start. g is updated in place. */
+lgc_status lgc_gmmi_continue(lgc_gmm *g, const float *X, size_t n, const lgc_gmm_opts *o,
+                             int it0, double prev, lgc_gmm_info *info, lgc_err *err);
 
 /* 1 if a * b overflows size_t. */
 int lgc_gmmi_mul_overflows(size_t a, size_t b);

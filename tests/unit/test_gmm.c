@@ -365,6 +365,65 @@ static void test_k1_closed_form(void **state)
     free(X);
 }
 
+/* LGC_GMM_F32 (float solve and scatter) fits what the double path fits: the
+ * same components to 1e-4, the same log-likelihood to 1e-6 per point, the
+ * same K by BIC, and the k = 1 closed form to float accuracy. */
+static void test_f32_matches_f64(void **state)
+{
+    (void)state;
+    const size_t k = 4, d = 16, n = 4000;
+    const double w[4] = {0.4, 0.3, 0.2, 0.1};
+    lgc_gmm truth, a = {0}, b = {0};
+    make_mixture(&truth, k, d, 6.0, 1.0, w, 91);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 92);
+    lgc_gmm_opts o = opts(8, 1, 7), o32 = o;
+    o32.precision = LGC_GMM_F32;
+    lgc_gmm_info ia = {0}, ib = {0};
+    lgc_err e;
+    assert_int_equal(lgc_gmm_fit(&a, X, n, d, k, &o, &ia, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_fit(&b, X, n, d, k, &o32, &ib, &e), LGC_OK);
+    assert_true(ib.converged);
+    assert_true(fabs(ia.mean_loglik - ib.mean_loglik) < 1e-6 * fabs(ia.mean_loglik));
+    double ca[16 * 16], cb[16 * 16];
+    for (size_t c = 0; c < k; c++) { /* same start, so the same component order */
+        assert_true(fabs(a.weights[c] - b.weights[c]) < 1e-4);
+        for (size_t j = 0; j < d; j++)
+            assert_true(fabs(a.means[c * d + j] - b.means[c * d + j]) < 1e-4);
+        covariance(&a, c, ca);
+        covariance(&b, c, cb);
+        for (size_t i = 0; i < d * d; i++)
+            assert_true(fabs(ca[i] - cb[i]) < 1e-4 * (1.0 + fabs(ca[i])));
+    }
+    size_t ka, kb;
+    lgc_gmm_free(&a);
+    lgc_gmm_free(&b);
+    assert_int_equal(lgc_gmm_select(&a, NULL, &ka, X, n, d, &o, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_select(&b, NULL, &kb, X, n, d, &o32, &e), LGC_OK);
+    assert_int_equal(ka, k);
+    assert_int_equal(kb, k);
+    lgc_gmm_free(&a);
+    lgc_gmm_free(&b);
+    /* k = 1: the sample covariance, as the double path gives it, to float accuracy. */
+    assert_int_equal(lgc_gmm_fit(&a, X, n, d, 1, &o, &ia, &e), LGC_OK);
+    assert_int_equal(lgc_gmm_fit(&b, X, n, d, 1, &o32, &ib, &e), LGC_OK);
+    covariance(&a, 0, ca);
+    covariance(&b, 0, cb);
+    int differs = 0; /* and the float path did run: it rounds differently */
+    for (size_t i = 0; i < d * d; i++) {
+        assert_true(fabs(ca[i] - cb[i]) < 1e-5 * (1.0 + fabs(ca[i])));
+        differs |= ca[i] != cb[i];
+    }
+    assert_true(differs);
+    for (size_t j = 0; j < d; j++)
+        assert_true(a.means[j] == b.means[j]); /* the mean is summed in double either way */
+    lgc_gmm_free(&a);
+    lgc_gmm_free(&b);
+    lgc_gmm_free(&truth);
+    free(X);
+}
+
 /* 200k samples of a known 2-component mixture have its mean, covariance and weights. */
 static void test_sample_moments(void **state)
 {
@@ -649,6 +708,126 @@ static int same_bytes(const lgc_gmm *a, const lgc_gmm *b)
            !memcmp(a->chol, b->chol, a->k * a->d * a->d * sizeof *a->chol);
 }
 
+static void count_set(void *ctx, size_t s, size_t k)
+{
+    size_t *calls = ctx; /* (3) calls per set, then (3) the k each reported */
+    calls[s]++;
+    calls[3 + s] = k;
+}
+
+/* lgc_gmm_select_many gives each set exactly what lgc_gmm_select gives it
+ * alone, with 1 thread or 2, and reports each set once. */
+static void test_select_many_matches_select(void **state)
+{
+    (void)state;
+    const size_t d = 4, ns[3] = {900, 1300, 5};
+    const double w[3] = {0.2, 0.3, 0.5};
+    float *X[3];
+    lgc_gmm truth;
+    make_mixture(&truth, 3, d, 3.0, 1.0, w, 131);
+    for (size_t s = 0; s < 3; s++) {
+        X[s] = malloc(ns[s] * d * sizeof *X[s]);
+        assert_non_null(X[s]);
+        draw(&truth, ns[s], X[s], NULL, 132 + s);
+    }
+    lgc_gmm_opts o = opts(6, 1, 0);
+    o.refine_margin = 0.5;
+    const uint64_t seeds[3] = {5, 6, 7};
+    const float *const sets[3] = {X[0], X[1], X[2]};
+    lgc_err e;
+    for (int T = 1; T <= 2; T++) {
+        lgc_threads_set(T);
+        lgc_gmm many[3];
+        size_t km[3], calls[6] = {0};
+        double bm[18];
+        assert_int_equal(lgc_gmm_select_many(3, sets, ns, d, seeds, &o, many, bm, km, count_set,
+                                             calls, &e),
+                         LGC_OK);
+        for (size_t s = 0; s < 3; s++) {
+            lgc_gmm one = {0};
+            size_t k1;
+            double b1[6];
+            lgc_gmm_opts os = o;
+            os.seed = seeds[s];
+            assert_int_equal(lgc_gmm_select(&one, b1, &k1, X[s], ns[s], d, &os, &e), LGC_OK);
+            assert_int_equal(km[s], k1);
+            assert_true(same_bytes(&many[s], &one));
+            assert_memory_equal(bm + 6 * s, b1, sizeof b1); /* NaN bits included */
+            assert_int_equal(calls[s], 1);
+            assert_int_equal(calls[3 + s], k1);
+            lgc_gmm_free(&one);
+            lgc_gmm_free(&many[s]);
+        }
+        assert_true(isnan(bm[12 + 5])); /* k = 6 > 5 points */
+    }
+    lgc_threads_set(2);
+    o.select = LGC_KSEL_GREEDY;
+    lgc_gmm many[3];
+    size_t km[3];
+    assert_int_equal(lgc_gmm_select_many(3, sets, ns, d, seeds, &o, many, NULL, km, NULL, NULL,
+                                         &e),
+                     LGC_ERR_ARG);
+    for (size_t s = 0; s < 3; s++)
+        free(X[s]);
+    lgc_gmm_free(&truth);
+}
+
+/* Refinement: a candidate's BIC is exactly that of a fit run to refine_tol
+ * from the start; the others keep the BIC of the sweep under tol. */
+static void test_refine_continues_exactly(void **state)
+{
+    (void)state;
+    const size_t d = 5, n = 2500, km = 5;
+    const double w[3] = {0.2, 0.3, 0.5};
+    lgc_gmm truth;
+    make_mixture(&truth, 3, d, 2.0, 1.0, w, 141); // overlapping: tol stops early
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 142);
+    lgc_gmm_opts o = opts(km, 1, 9);
+    o.tol = 1e-2; // loose, so that refinement has work to do
+    double loose[5], refined[5];
+    lgc_gmm g = {0};
+    size_t kl, kr;
+    lgc_err e;
+    assert_int_equal(lgc_gmm_select(&g, loose, &kl, X, n, d, &o, &e), LGC_OK);
+    lgc_gmm_free(&g);
+    o.refine_margin = 0.05;
+    assert_int_equal(lgc_gmm_select(&g, refined, &kr, X, n, d, &o, &e), LGC_OK);
+    lgc_gmm_opts full = o;
+    full.refine_margin = 0.0, full.tol = o.refine_tol, full.max_iter = o.refine_max_iter;
+    double best = INFINITY;
+    for (size_t k = 1; k <= km; k++)
+        best = loose[k - 1] < best ? loose[k - 1] : best;
+    size_t n_refined = 0;
+    for (size_t k = 1; k <= km; k++) {
+        if (loose[k - 1] > best + o.refine_margin * (double)n) {
+            assert_true(refined[k - 1] == loose[k - 1]);
+            continue;
+        }
+        lgc_gmm f = {0};
+        lgc_gmm_info info = {0};
+        assert_int_equal(lgc_gmm_fit(&f, X, n, d, k, &full, &info, &e), LGC_OK);
+        assert_true(refined[k - 1] == lgc_gmm_bic(&f, info.mean_loglik, n));
+        n_refined += refined[k - 1] != loose[k - 1];
+        if (k == kr)
+            assert_true(same_bytes(&g, &f));
+        lgc_gmm_free(&f);
+    }
+    assert_true(n_refined >= 1); /* the test did exercise a continuation */
+    assert_true(refined[kr - 1] <= refined[kl - 1]);
+    lgc_gmm_free(&g);
+    /* bad refinement settings are refused */
+    o.refine_margin = -1.0;
+    assert_int_equal(lgc_gmm_select(&g, NULL, &kr, X, n, d, &o, &e), LGC_ERR_ARG);
+    o.refine_margin = 1.0, o.refine_max_iter = 10;
+    assert_int_equal(lgc_gmm_select(&g, NULL, &kr, X, n, d, &o, &e), LGC_ERR_ARG);
+    o.refine_max_iter = 2000, o.precision = (lgc_gmm_prec)7;
+    assert_int_equal(lgc_gmm_select(&g, NULL, &kr, X, n, d, &o, &e), LGC_ERR_ARG);
+    lgc_gmm_free(&truth);
+    free(X);
+}
+
 /* Same seed, same bytes: twice in a row, and with 1 thread instead of 2. */
 static void test_deterministic(void **state)
 {
@@ -725,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_bic_argmin_finds_true_k),
         cmocka_unit_test(test_greedy_vs_argmin),
         cmocka_unit_test(test_k1_closed_form),
+        cmocka_unit_test(test_f32_matches_f64),
         cmocka_unit_test(test_sample_moments),
         cmocka_unit_test(test_score_matches_ref),
         cmocka_unit_test(test_degenerate_inputs),
@@ -732,6 +912,8 @@ int main(void)
         cmocka_unit_test(test_validate_rejects),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bic_formula),
+        cmocka_unit_test(test_select_many_matches_select),
+        cmocka_unit_test(test_refine_continues_exactly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
