@@ -115,7 +115,8 @@ typedef struct {
 
 typedef struct {
     lgc_epoch_fn on_epoch;
-    /* after each mixture: its index m of n (the class without groups), K chosen, seconds */
+    /* as each mixture's K is chosen, in the order they finish: its index m of
+     * n (the class without groups), K, seconds since the mixtures began */
     void (*on_class)(void *ctx, size_t m, size_t n, size_t k, double seconds);
     void *ctx;
 } lgc_compress_hooks;

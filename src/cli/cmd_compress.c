@@ -99,6 +99,7 @@ typedef struct {
     double t0;
     double epoch_secs[MAX_EPOCH_LOG], epoch_loss[MAX_EPOCH_LOG];
     size_t n_epochs;
+    size_t n_mix_done;
 } hook_ctx;
 
 static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
@@ -118,7 +119,9 @@ static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
 static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
 {
     hook_ctx *h = p;
-    cli_progress(h->c, "compress: mixtures: %zu/%zu K=%zu (%.1f s)", cls + 1, n, k, secs);
+    /* mixtures finish in any order: count them */
+    cli_progress(h->c, "compress: mixtures: %zu/%zu, mixture %zu K=%zu (%.1f s)", ++h->n_mix_done, n,
+                 cls, k, secs);
     if (!h->c->quiet && !h->c->json && !h->c->progress)
         fprintf(stderr, "compress: mixture %zu: K=%zu (%.1f s)\n", cls, k, secs);
 }

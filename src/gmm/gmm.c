@@ -208,9 +208,12 @@ double lgc_gmmi_sqnorm(const double *x, size_t d)
     return (s0 + s1) + (s2 + s3);
 }
 
-/* exp of x <= 0; below -750 the result is 0 in double anyway, and libm's
- * underflow path is slow (most responsibilities of a k > 1 fit get there). */
-static double exp_neg(double x) { return x < -750.0 ? 0.0 : exp(x); }
+/* exp of x <= 0 relative to a row's largest entry, whose own term is 1:
+ * below -40 a term is under 4.3e-18, less than a fiftieth of the rounding
+ * of that 1 even summed over 10 components, so it is taken as 0. That spares
+ * exp on most entries of a k > 1 fit (and libm's slow underflow path), and
+ * such responsibilities are below RESP_KEEP in the M-step anyway. */
+static double exp_neg(double x) { return x < -40.0 ? 0.0 : exp(x); }
 
 void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int resp)
 {
@@ -230,13 +233,17 @@ void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int re
             continue;
         }
         double s = 0.0;
-        for (size_t c = 0; c < k; c++)
-            s += exp_neg(row[c] - m);
-        double l = m + log(s);
-        ll[i] = l;
-        if (resp)
+        if (resp) {
+            /* one exp per entry: the responsibilities are the terms over their sum */
             for (size_t c = 0; c < k; c++)
-                row[c] = exp_neg(row[c] - l);
+                s += row[c] = exp_neg(row[c] - m);
+            for (size_t c = 0; c < k; c++)
+                row[c] /= s;
+        } else {
+            for (size_t c = 0; c < k; c++)
+                s += exp_neg(row[c] - m);
+        }
+        ll[i] = m + log(s);
     }
 }
 
