@@ -35,7 +35,8 @@ void lgc_dense_backward(float *dinp, float *dw, float *db, const float *dout, co
 /* Convolution, stride 1, square kernel K, zero padding pad:
  * out (B,OC,OH,OW) with OH = H + 2 pad - K + 1; w (OC,C,K,K); b (OC).
  * ws is scratch of lgc_conv2d_ws_floats(...) floats; the batch is processed in
- * chunks of `chunk` images (im2col + one GEMM per chunk). */
+ * chunks of `chunk` images (im2col + one GEMM per chunk), except with one
+ * input channel and no padding, where direct loops run faster (ws unused). */
 size_t lgc_conv2d_ws_floats(size_t chunk, size_t C, size_t H, size_t W, size_t OC, size_t K,
                             size_t pad);
 void lgc_conv2d_forward(float *out, const float *inp, const float *w, const float *b, float *ws,

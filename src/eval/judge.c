@@ -87,10 +87,15 @@ void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_
                         size_t w, size_t c)
 {
     size_t hw = h * w;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (B * hw * c > 65536)
     for (size_t b = 0; b < B; b++) {
         const uint8_t *src = pix + (size_t)(idx ? idx[b] : b) * hw * c;
         float *dst = x + b * c * hw;
+        if (c == 1) { /* grey: a straight, vectorisable pass */
+            for (size_t p = 0; p < hw; p++)
+                dst[p] = (float)src[p] * (1.0f / 255.0f);
+            continue;
+        }
         for (size_t p = 0; p < hw; p++)
             for (size_t ch = 0; ch < c; ch++)
                 dst[ch * hw + p] = (float)src[p * c + ch] * (1.0f / 255.0f);
@@ -159,7 +164,6 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
             pos = 0;
         }
         size_t b = n_rows - pos < B ? n_rows - pos : B;
-        lgc_images_to_nchw(x, train->x, order + pos, b, train->h, train->w, train->c);
         double wsum = 0.0;
         for (size_t i = 0; i < b; i++) {
             yb[i] = train->y[order[pos + i]];
@@ -176,6 +180,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
             for (size_t i = 0; i < b; i++)
                 wb[i] *= scale;
         }
+        const uint32_t *rows = order + pos; /* this batch's rows */
         pos += b;
         double part[N_SHARDS] = {0};
         const size_t s_here = S;
@@ -187,6 +192,9 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
             lgc_net_zero_grad(nt);
             if (bt == 0)
                 continue;
+            /* each shard converts its own rows: no parallel region of its own */
+            lgc_images_to_nchw(x + lo * in, train->x, rows + lo, bt, train->h, train->w,
+                               train->c);
             const float *logits = lgc_net_forward(nt, x + lo * in, bt);
             const float *wt = train->weight ? wb + lo : NULL;
             part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *

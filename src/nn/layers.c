@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "lgc/nn.h"
+
+#include "core/simd.h"
 #include "lgc/tensor.h"
 
 /* ---- dense ----------------------------------------------------------- */
@@ -135,10 +137,170 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
     }
 }
 
+/* One input channel, no padding (a first layer on grey images): direct
+ * loops. im2col would copy every pixel K*K times for a GEMM whose inner
+ * dimension is only K*K (9 for paper-cnn's 3x3 conv1). Used when OW >= 8. */
+
+/* Eight floats: GCC lowers the arithmetic to one AVX2 or two SSE
+ * instructions per operation, whichever clone runs. */
+typedef float v8f __attribute__((vector_size(32)));
+/* Unaligned loads and stores, as macros: a function taking or returning
+ * v8f would have a different ABI in the two clones. */
+#define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
+#define ST8(p, v) memcpy((p), &(v), sizeof(v8f))
+#define HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+
+/* dst (OH, OW) = bias + the K x K kernel wk slid over src (H, W). Up to 32
+ * outputs of a row at a time, in four registers that every tap updates
+ * (four independent chains of adds, not one); the last eight of a row
+ * overlap the ones before when OW is not a multiple of 8 (those get the
+ * same values again). */
+LGC_WIDE static void conv1ch_plane(float *restrict dst, const float *restrict src,
+                                   const float *restrict wk, float bias, size_t H, size_t W,
+                                   size_t K)
+{
+    size_t OH = H - K + 1, OW = W - K + 1, nch = (OW + 7) / 8;
+    for (size_t oh = 0; oh < OH; oh++)
+        for (size_t c0 = 0; c0 < nch; c0 += 4) {
+            size_t at[4]; /* start of each of up to four chunks */
+            for (size_t u = 0; u < 4; u++) {
+                size_t c = c0 + u < nch ? c0 + u : nch - 1; /* repeats are harmless */
+                at[u] = 8 * c + 8 > OW ? OW - 8 : 8 * c;
+            }
+            v8f a0 = {bias, bias, bias, bias, bias, bias, bias, bias}, a1 = a0, a2 = a0, a3 = a0;
+            for (size_t ki = 0; ki < K; ki++) {
+                const float *s = src + (oh + ki) * W;
+                for (size_t kj = 0; kj < K; kj++) {
+                    float wv = wk[ki * K + kj];
+                    v8f x0, x1, x2, x3;
+                    LD8(x0, s + at[0] + kj);
+                    LD8(x1, s + at[1] + kj);
+                    LD8(x2, s + at[2] + kj);
+                    LD8(x3, s + at[3] + kj);
+                    a0 += wv * x0, a1 += wv * x1, a2 += wv * x2, a3 += wv * x3;
+                }
+            }
+            float *d = dst + oh * OW;
+            ST8(d + at[0], a0);
+            ST8(d + at[1], a1);
+            ST8(d + at[2], a2);
+            ST8(d + at[3], a3);
+        }
+}
+
+/* Sum over the (OH, OW) window of g (OH, OW) times src (rows of width W), or
+ * of g alone if src is NULL. Eight columns at a time, up to four runs of
+ * eight in their own registers; when OW is not a multiple of 8 the last run
+ * starts at OW - 8 and a mask drops the columns already counted. */
+LGC_WIDE static float conv1ch_tap(const float *restrict g, const float *restrict src, size_t OH,
+                                  size_t OW, size_t W)
+{
+    size_t nch = (OW + 7) / 8, rem = OW % 8;
+    v8f last = {0}; /* mask of the last run */
+    for (size_t l = 0; l < 8; l++)
+        last[l] = rem == 0 || l >= 8 - rem ? 1.0f : 0.0f;
+    float total = 0.0f;
+    for (size_t c0 = 0; c0 < nch; c0 += 4) {
+        size_t at[4];
+        v8f mk[4];
+        for (size_t u = 0; u < 4; u++) {
+            size_t c = c0 + u;
+            at[u] = c < nch ? (8 * c + 8 > OW ? OW - 8 : 8 * c) : 0;
+            for (size_t l = 0; l < 8; l++)
+                mk[u][l] = c >= nch ? 0.0f : c + 1 == nch ? last[l] : 1.0f;
+        }
+        v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (size_t oh = 0; oh < OH; oh++) {
+            const float *gr = g + oh * OW;
+            v8f g0, g1, g2, g3;
+            LD8(g0, gr + at[0]);
+            LD8(g1, gr + at[1]);
+            LD8(g2, gr + at[2]);
+            LD8(g3, gr + at[3]);
+            if (src) {
+                const float *sr = src + oh * W;
+                v8f x0, x1, x2, x3;
+                LD8(x0, sr + at[0]);
+                LD8(x1, sr + at[1]);
+                LD8(x2, sr + at[2]);
+                LD8(x3, sr + at[3]);
+                g0 *= x0, g1 *= x1, g2 *= x2, g3 *= x3;
+            }
+            a0 += g0, a1 += g1, a2 += g2, a3 += g3;
+        }
+        v8f t = (a0 * mk[0] + a1 * mk[1]) + (a2 * mk[2] + a3 * mk[3]);
+        total += HSUM8(t);
+    }
+    return total;
+}
+
+/* dst (H, W) += g (OH, OW) spread back through the kernel wk. */
+LGC_WIDE static void conv1ch_plane_back(float *restrict dst, const float *restrict g,
+                                        const float *restrict wk, size_t H, size_t W, size_t K)
+{
+    size_t OH = H - K + 1, OW = W - K + 1;
+    for (size_t oh = 0; oh < OH; oh++)
+        for (size_t ki = 0; ki < K; ki++)
+            for (size_t kj = 0; kj < K; kj++) {
+                float *restrict d = dst + (oh + ki) * W + kj;
+                const float *restrict gr = g + oh * OW;
+                float wv = wk[ki * K + kj];
+                for (size_t ow = 0; ow < OW; ow++)
+                    d[ow] += wv * gr[ow];
+            }
+}
+
+static void conv1ch_forward(float *out, const float *inp, const float *w, const float *b,
+                            size_t B, size_t H, size_t W, size_t OC, size_t K)
+{
+    size_t OH = H - K + 1, OW = W - K + 1;
+#pragma omp parallel for schedule(static) if (B * OC * OH * OW * K * K > 262144)
+    for (size_t bo = 0; bo < B * OC; bo++) {
+        size_t bi = bo / OC, oc = bo % OC;
+        conv1ch_plane(out + bo * OH * OW, inp + bi * H * W, w + oc * K * K, b ? b[oc] : 0.0f, H,
+                      W, K);
+    }
+}
+
+/* Gradients of conv1ch_forward: dw, db (accumulated) and dinp (accumulated, if not NULL). */
+static void conv1ch_backward(float *dinp, float *dw, float *db, const float *dout,
+                             const float *inp, const float *w, size_t B, size_t H, size_t W,
+                             size_t OC, size_t K)
+{
+    size_t OH = H - K + 1, OW = W - K + 1, P = OH * OW;
+    int big = B * OC * P * K * K > 262144;
+#pragma omp parallel for schedule(static) if (big)
+    for (size_t ok = 0; ok < OC * K * K; ok++) {
+        size_t oc = ok / (K * K), ki = (ok / K) % K, kj = ok % K;
+        float s = 0.0f;
+        for (size_t bi = 0; bi < B; bi++)
+            s += conv1ch_tap(dout + (bi * OC + oc) * P, inp + bi * H * W + ki * W + kj, OH, OW, W);
+        dw[ok] += s;
+    }
+    if (db)
+        for (size_t oc = 0; oc < OC; oc++) {
+            float s = 0.0f;
+            for (size_t bi = 0; bi < B; bi++)
+                s += conv1ch_tap(dout + (bi * OC + oc) * P, NULL, OH, OW, W);
+            db[oc] += s;
+        }
+    if (!dinp)
+        return;
+#pragma omp parallel for schedule(static) if (big)
+    for (size_t bi = 0; bi < B; bi++) /* one image per task: its rows take every tap */
+        for (size_t oc = 0; oc < OC; oc++)
+            conv1ch_plane_back(dinp + bi * H * W, dout + (bi * OC + oc) * P, w + oc * K * K, H, W,
+                               K);
+}
+
 void lgc_conv2d_forward(float *out, const float *inp, const float *w, const float *b, float *ws,
                         size_t B, size_t C, size_t H, size_t W, size_t OC, size_t K, size_t pad,
                         size_t chunk)
 {
+    if (C == 1 && pad == 0 && W - K + 1 >= 8) {
+        conv1ch_forward(out, inp, w, b, B, H, W, OC, K);
+        return;
+    }
     size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, CKK = C * K * K;
     for (size_t b0 = 0; b0 < B; b0 += chunk) {
         size_t Bc = B - b0 < chunk ? B - b0 : chunk, NP = Bc * P;
@@ -169,6 +331,10 @@ void lgc_conv2d_backward_ex(float *dinp, float *dw, float *db, const float *dout
                             size_t H, size_t W, size_t OC, size_t K, size_t pad, size_t chunk,
                             int keep_col)
 {
+    if (C == 1 && pad == 0 && W - K + 1 >= 8) {
+        conv1ch_backward(dinp, dw, db, dout, inp, w, B, H, W, OC, K);
+        return;
+    }
     size_t OH = H + 2 * pad - K + 1, OW = W + 2 * pad - K + 1, P = OH * OW, CKK = C * K * K;
     for (size_t b0 = 0; b0 < B; b0 += chunk) {
         size_t Bc = B - b0 < chunk ? B - b0 : chunk, NP = Bc * P;

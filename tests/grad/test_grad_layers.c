@@ -53,9 +53,9 @@ static double conv_loss(void *p)
                        c->pad, c->chunk);
     return dot(c->out, c->R, conv_out(c));
 }
-static void run_conv(size_t pad)
+static void run_conv(size_t C, size_t pad)
 {
-    conv_ctx c = {.B = 3, .C = 2, .H = 6, .W = 5, .OC = 3, .K = 3, .pad = pad, .chunk = 2};
+    conv_ctx c = {.B = 3, .C = C, .H = 6, .W = 5, .OC = 3, .K = 3, .pad = pad, .chunk = 2};
     size_t nx = c.B * c.C * c.H * c.W, nw = c.OC * c.C * c.K * c.K;
     c.x = randn(nx, 1), c.w = randn(nw, 1), c.b = randn(c.OC, 1);
     c.out = zeros(conv_out(&c)), c.R = randn(conv_out(&c), 1);
@@ -70,7 +70,8 @@ static void run_conv(size_t pad)
     free(c.x), free(c.w), free(c.b), free(c.out), free(c.R), free(c.ws), free(dx), free(dw),
         free(db);
 }
-static void test_conv(void **s) { (void)s; run_conv(0); run_conv(1); }
+/* C = 1 without padding is the direct one-channel path, the others im2col. */
+static void test_conv(void **s) { (void)s; run_conv(2, 0); run_conv(2, 1); run_conv(1, 0); }
 
 /* ---- instance norm: input, scale and shift ---- */
 typedef struct { float *x, *g, *b, *out, *stats, *R; size_t B, C, HW; } in_ctx;
