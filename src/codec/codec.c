@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "lgc/f16.h"
 #include <zlib.h>
@@ -1259,6 +1262,15 @@ lgc_status lgc_codec_generate_mixture(lgc_codec *c, size_t m, size_t n, lgc_rng 
 }
 
 #define MAX_SHARDS 16
+
+static size_t thread_num(void)
+{
+#ifdef _OPENMP
+    return (size_t)omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
 /* Images generated per random stream: the bytes of a regenerated set depend on
  * the seed and on this constant, not on threads or batch sizes. */
 #define BLOCK 4096
@@ -1321,7 +1333,6 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc
     lgc_net rep[MAX_SHARDS];
     float *zs[MAX_SHARDS] = {0}, *zins[MAX_SHARDS] = {0};
     uint8_t *pix[MAX_SHARDS] = {0};
-    lgc_status part[MAX_SHARDS];
     lgc_err perr[MAX_SHARDS];
     memset(rep, 0, sizeof rep);
     uint8_t *lab = malloc(B);
@@ -1356,35 +1367,47 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc
         goto fail;
     sl_open = 1;
     size_t done = 0;
-    for (size_t m = 0; m < c->n_mix; m++) {
-        size_t nblk = (counts[m] + B - 1) / B;
+    int stop = 0; /* set (atomically) once a block fails: the rest are skipped */
+    for (size_t m = 0; m < c->n_mix && st == LGC_OK; m++) {
+        size_t nblk = (counts[m] + B - 1) / B, ns = nblk < S ? nblk : S;
         memset(lab, c->mix_class[m], B);
-        for (size_t b0 = 0; b0 < nblk; b0 += S) {
-            size_t ns = nblk - b0 < S ? nblk - b0 : S;
-            if (ns > 1)
-                lgc_blas_serial();
-#pragma omp parallel for num_threads(ns) schedule(static, 1) if (ns > 1)
-            for (size_t t = 0; t < ns; t++) {
-                size_t blk = b0 + t, nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
-                part[t] = generate_block(c, t ? &rep[t] : &c->dec, zs[t], zins[t], seed, m, blk,
-                                         nb, pix[t], &perr[t]);
-            }
-            for (size_t t = 0; t < ns; t++) {
-                size_t blk = b0 + t, nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
-                if ((st = part[t])) {
+        if (ns > 1)
+            lgc_blas_serial();
+        /* Thread t takes blocks t, t + ns, ... into its own buffer and writes
+         * each in block order (ordered): one thread writes while the others
+         * compute, so the write() copy overlaps the decoding. */
+#pragma omp parallel for ordered num_threads(ns) schedule(static, 1) if (ns > 1)
+        for (size_t blk = 0; blk < nblk; blk++) {
+            size_t t = thread_num(), nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
+            lgc_status bst = LGC_OK;
+            int stopped;
+#pragma omp atomic read
+            stopped = stop;
+            if (!stopped)
+                bst = generate_block(c, t ? &rep[t] : &c->dec, zs[t], zins[t], seed, m, blk, nb,
+                                     pix[t], &perr[t]);
+#pragma omp ordered
+            {
+                if (st == LGC_OK && bst != LGC_OK) {
                     if (err)
                         *err = perr[t];
-                    goto fail;
+                    st = bst;
                 }
-                if ((st = lgc_u8_stream_write(&si, pix[t], nb * img, err)) ||
-                    (st = lgc_u8_stream_write(&sl, lab, nb, err)))
-                    goto fail;
-                done += nb;
+                if (st == LGC_OK && (st = lgc_u8_stream_write(&si, pix[t], nb * img, err)) == LGC_OK)
+                    st = lgc_u8_stream_write(&sl, lab, nb, err);
+                if (st == LGC_OK) {
+                    done += nb;
+                    if (progress)
+                        progress(ctx, done, N);
+                } else {
+#pragma omp atomic write
+                    stop = 1;
+                }
             }
-            if (progress)
-                progress(ctx, done, N);
         }
     }
+    if (st != LGC_OK)
+        goto fail;
     si_open = 0;
     if ((st = lgc_u8_stream_commit(&si, err)))
         goto fail;

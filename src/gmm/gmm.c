@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "core/simd.h"
 #include "lgc/tensor.h"
 
 void lgc_gmm_opts_default(lgc_gmm_opts *o)
@@ -333,6 +334,29 @@ fail:
     free(lp);
 }
 
+/* x (d) = mu + L eps by columns of L, from Lt (d, d) = L^T: each x[i] still
+ * sums mu[i], then L[i][j] eps[j] for j = 0..i in that order (so the same
+ * bits as the row-by-row loop), but the inner loop runs along a row of Lt
+ * and vectorises, where a row of L is a chain of dependent adds. v (d) is
+ * scratch. */
+LGC_WIDE static void mvn_cols(float *restrict x, const double *restrict mu,
+                              const double *restrict Lt, const double *restrict eps,
+                              double *restrict v, size_t d)
+{
+    memcpy(v, mu, d * sizeof *v);
+    for (size_t j = 0; j < d; j++) {
+        const double *col = Lt + j * d;
+        double e = eps[j];
+        for (size_t i = j; i < d; i++)
+            v[i] += col[i] * e;
+    }
+    for (size_t i = 0; i < d; i++)
+        x[i] = (float)v[i];
+}
+
+/* Below this many samples the transposed copy of every factor costs more than it saves. */
+#define SAMPLE_BY_COLUMNS 64
+
 lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lgc_err *err)
 {
     lgc_status st = lgc_gmm_validate(g, err);
@@ -343,12 +367,18 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
     if (!r || !out)
         return lgc_err_set(err, LGC_ERR_ARG, "sample: rng and out must not be NULL");
     size_t k = g->k, d = g->d;
-    double *eps = malloc(d * sizeof *eps); // (d)
+    int by_cols = n >= SAMPLE_BY_COLUMNS;
+    double *eps = malloc(2 * d * sizeof *eps); // (d) normals, then (d) scratch
     double *cum = malloc(k * sizeof *cum); // (k) running sum of weights
-    if (!eps || !cum) {
+    double *Lt = by_cols ? malloc(k * d * d * sizeof *Lt) : NULL; // (k, d, d) factors transposed
+    if (!eps || !cum || (by_cols && !Lt)) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "sample: out of memory");
         goto fail;
     }
+    for (size_t c = 0; by_cols && c < k; c++)
+        for (size_t i = 0; i < d; i++)
+            for (size_t j = 0; j < d; j++)
+                Lt[(c * d + j) * d + i] = g->chol[(c * d + i) * d + j];
     double total = 0.0;
     for (size_t c = 0; c < k; c++)
         cum[c] = total += g->weights[c];
@@ -366,6 +396,10 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
             eps[j] = lgc_rng_normal(r);
         const double *mu = g->means + c * d, *L = g->chol + c * d * d;
         float *x = out + s * d;
+        if (by_cols) {
+            mvn_cols(x, mu, Lt + c * d * d, eps, eps + d, d);
+            continue;
+        }
         for (size_t i = 0; i < d; i++) {
             double v = mu[i];
             for (size_t j = 0; j <= i; j++)
@@ -376,5 +410,6 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
 fail:
     free(eps);
     free(cum);
+    free(Lt);
     return st;
 }

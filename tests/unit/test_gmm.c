@@ -424,6 +424,31 @@ static void test_f32_matches_f64(void **state)
     free(X);
 }
 
+/* Sampling many at once (by columns of the factor) gives the bits of sampling
+ * one at a time (by rows), from the same stream. */
+static void test_sample_batch_matches_single(void **state)
+{
+    (void)state;
+    const size_t k = 3, d = 13, n = 300;
+    const double w[3] = {0.5, 0.2, 0.3};
+    lgc_gmm g;
+    make_mixture(&g, k, d, 2.0, 1.5, w, 151);
+    float *a = malloc(n * d * sizeof *a), *b = malloc(n * d * sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    lgc_rng ra, rb;
+    lgc_rng_init(&ra, 9, 1);
+    lgc_rng_init(&rb, 9, 1);
+    lgc_err e;
+    assert_int_equal(lgc_gmm_sample(&g, &ra, n, a, &e), LGC_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(lgc_gmm_sample(&g, &rb, 1, b + i * d, &e), LGC_OK);
+    assert_memory_equal(a, b, n * d * sizeof *a);
+    lgc_gmm_free(&g);
+    free(a);
+    free(b);
+}
+
 /* 200k samples of a known 2-component mixture have its mean, covariance and weights. */
 static void test_sample_moments(void **state)
 {
@@ -906,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_k1_closed_form),
         cmocka_unit_test(test_f32_matches_f64),
         cmocka_unit_test(test_sample_moments),
+        cmocka_unit_test(test_sample_batch_matches_single),
         cmocka_unit_test(test_score_matches_ref),
         cmocka_unit_test(test_degenerate_inputs),
         cmocka_unit_test(test_empty_component_reseeded),

@@ -151,6 +151,14 @@ static void test_logit_to_u8_vs_ref(void **s)
     assert_int_equal(lgc_logit_to_u8(1e30f), 255);
     assert_int_equal(lgc_logit_to_u8(0.0f), 128);
     assert_int_equal(lgc_logit_to_u8(NAN), 0);
+    /* exactly the number of thresholds T[k] = logit((k + 0.5) / 255) at or
+     * below z: level k + 1 from T[k] on, level k just below it */
+    for (int k = 0; k < 255; k++) {
+        double p = (k + 0.5) / 255.0;
+        float t = (float)log(p / (1.0 - p));
+        assert_int_equal(lgc_logit_to_u8(t), k + 1);
+        assert_int_equal(lgc_logit_to_u8(nextafterf(t, -INFINITY)), k);
+    }
     /* the run-wise converter gives the scalar function's bytes: runs all
      * saturated, mixed, with NaN and infinities, and a ragged tail */
     enum { N = 8 * 64 + 5 };
