@@ -610,8 +610,9 @@ LGC_WIDE static void logits8_to_u8(const float *restrict z, uint8_t *restrict ou
     memcpy(&x, z, sizeof x);
     for (int j = 0; j < 8; j++)
         lo[j] = g_thresh[0], hi[j] = g_thresh[254];
-    v8i below = x < lo, above = x > hi; /* NaN: neither, and settle() zeroes it */
-    v8f xc = (v8f)(((v8i)x & ~(below | above)) | ((v8i)lo & below) | ((v8i)hi & above));
+    /* clamped to [T[0], T[254]]; a NaN lane becomes 0 (settle() zeroes its pixel) */
+    v8i below = x < lo, above = x > hi, inside = (x >= lo) & (x <= hi);
+    v8f xc = (v8f)(((v8i)x & inside) | ((v8i)lo & below) | ((v8i)hi & above));
     v8f t = xc * -1.44269504f;                        /* exp(-z) = 2^t, |t| < 9.1 */
     v8i n = __builtin_convertvector(t + 16.5f, v8i) - 16; /* round(t), truncation of a positive */
     v8f f = t - __builtin_convertvector(n, v8f);     /* [-0.5, 0.5] */
