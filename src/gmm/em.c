@@ -10,6 +10,7 @@
 #include <omp.h>
 #endif
 
+#include "core/simd.h"
 #include "lgc/tensor.h"
 
 /* Rows with a smaller responsibility are left out of a component's mean and
@@ -306,7 +307,7 @@ static void scatter_f64(const double *restrict X, size_t d, const double *restri
  * rows are centred and scaled in double, then rounded; Sf (d, d) is float
  * scratch. Each entry of the scatter is then off by about sqrt(m) 2^-24 of
  * the variances, 5e-6 for m = 6000, the order of the default reg_covar. */
-static void scatter_f32(const float *restrict X, size_t d, const double *restrict resp,
+LGC_WIDE static void scatter_f32(const float *restrict X, size_t d, const double *restrict resp,
                         size_t stride, size_t c, const size_t *restrict idx, size_t m,
                         double nkept, const double *restrict mu, float *restrict Y,
                         float *restrict Sf, double *restrict S)
@@ -327,7 +328,7 @@ static void scatter_f32(const float *restrict X, size_t d, const double *restric
 /* Mean and factor of one component from column c of resp (n, stride), or
  * from all points with weight 1 if resp is NULL. idx (n), Y (n, d) and S
  * (d, d) are scratch, in float if f32 (then Sd (d, d) too). Returns COMP_*. */
-static int mstep_component(const double *restrict X, const float *restrict Xf, size_t n,
+LGC_WIDE static int mstep_component(const double *restrict X, const float *restrict Xf, size_t n,
                            size_t d,
                            const double *restrict resp, size_t stride, size_t c, double reg,
                            double *restrict mu, double *restrict L, double *nk_out,

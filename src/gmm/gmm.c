@@ -162,7 +162,7 @@ void lgc_gmmi_to_f32(const lgc_gmm *g, float *Lf, float *muf)
         muf[t] = (float)g->means[t];
 }
 
-void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
+LGC_WIDE void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
                              const float *muf, const float *Xb, size_t nb, double *lp, float *Z)
 {
     size_t k = g->k, d = g->d;
@@ -216,7 +216,7 @@ double lgc_gmmi_sqnorm(const double *x, size_t d)
  * such responsibilities are below RESP_KEEP in the M-step anyway. */
 static double exp_neg(double x) { return x < -40.0 ? 0.0 : exp(x); }
 
-void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int resp)
+LGC_WIDE void lgc_gmmi_logsumexp_rows(double *lp, size_t nb, size_t k, double *ll, int resp)
 {
     for (size_t i = 0; i < nb; i++) {
         double *row = lp + i * k;
