@@ -62,6 +62,11 @@ static void usage(FILE *f)
             "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
             "                      K whose BIC does not improve, as the study's code) [argmin]\n"
             "  --n-init N          EM restarts per K [1]\n"
+            "  --em-precision P    f32 | f64: arithmetic of EM's two big products (sums,\n"
+            "                      factors and likelihoods stay double either way) [f32]\n"
+            "  --refine M          after the sweep, run the fits within M BIC units per point\n"
+            "                      of the best on to tol 1e-5 and choose K again, as full EM\n"
+            "                      runs would (argmin only); 0 = off [1]\n"
             "  --precision P       f16 | f32 for mixtures and biases [f16]\n"
             "  --decoder P         int8 | f16 | f32 for decoder weights (int8: one scale per\n"
             "                      output row) [int8]\n"
@@ -237,6 +242,17 @@ int cmd_compress(int argc, char **argv)
             else
                 return cli_fail(cmd, EXIT_USAGE, "--k-select: '%s' is not argmin or greedy",
                                 v ? v : "");
+        } else if (cli_opt(argc, argv, &i, "--em-precision", &v)) {
+            if (v && !strcmp(v, "f32"))
+                o.gmm.precision = LGC_GMM_F32;
+            else if (v && !strcmp(v, "f64"))
+                o.gmm.precision = LGC_GMM_F64;
+            else
+                return cli_fail(cmd, EXIT_USAGE, "--em-precision: '%s' is not f32 or f64",
+                                v ? v : "");
+        } else if (cli_opt(argc, argv, &i, "--refine", &v)) {
+            if ((rc = cli_double(cmd, "--refine", v, 0.0, 1e6, &o.gmm.refine_margin)))
+                return rc;
         } else if (cli_opt(argc, argv, &i, "--n-init", &v)) {
             if ((rc = cli_size(cmd, "--n-init", v, 1, 100, &tmp)))
                 return rc;

@@ -60,6 +60,10 @@ err_has "unknown model 'transformer'"
 expect 2 "--loss l1" -- c -o "$T/a.lgc" --loss l1
 expect 2 "--precision f64" -- c -o "$T/a.lgc" --precision f64
 expect 2 "--k-select best" -- c -o "$T/a.lgc" --k-select best
+expect 2 "--em-precision f16" -- c -o "$T/a.lgc" --em-precision f16
+err_has "--em-precision: 'f16' is not f32 or f64"
+expect 2 "--refine -1" -- c -o "$T/a.lgc" --refine -1
+expect 2 "--refine nan" -- c -o "$T/a.lgc" --refine nan
 expect 2 "SOURCE_DATE_EPOCH not a number" -- env SOURCE_DATE_EPOCH=yesterday "$LGC" compress "${ok_args[@]}" -o "$T/a.lgc"
 err_has "SOURCE_DATE_EPOCH: 'yesterday'"
 expect 2 "SOURCE_DATE_EPOCH negative" -- env SOURCE_DATE_EPOCH=-1 "$LGC" compress "${ok_args[@]}" -o "$T/a.lgc"
@@ -139,5 +143,8 @@ expect 0 "SOURCE_DATE_EPOCH at year 9999" -- env SOURCE_DATE_EPOCH=253402300799 
 "$LGC" info "$T/y.lgc" | grep -q "created *9999-12-31T23:59:59Z" && ok || bad "created at year 9999"
 expect 0 "--json" -- c -o "$T/j.lgc" --json
 grep -q '^{"package":.*"bytes":[0-9]*' "$T/out" && ok || bad "--json: $(cat "$T/out")"
+# the mixture sweep's arithmetic and refinement are settings, not behaviours that fail
+expect 0 "--em-precision f64 --refine 0" -- c -o "$T/e.lgc" --em-precision f64 --refine 0 --kmax 3
+expect 0 "--em-precision f32 --refine 2" -- c -o "$T/f.lgc" --em-precision f32 --refine 2 --kmax 3
 ls -A "$T" | grep -q '\.tmp' && bad "temporary files left: $(ls -A "$T")" || ok
 finish
