@@ -60,7 +60,11 @@ if [[ $WHAT == all || $WHAT == gmm ]]; then
   # the mixture sweep alone on the real codes of the last compress run, and a slow reference
   [ -s out/bench/codes.npy ] || $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
     -o out/bench/c.lgc -f --epochs 20 -q --save-codes out/bench/codes.npy
-  build/bench_gmm_sweep out/bench/codes.npy $M/train-labels-idx1-ubyte "$THREADS" 10 >"$R/gmm_sweep.json"
+  # REPS sweeps in one process (their median is "seconds"), then the reference; GNU time adds the
+  # process's peak memory
+  REPS=$REPS /usr/bin/time -f '%M' -o out/bench/gmm.rss \
+    build/bench_gmm_sweep out/bench/codes.npy $M/train-labels-idx1-ubyte "$THREADS" 10 >out/bench/gmm_sweep.out
+  jq -c --argjson rss "$(cat out/bench/gmm.rss)" '. + {peak_rss_kb: $rss}' out/bench/gmm_sweep.out >"$R/gmm_sweep.json"
   cat "$R/gmm_sweep.json" >&2
 fi
 if [[ $WHAT == all || $WHAT == decompress ]]; then

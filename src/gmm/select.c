@@ -167,9 +167,9 @@ static void run_job(sweep *sw, size_t idx, int refine)
     lgc_gmm_opts o = *sw->o;
     o.seed = sw->seeds[s];
     lgc_gmm_info info = {0};
-    double hist[2];
+    double prev = 0.0; /* mean log-likelihood of the E-step before the last */
     if (!refine) {
-        /* The last two entries of the history give the continuation's start. */
+        /* The history's last two entries are where a refinement would start from. */
         double *h = malloc(((size_t)o.max_iter + 1) * sizeof *h);
         if (!h) {
             j->st = lgc_err_set(&j->err, LGC_ERR_NOMEM, "select: out of memory");
@@ -177,18 +177,18 @@ static void run_job(sweep *sw, size_t idx, int refine)
         }
         info.history = h, info.history_cap = (size_t)o.max_iter + 1;
         j->st = lgc_gmm_fit(&j->g, sw->X[s], sw->n[s], sw->d, k, &o, &info, &j->err);
-        hist[0] = info.history_len > 1 ? h[info.history_len - 2] : 0.0;
+        prev = info.history_len > 1 ? h[info.history_len - 2] : 0.0;
         free(h);
     } else {
         o.tol = o.refine_tol, o.max_iter = o.refine_max_iter;
         j->st = lgc_gmmi_continue(&j->g, sw->X[s], sw->n[s], &o, j->n_iter, j->prev, &info,
                                   &j->err);
-        if (j->st != LGC_OK)
+        if (j->st != LGC_OK) /* the fit broke down on the way: its BIC becomes NaN */
             lgc_gmm_free(&j->g);
-        hist[0] = j->ll; /* unused */
     }
     if (j->st == LGC_OK) {
-        j->prev = refine ? j->prev : hist[0];
+        if (!refine)
+            j->prev = prev;
         j->ll = info.mean_loglik;
         j->n_iter = info.n_iter;
         j->converged = info.converged;
