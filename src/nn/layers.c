@@ -66,6 +66,25 @@ static void valid_cols(size_t *ow0, size_t *ow1, size_t OW, size_t W, size_t kj,
     *ow0 = lo < *ow1 ? lo : *ow1;
 }
 
+/* d (OH, OW) = the (OH, OW) window of src whose rows are W apart: im2col's
+ * unpadded case, rows too short for a memcpy call to pay. */
+LGC_WIDE static void copy_window(float *restrict d, const float *restrict src, size_t OH,
+                                 size_t OW, size_t W)
+{
+    for (size_t oh = 0; oh < OH; oh++)
+        for (size_t ow = 0; ow < OW; ow++)
+            d[oh * OW + ow] = src[oh * W + ow];
+}
+
+/* dst (rows W apart) += s (OH, OW) over the window: col2im's unpadded case. */
+LGC_WIDE static void add_window(float *restrict dst, const float *restrict s, size_t OH,
+                                size_t OW, size_t W)
+{
+    for (size_t oh = 0; oh < OH; oh++)
+        for (size_t ow = 0; ow < OW; ow++)
+            dst[oh * W + ow] += s[oh * OW + ow];
+}
+
 static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, size_t W, size_t K,
                    size_t pad)
 {
@@ -79,6 +98,10 @@ static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, 
         size_t c = r / (K * K), ki = (r / K) % K, kj = r % K;
         const float *src = inp + (b * C + c) * H * W;
         float *d = col + r * NP + b * P;
+        if (pad == 0) { /* every tap is inside the image */
+            copy_window(d, src + ki * W + kj, OH, OW, W);
+            continue;
+        }
         for (size_t oh = 0; oh < OH; oh++, d += OW) {
             long ih = (long)oh + (long)ki - (long)pad;
             if (ih < 0 || ih >= (long)H) {
@@ -86,11 +109,6 @@ static void im2col(float *col, const float *inp, size_t Bc, size_t C, size_t H, 
                 continue;
             }
             const float *srow = src + (size_t)ih * W;
-            if (pad == 0) { /* every tap is inside the image; rows are short, so no memcpy call */
-                for (size_t ow = 0; ow < OW; ow++)
-                    d[ow] = srow[kj + ow];
-                continue;
-            }
             /* taps inside the image: ow in [ow0, ow1); zeros on either side. Split
              * so that the middle loop has no branch and vectorises. */
             size_t ow0, ow1;
@@ -117,17 +135,16 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
         for (size_t ki = 0; ki < K; ki++)
             for (size_t kj = 0; kj < K; kj++) {
                 const float *src = col + ((c * K + ki) * K + kj) * NP + b * P;
+                if (pad == 0) {
+                    add_window(dst + ki * W + kj, src, OH, OW, W);
+                    continue;
+                }
                 for (size_t oh = 0; oh < OH; oh++) {
                     long ih = (long)oh + (long)ki - (long)pad;
                     if (ih < 0 || ih >= (long)H)
                         continue;
                     float *drow = dst + (size_t)ih * W;
                     const float *srow = src + oh * OW;
-                    if (pad == 0) {
-                        for (size_t ow = 0; ow < OW; ow++)
-                            drow[ow + kj] += srow[ow];
-                        continue;
-                    }
                     size_t ow0, ow1;
                     valid_cols(&ow0, &ow1, OW, W, kj, pad);
                     for (size_t ow = ow0; ow < ow1; ow++)
