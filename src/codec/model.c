@@ -599,27 +599,44 @@ uint8_t lgc_logit_to_u8(float z)
 typedef float v8f __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
 
-/* lgc_logit_to_u8 of eight logits at once: the estimate from a vector
- * sigmoid, exp(-z) as 2^n times a degree-4 polynomial in the fraction
- * (relative error under 1e-5, so 255 sigmoid is off by far less than 0.5),
- * then settled lane by lane. Works on pointers: a function passing v8f by
- * value would differ in ABI between the two clones. */
+/* lgc_logit_to_u8 of eight logits at once. A vector sigmoid gives
+ * s = 255 sigmoid(z): exp(-z) as 2^n times a degree-5 polynomial in the
+ * fraction (relative error below 3e-6), so s is off by less than 3e-4 with
+ * float rounding. Where every s lies more than NEAR from a rounding boundary
+ * k + 1/2, round(s) is the threshold count: the float thresholds sit within
+ * 3e-5 (in s) of the exact boundaries. Otherwise, and for NaN, the lanes are
+ * settled one by one against the thresholds. Logits are clamped to
+ * [-9, 9] first (0 and 255 there, far from any boundary). Works on
+ * pointers: a function passing v8f by value would differ in ABI between the
+ * two clones. */
+#define NEAR 2e-3f
 LGC_WIDE static void logits8_to_u8(const float *restrict z, uint8_t *restrict out)
 {
     v8f x, lo, hi;
     memcpy(&x, z, sizeof x);
     for (int j = 0; j < 8; j++)
-        lo[j] = g_thresh[0], hi[j] = g_thresh[254];
-    /* clamped to [T[0], T[254]]; a NaN lane becomes 0 (settle() zeroes its pixel) */
+        lo[j] = -9.0f, hi[j] = 9.0f;
+    /* clamped to [-9, 9]; a NaN lane becomes 0, s = 127.5, and is settled */
     v8i below = x < lo, above = x > hi, inside = (x >= lo) & (x <= hi);
     v8f xc = (v8f)(((v8i)x & inside) | ((v8i)lo & below) | ((v8i)hi & above));
-    v8f t = xc * -1.44269504f;                        /* exp(-z) = 2^t, |t| < 9.1 */
+    v8f t = xc * -1.44269504f;                        /* exp(-z) = 2^t, |t| < 13 */
     v8i n = __builtin_convertvector(t + 16.5f, v8i) - 16; /* round(t), truncation of a positive */
     v8f f = t - __builtin_convertvector(n, v8f);     /* [-0.5, 0.5] */
     v8f p = 1.0f + f * (0.693147181f + f * (0.240226507f + f * (0.0555041087f +
-                                                              f * 0.00961812911f)));
+                                        f * (0.00961812911f + f * 0.00133335581f))));
     v8f e = p * (v8f)((n + 127) << 23);
-    v8i k = __builtin_convertvector(255.0f / (1.0f + e) + 0.5f, v8i);
+    v8f s = 255.0f / (1.0f + e) + 0.5f;              /* in [0.5, 255.5] */
+    v8i k = __builtin_convertvector(s, v8i);          /* round(255 sigmoid) */
+    v8f frac = s - __builtin_convertvector(k, v8f);  /* distance above the boundary below */
+    v8i near = (frac < NEAR) | (frac > 1.0f - NEAR) | (x != x);
+    int any = 0;
+    for (int j = 0; j < 8; j++)
+        any |= near[j];
+    if (!any) {
+        for (int j = 0; j < 8; j++)
+            out[j] = (uint8_t)k[j];
+        return;
+    }
     for (int j = 0; j < 8; j++)
         out[j] = settle(z[j], k[j]);
 }

@@ -176,6 +176,33 @@ static void test_logit_to_u8_vs_ref(void **s)
     lgc_logits_to_u8(zs, N, fast);
     for (int i = 0; i < N; i++)
         assert_int_equal(fast[i], lgc_logit_to_u8(zs[i]));
+    /* dense: every 2^-12 from -16 to 16 (eight at a time, so runs mix levels), and
+     * runs of eight around every threshold, one float either side of it */
+    enum { M = 32 * 4096 };
+    float *zd = malloc(M * sizeof *zd);
+    uint8_t *od = malloc(M);
+    assert_non_null(zd);
+    assert_non_null(od);
+    for (int i = 0; i < M; i++)
+        zd[i] = -16.0f + (float)i / 4096.0f;
+    lgc_logits_to_u8(zd, M, od);
+    for (int i = 0; i < M; i++)
+        if (od[i] != lgc_logit_to_u8(zd[i]))
+            fail_msg("z = %.9g: %d, scalar %d", (double)zd[i], od[i], lgc_logit_to_u8(zd[i]));
+    for (int k = 0; k < 255; k++) {
+        double p = (k + 0.5) / 255.0;
+        float t = (float)log(p / (1.0 - p)), run[8];
+        for (int j = 0; j < 8; j++) /* t - 2 ulp .. t + 5 ulp */
+            run[j] = j < 2 ? nextafterf(nextafterf(t, -INFINITY), j ? t : -INFINITY) : t;
+        for (int j = 3; j < 8; j++)
+            run[j] = nextafterf(run[j - 1], INFINITY);
+        uint8_t o8[8];
+        lgc_logits_to_u8(run, 8, o8);
+        for (int j = 0; j < 8; j++)
+            assert_int_equal(o8[j], run[j] < t ? k : k + 1);
+    }
+    free(zd);
+    free(od);
 }
 
 int main(void)
