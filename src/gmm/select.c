@@ -24,8 +24,8 @@ size_t lgc_gmm_ksel_choose(const double *bic, size_t k_max, lgc_ksel rule)
     return best;
 }
 
-/* One k at a time, with the threads inside each fit; greedy needs this
- * order, and with one thread it holds only two mixtures at a time. */
+/* Greedy: one k at a time, in order (the rule needs it), with the threads
+ * inside each fit; it holds only two mixtures at a time. */
 static lgc_status select_serial(lgc_gmm *best, double *bic_out, size_t *k_chosen,
                                 const float *X, size_t n, size_t d, const lgc_gmm_opts *o,
                                 size_t k_last, lgc_err *err)
@@ -114,7 +114,7 @@ typedef struct {
     int *phase;         // (n_sets) 1 sweeping, 2 refining, 3 done
     size_t *queue;      // (2 n_sets k_max) job indices: refinements first, then fits
     size_t q_ref_head, q_ref_tail, q_fit_head, q_fit_tail;
-    size_t cap;
+    size_t cap;         // n_sets k_max: where the fits' half of the queue starts
     int failed;         // a job failed with something other than LGC_ERR_NUMERIC
     void (*on_set)(void *ctx, size_t s, size_t k);
     void *ctx;
@@ -203,8 +203,8 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
 {
     lgc_status st = LGC_OK;
     size_t km = o->k_max;
-    sweep sw = {n_sets, d, km, X, n, seeds, o, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0,
-                on_set, ctx, k_chosen, NULL};
+    sweep sw = {.n_sets = n_sets, .d = d, .k_max = km, .X = X, .n = n, .seeds = seeds, .o = o,
+                .on_set = on_set, .ctx = ctx, .k_chosen = k_chosen};
     sw.jobs = calloc(n_sets * km, sizeof *sw.jobs);
     sw.k_last = calloc(n_sets, sizeof *sw.k_last);
     sw.left = calloc(n_sets, sizeof *sw.left);
