@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The accuracy-per-byte frontier on MNIST (issue 5; PROTOCOL.md §4, §5).
+# The accuracy-per-byte frontier on MNIST (issue 5; docs/PROTOCOL.md §4, §5).
 # For every byte budget B and every method:
 #   lgc     lgc compress --budget B (sizes planned for B, K lowered to fit),
 #           lgc decompress -n 60000
@@ -132,7 +132,7 @@ pct() { echo '(. * 10000 | round / 100)'; }
   echo "paper-cnn: $SEEDS seeds × $STEPS steps; convnet3: $CN3_SEEDS seed(s) × $CN3_STEPS steps at the budgets"
   echo "$(for b in $CN3_BUDGETS; do [ "$b" -le "$CN3_MAX" ] && printf '%s ' "$b"; done)B (2 cores cannot afford more in an hour: see bench/README.md)."
   echo "lgc: the package (all 60,000 training images seen); random and crust: real images whose IDX files,"
-  echo "compressed with xz -9e, fit the budget (PROTOCOL.md §5). Accuracy in %, mean ± sd."
+  echo "compressed with xz -9e, fit the budget (docs/PROTOCOL.md §5). Accuracy in %, mean ± sd."
   echo
   echo "| budget B | lgc bytes | lgc (hidden/latent, ΣK) | lgc paper-cnn | random: images | random paper-cnn | crust paper-cnn | lgc convnet3 | random convnet3 | crust convnet3 |"
   echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -53,7 +53,7 @@ XZ=$(jq .total.xz9e $M/lossless.json)
 # The study's Table 1 (percent reduction against its 52.89 "MB", test accuracy %).
 # Not comparable with the rows measured here: its accuracies come from unseeded
 # single runs on a different test split, one of them from a judge trained on the
-# real data (authors-code.md §8, B1, B2), and its sizes are uncompressed pickles
+# real data (docs/PROTOCOL.md, faults B1, B2), and its sizes are uncompressed pickles
 # against a denominator that counts MNIST four times over (B4, B5).
 paper() {
   case $1 in
@@ -133,7 +133,7 @@ printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS 
   echo
   echo "\`$(jq -r .command $R/models.json)\` (commit $(jq -r .commit $R/models.json), $(jq -r .date $R/models.json))."
   echo "Compress on ${LIMIT:-all 60,000} training images (seed 1), decompress 60,000, train \`paper-cnn\` on them for"
-  echo "$STEPS steps, test on the official 10,000 (PROTOCOL.md). Raw = images + labels IDX, $RAW B; xz -9e = $XZ B."
+  echo "$STEPS steps, test on the official 10,000 (docs/PROTOCOL.md). Raw = images + labels IDX, $RAW B; xz -9e = $XZ B."
   echo "\"compress s\" is the wall time of \`lgc compress\` on the 2-core machine while other work shared it"
   echo "(quiet-machine timings are in bench/README.md). NAME@z: mixtures fitted to one sampled z per image;"
   echo "NAME/kN: K capped at N per class, to compare models at about the same package size."
@@ -142,7 +142,7 @@ printf '%s\n' "${rows[@]}" | jq -s --arg cmd "MODELS=\"$MODELS\" EPOCHS=$EPOCHS 
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   jq -r '.rows[] | "| \(.model) | \(.epochs // "") | \(.bytes) | \(.ratio_raw*10|round/10)× | \(.ratio_xz*100|round/100)× | \(.k_sum // "") | \(.accuracy_mean*10000|round/100) ± \(.accuracy_sd*10000|round/100) % | \(if .compress_seconds then (.compress_seconds|round) else "" end) | \(if .paper then "\(.paper.row): \(.paper.reduction) % / \(.paper.accuracy) %" else "—" end) |"' $R/models.json
   echo
-  echo "¹ Not comparable (../shared/paper/authors-code.md §8): the study's sizes are uncompressed pickles"
+  echo "¹ Not comparable (docs/PROTOCOL.md, the study's faults): the study's sizes are uncompressed pickles"
   echo "against a denominator that counts MNIST's files four times (B4, B5), its accuracies are single unseeded"
   echo "runs on a 10,000-image split of the *training* set (B2), and its \"GZip\" row is a judge trained on the real"
   echo "data (B1). Its \"reduction\" r corresponds to a claimed ratio 100 / (100 − r), e.g. 94.44 % → 18.0×."
