@@ -51,6 +51,7 @@ lgc_status lgc_afile_open(lgc_afile *af, const char *path, int overwrite, lgc_er
     struct stat st;
     if (!overwrite && stat(path, &st) == 0)
         return lgc_err_set(err, LGC_ERR_IO, "%s: already exists (use -f to overwrite)", path);
+    af->overwrite = overwrite;
     af->path = dup_str(path);
     char *dir = dir_of(path);
     if (!af->path || !dir) {
@@ -96,29 +97,55 @@ lgc_status lgc_afile_commit(lgc_afile *af, lgc_err *err)
         st = lgc_err_set(err, LGC_ERR_IO, "%s: write failed: %s", af->path, strerror(errno));
         goto fail;
     }
-    if (af->anonymous) {
-        /* Give the anonymous file a temporary name, then rename over the target. */
-        char proc[64];
-        snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
-        af->tmp_path = tmp_name_for(af->path);
-        if (!af->tmp_path) {
-            st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", af->path);
+    if (!af->overwrite) {
+        /* Publish under the final name in one step that fails if the name
+         * exists: no window between a check and a rename for another writer. */
+        int rc;
+        if (af->anonymous) {
+            char proc[64];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+            rc = linkat(AT_FDCWD, proc, AT_FDCWD, af->path, AT_SYMLINK_FOLLOW);
+        } else {
+            rc = link(af->tmp_path, af->path);
+        }
+        if (rc != 0) {
+            int e = errno;
+            if (e == EEXIST)
+                st = lgc_err_set(err, LGC_ERR_IO, "%s: already exists (use -f to overwrite)",
+                                 af->path);
+            else
+                st = lgc_err_set(err, LGC_ERR_IO, "%s: cannot publish output: %s", af->path,
+                                 strerror(e));
             goto fail;
         }
-        unlink(af->tmp_path);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp_path, AT_SYMLINK_FOLLOW) != 0) {
-            st = lgc_err_set(err, LGC_ERR_IO, "%s: cannot publish output: %s", af->path,
-                             strerror(errno));
-            free(af->tmp_path);
-            af->tmp_path = NULL;
-            goto fail;
-        }
+        if (af->tmp_path)
+            unlink(af->tmp_path);
         af->anonymous = 0;
-    }
-    if (rename(af->tmp_path, af->path) != 0) {
-        st = lgc_err_set(err, LGC_ERR_IO, "%s: cannot rename into place: %s", af->path,
-                         strerror(errno));
-        goto fail;
+    } else {
+        if (af->anonymous) {
+            /* Give the anonymous file a temporary name, then rename over the target. */
+            char proc[64];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", af->fd);
+            af->tmp_path = tmp_name_for(af->path);
+            if (!af->tmp_path) {
+                st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", af->path);
+                goto fail;
+            }
+            unlink(af->tmp_path);
+            if (linkat(AT_FDCWD, proc, AT_FDCWD, af->tmp_path, AT_SYMLINK_FOLLOW) != 0) {
+                st = lgc_err_set(err, LGC_ERR_IO, "%s: cannot publish output: %s", af->path,
+                                 strerror(errno));
+                free(af->tmp_path);
+                af->tmp_path = NULL;
+                goto fail;
+            }
+            af->anonymous = 0;
+        }
+        if (rename(af->tmp_path, af->path) != 0) {
+            st = lgc_err_set(err, LGC_ERR_IO, "%s: cannot rename into place: %s", af->path,
+                             strerror(errno));
+            goto fail;
+        }
     }
     free(af->tmp_path);
     af->tmp_path = NULL;
