@@ -43,7 +43,7 @@ while IFS='|' read -r name flags judge; do
     rm -f "$f-images.idx" "$f-labels.idx"
   fi
   rows+=("$(jq -n --arg name "$name" --arg flags "$flags" --argjson c "$(cat "$f.json")" --argjson e "$e" \
-    '{row:$name, flags:$flags, bytes:$c.bytes, k:$c.k,
+    '{row:$name, flags:$flags, bytes:$c.package_bytes, k:$c.k,
       accuracy_mean:(if $e then $e.accuracy_mean else null end),
       accuracy_sd:(if $e then $e.accuracy_sd else null end)}')")
 done <<'EOF'

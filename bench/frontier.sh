@@ -93,8 +93,8 @@ for B in $BUDGETS; do
     jq -n --arg method "$method" --argjson budget "$B" --argjson make "$(cat "$p.make.json")" \
       --argjson pc "$(cat "$p.paper-cnn.json")" --argjson c3 "$(cat "$p.convnet3.json")" \
       --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
-      '{method:$method, budget:$budget, bytes:($make.bytes // $make.compressed_bytes),
-        images:(if $method == "lgc" then 60000 else $make.k end),
+      '{method:$method, budget:$budget, bytes:($make.package_bytes // $make.compressed_bytes),
+        images:(if $method == "lgc" then 60000 else $make.n_selected_images end),
         k:(if $method == "lgc" then $make.k else null end),
         hidden:$make.hidden, latent:$make.latent, decoder:$make.decoder,
         make_seconds:$secs,

@@ -104,7 +104,7 @@ for model in $MODELS; do
   rows+=("$(jq -n --arg model "$model" --argjson epochs "$ep" --argjson c "$(cat "$O/$f.compress.json")" \
     --argjson e "$(cat "$O/$f.eval.json")" --argjson raw "$RAW" --argjson xz "$XZ" \
     --argjson secs "$(cat "$O/$f.secs")" --argjson paper "$(if [ "$model" = "$base" ]; then paper "$model"; else echo null; fi)" \
-    '{model:$model, epochs:$epochs, bytes:$c.bytes, ratio_raw:($raw/$c.bytes), ratio_xz:($xz/$c.bytes),
+    '{model:$model, epochs:$epochs, bytes:$c.package_bytes, ratio_raw:($raw/$c.package_bytes), ratio_xz:($xz/$c.package_bytes),
       k:$c.k, k_sum:($c.k|add), loss:$c.loss, fit_on:$c.fit_on, supcon_weight:$c.supcon_weight,
       accuracy:$e.accuracy, accuracy_mean:$e.accuracy_mean, accuracy_sd:$e.accuracy_sd,
       compress_seconds:$secs, train_seconds:$c.train_seconds, gmm_seconds:$c.gmm_seconds,

@@ -46,7 +46,7 @@ if [ ! -s $M/lossless.json ]; then
   mv $M/lossless.json.tmp $M/lossless.json
 fi
 
-pkg=$(jq .bytes out/compress.json)
+pkg=$(jq .package_bytes out/compress.json)
 raw=$(jq .total.raw $M/lossless.json)
 gz=$(jq .total.gzip9 $M/lossless.json)
 xz=$(jq .total.xz9e $M/lossless.json)

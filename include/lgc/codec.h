@@ -191,13 +191,24 @@ lgc_status lgc_codec_generate(lgc_codec *c, size_t cls, size_t n, lgc_rng *r, ui
 lgc_status lgc_codec_generate_mixture(lgc_codec *c, size_t m, size_t n, lgc_rng *r,
                                       uint8_t *out, lgc_err *err);
 
+/* The order of a regenerated set. Shuffled: a seeded uniformly random order
+ * of the images of every class, so that any slice of the output is a sample
+ * of the whole (the default of lgc decompress). Class: mixture after mixture
+ * (class after class without groups), as lgc 0.1 wrote it. The two orders
+ * draw from different random streams: they are different images, not one
+ * set in two orders. */
+typedef enum { LGC_ORDER_SHUFFLED = 0, LGC_ORDER_CLASS = 1 } lgc_order;
+
 /* Regenerate N images and labels into PREFIX-images.{idx,npy} and
- * PREFIX-labels.{idx,npy}, mixture by mixture (class by class without groups),
- * counts by lgc_codec_counts, in blocks, writing as it goes. Both files appear
- * together at the end or not at all. progress may be NULL. */
+ * PREFIX-labels.{idx,npy}, counts by lgc_codec_counts, in blocks of 4,096
+ * images, writing as it goes: memory does not grow with N but for 4 bytes per
+ * mixture and block in shuffled order. The bytes depend on the seed, balance
+ * and order, not on the thread count. Both files appear together at the end
+ * or not at all; without overwrite an existing name is refused at the moment
+ * of publishing. progress may be NULL. */
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
-                                      const char *prefix,
-                                      lgc_file_format fmt, int overwrite,
+                                      lgc_order order, const char *prefix, lgc_file_format fmt,
+                                      int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
                                       void *ctx, lgc_err *err);
 
@@ -206,7 +217,7 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc
  * needs codes of real images (reconstructions, a t-SNE of real codes, the
  * Gaussianity check, membership inference) can be computed from it alone.
  * With opts.keep_side, lgc_compress also returns a second container
- * (lgc_pkg; `lgc compress --save-encoder F` writes it) holding what the
+ * (lgc_pkg; `lgc compress` writes it beside the package as OUT.enc) holding what the
  * compressor knew but does not ship. It is never needed to decompress.
  *   keys    side.kind = "encoder", model.kind, model.hidden, model.latent,
  *           image.shape [h,w,c], encoder.layers [kind,a,b,c per layer],
@@ -244,9 +255,9 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
 void lgc_side_free(lgc_side *s);
 
 /* Regenerate N images and labels into memory, exactly as
- * lgc_codec_decompress_files does with the same seed and balance:
- * x (N, h, w, c) and y (N), mixture after mixture. */
+ * lgc_codec_decompress_files does with the same seed, balance and order:
+ * x (N, h, w, c) and y (N). */
 lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
-                                    uint8_t *x, uint8_t *y, lgc_err *err);
+                                    lgc_order order, uint8_t *x, uint8_t *y, lgc_err *err);
 
 #endif

@@ -33,6 +33,14 @@ int audit_load(const char *cmd, const audit_paths *pp, audit_inputs *in)
     memset(in, 0, sizeof *in);
     lgc_err err;
     int rc = 0;
+    if ((pp->test_images == NULL) != (pp->test_labels == NULL)) {
+        rc = cli_fail(cmd, EXIT_USAGE, "--test-images and --test-labels go together");
+        goto fail;
+    }
+    if (pp->encoder && pp->no_encoder) {
+        rc = cli_fail(cmd, EXIT_USAGE, "--encoder and --no-encoder contradict each other");
+        goto fail;
+    }
     if (lgc_pkg_read_file(pp->package, NULL, &in->pkg, &err) ||
         lgc_codec_open(&in->codec, in->pkg, pp->package, MAX_BATCH, &err)) {
         rc = cli_fail_err(cmd, &err);
@@ -47,12 +55,7 @@ int audit_load(const char *cmd, const audit_paths *pp, audit_inputs *in)
     if (pp->encoder) {
         snprintf(in->encoder_path, sizeof in->encoder_path, "%s", pp->encoder);
     } else if (!pp->no_encoder) {
-        size_t n = strlen(pp->package);
-        if (n >= 4 && strcmp(pp->package + n - 4, ".lgc") == 0)
-            snprintf(in->encoder_path, sizeof in->encoder_path, "%.*s.enc", (int)(n - 4),
-                     pp->package);
-        else
-            snprintf(in->encoder_path, sizeof in->encoder_path, "%s.enc", pp->package);
+        cli_beside(pp->package, ".enc", in->encoder_path, sizeof in->encoder_path);
         if (access(in->encoder_path, F_OK) != 0)
             in->encoder_path[0] = 0;
     }
@@ -67,8 +70,16 @@ int audit_load(const char *cmd, const audit_paths *pp, audit_inputs *in)
         }
         in->has_side = 1;
     }
-    const char *ti = pp->test_images ? pp->test_images : DEFAULT_TEST_IMAGES;
-    const char *tl = pp->test_labels ? pp->test_labels : DEFAULT_TEST_LABELS;
+    if (pp->test_images) {
+        snprintf(in->test_images, sizeof in->test_images, "%s", pp->test_images);
+        snprintf(in->test_labels, sizeof in->test_labels, "%s", pp->test_labels);
+    } else if ((rc = cli_data_file(cmd, pp->data_dir, "t10k-images-idx3-ubyte", "--test-images",
+                                   in->test_images, sizeof in->test_images)) ||
+               (rc = cli_data_file(cmd, pp->data_dir, "t10k-labels-idx1-ubyte", "--test-labels",
+                                   in->test_labels, sizeof in->test_labels))) {
+        goto fail;
+    }
+    const char *ti = in->test_images, *tl = in->test_labels;
     if (lgc_dataset_load(pp->images, pp->labels, in->codec.n_classes, &in->train, &err) ||
         lgc_dataset_load(ti, tl, in->codec.n_classes, &in->test, &err)) {
         rc = cli_fail_err(cmd, &err);

@@ -9,15 +9,14 @@
 #include "lgc/codec.h"
 #include "lgc/data.h"
 #include "lgc/pkg.h"
-
-#define DEFAULT_TEST_IMAGES "data/mnist/t10k-images-idx3-ubyte"
-#define DEFAULT_TEST_LABELS "data/mnist/t10k-labels-idx1-ubyte"
+#include "opts.h"
 
 typedef struct {
     const char *package;
     const char *encoder;   /* NULL: IN.enc beside IN.lgc if it exists */
     int no_encoder;        /* --no-encoder */
     const char *images, *labels, *test_images, *test_labels;
+    const char *data_dir;  /* --data-dir: where the holdout set is found by default */
 } audit_paths;
 
 typedef struct {
@@ -27,6 +26,7 @@ typedef struct {
     lgc_side side;
     int has_side;
     char encoder_path[4096]; /* the side file used, "" if none */
+    char test_images[4096], test_labels[4096]; /* the holdout files used */
     lgc_dataset train, test;
 } audit_inputs;
 
@@ -35,14 +35,21 @@ typedef struct {
 int audit_load(const char *cmd, const audit_paths *paths, audit_inputs *in);
 void audit_free(audit_inputs *in);
 
-/* The usage lines both commands share. */
-#define AUDIT_USAGE_INPUTS                                                                     \
-    "  --images F          the training images the package was made from\n"                   \
-    "  --labels F          their labels\n"                                                     \
-    "  --test-images F     holdout images [" DEFAULT_TEST_IMAGES "]\n"                         \
-    "  --test-labels F     holdout labels [" DEFAULT_TEST_LABELS "]\n"                         \
-    "  --encoder F         encoder side file (lgc compress --save-encoder) [IN.enc beside\n"   \
-    "                      IN.lgc, when there is one]\n"                                       \
-    "  --no-encoder        do without it: no codes of real images, no membership AUC\n"
+/* The option rows both commands share. */
+#define AUDIT_ROWS(pp)                                                                          \
+    {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &(pp)->images,                  \
+     .flags = OPT_REQUIRED, .help = "the training images the package was made from"},           \
+    {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &(pp)->labels,                  \
+     .flags = OPT_REQUIRED, .help = "their labels"},                                            \
+    {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &(pp)->test_images,        \
+     .def = "t10k-images-idx3-ubyte in the data folder", .help = "holdout images"},             \
+    {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &(pp)->test_labels,        \
+     .def = "t10k-labels-idx1-ubyte in the data folder", .help = "holdout labels"},             \
+    CLI_ROW_DATA_DIR(&(pp)->data_dir),                                                          \
+    {.name = "--encoder", .kind = OPT_FILE, .meta = "F", .dest = &(pp)->encoder,                \
+     .def = "IN.enc beside IN.lgc, when there is one",                                          \
+     .help = "the encoder side file (lgc compress writes it beside the package)"},              \
+    {.name = "--no-encoder", .kind = OPT_FLAG, .dest = &(pp)->no_encoder,                       \
+     .help = "do without it: no codes of real images, no membership AUC"}
 
 #endif

@@ -53,116 +53,11 @@ int cli_open_package(const char *cmd, const char *path, uint64_t max_mem, size_t
     return 0;
 }
 
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
-    }
-    if (a[n] != '\0')
-        return 0;
-    if (*i + 1 < argc) {
-        *val = argv[++*i];
-    } else {
-        *val = NULL;
-    }
-    return 1;
-}
-
-int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-    if (!s)
-        return cli_fail(cmd, EXIT_USAGE, "%s needs a value", opt);
-    if (*s < '0' || *s > '9') /* strtoull would skip any white space and take a sign */
-        return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is not a non-negative integer", opt, s);
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end)
-        return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is not a non-negative integer", opt, s);
-    if (errno == ERANGE)
-        return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is too large", opt, s);
-    *out = (uint64_t)v;
-    return 0;
-}
-
-int cli_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out)
-{
-    uint64_t v = 0;
-    int rc = cli_u64(cmd, opt, s, &v);
-    if (rc)
-        return rc;
-    if (v < lo || v > hi)
-        return cli_fail(cmd, EXIT_USAGE, "%s: %s is out of range [%zu, %zu]", opt, s, lo, hi);
-    *out = (size_t)v;
-    return 0;
-}
-
-int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)
-{
-    if (!s)
-        return cli_fail(cmd, EXIT_USAGE, "%s needs a value", opt);
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno == ERANGE || !isfinite(v))
-        return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is not a number", opt, s);
-    if (v < lo || v > hi)
-        return cli_fail(cmd, EXIT_USAGE, "%s: %s is out of range [%g, %g]", opt, s, lo, hi);
-    *out = v;
-    return 0;
-}
-
-int cli_bytes(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-    if (!s)
-        return cli_fail(cmd, EXIT_USAGE, "%s needs a value", opt);
-    size_t n = strlen(s);
-    int shift = 0;
-    const char *units = "KMGT", *u = n ? strchr(units, s[n - 1]) : NULL;
-    if (u && *u)
-        shift = 10 * (int)(u - units + 1), n--;
-    char digits[32];
-    if (n == 0 || n >= sizeof digits || strspn(s, "0123456789") != n)
-        return cli_fail(cmd, EXIT_USAGE, "%s: '%s' is not a byte count (digits, then K, M, G or T)",
-                        opt, s);
-    memcpy(digits, s, n);
-    digits[n] = '\0';
-    uint64_t v = 0;
-    int rc = cli_u64(cmd, opt, digits, &v);
-    if (rc)
-        return rc;
-    if (v == 0 || v > (UINT64_MAX >> 2) >> shift)
-        return cli_fail(cmd, EXIT_USAGE, "%s: %s is out of range", opt, s);
-    *out = v << shift;
-    return 0;
-}
-
-int cli_need(const char *cmd, const char *opt, const char *v)
-{
-    return v && *v ? 0 : cli_fail(cmd, EXIT_USAGE, "%s needs a value", opt);
-}
-
 void cli_common_init(cli_common *c)
 {
     c->quiet = 0;
     c->json = 0;
     c->progress = isatty(STDERR_FILENO);
-}
-
-int cli_common_flag(cli_common *c, const char *arg)
-{
-    if (!strcmp(arg, "--json"))
-        c->json = 1;
-    else if (!strcmp(arg, "-q"))
-        c->quiet = 1;
-    else
-        return 0;
-    return 1;
 }
 
 void cli_progress(const cli_common *c, const char *fmt, ...)
@@ -190,17 +85,71 @@ double cli_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void cli_json_str(const char *s)
+#ifndef LGC_DEFAULT_DATA_DIR
+#define LGC_DEFAULT_DATA_DIR ""
+#endif
+
+const char *cli_data_dir_default(void) { return LGC_DEFAULT_DATA_DIR; }
+
+int cli_data_file(const char *cmd, const char *data_dir, const char *name, const char *hint,
+                  char *out, size_t n)
 {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
+    const char *dir = data_dir, *from = "--data-dir";
+    if (!dir) {
+        const char *env = getenv("LGC_DATA");
+        if (env && *env)
+            dir = env, from = "LGC_DATA";
         else
-            putchar(ch);
+            dir = LGC_DEFAULT_DATA_DIR, from = "the folder scripts/setup.sh fills";
     }
-    putchar('"');
+    if (!*dir)
+        return cli_fail(cmd, EXIT_DATA, "%s: no data folder: give %s, --data-dir DIR or "
+                        "LGC_DATA=DIR", name, hint);
+    const char *sub[2] = {"/mnist/", "/"};
+    char looked[2][4096];
+    for (int k = 0; k < 2; k++) {
+        snprintf(looked[k], sizeof looked[k], "%s%s%s", dir, sub[k], name);
+        if (access(looked[k], R_OK) == 0) {
+            if ((size_t)snprintf(out, n, "%s", looked[k]) >= n)
+                return cli_fail(cmd, EXIT_USAGE, "%s: path too long", looked[k]);
+            return 0;
+        }
+    }
+    return cli_fail(cmd, EXIT_DATA, "%s: not found in %s nor %s (data folder from %s); give %s, "
+                    "--data-dir DIR or LGC_DATA=DIR, or run scripts/setup.sh", name, looked[0],
+                    looked[1], from, hint);
+}
+
+int cli_created(const char *cmd, char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        if (*sde < '0' || *sde > '9')
+            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: '%s' is not a non-negative "
+                            "integer", sde);
+        char *end;
+        errno = 0;
+        unsigned long long t = strtoull(sde, &end, 10);
+        if (*end)
+            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: '%s' is not a non-negative "
+                            "integer", sde);
+        if (errno == ERANGE || t > 253402300799u) /* seconds up to the year 9999 */
+            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: %s is after the year 9999", sde);
+        now = (time_t)t;
+    }
+    struct tm tmv;
+    if (!gmtime_r(&now, &tmv))
+        return cli_fail(cmd, EXIT_DATA, "cannot convert the time %lld to a date", (long long)now);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    return 0;
+}
+
+void cli_beside(const char *path, const char *ext, char *out, size_t n)
+{
+    size_t len = strlen(path);
+    if (len >= 4 && strcmp(path + len - 4, ".lgc") == 0)
+        snprintf(out, n, "%.*s%s", (int)(len - 4), path, ext);
+    else
+        snprintf(out, n, "%s%s", path, ext);
 }

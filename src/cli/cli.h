@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json.h"
 #include "lgc/codec.h"
 #include "lgc/status.h"
+#include "opts.h"
 
 #define EXIT_DATA 1
 #define EXIT_USAGE 2
@@ -50,17 +52,23 @@ int cli_fail_err(const char *cmd, const lgc_err *err);
 int cli_open_package(const char *cmd, const char *path, uint64_t max_mem, size_t max_batch,
                      lgc_pkg **p, lgc_codec *codec, int *rc);
 
-/* Option matching: accepts "--name value" and "--name=value". On a match sets
- * *val (NULL for a missing value, which the caller reports) and advances *i. */
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
-/* Strict number parsing: the whole string, in range; else a usage error line. */
-int cli_size(const char *cmd, const char *opt, const char *s, size_t lo, size_t hi, size_t *out);
-int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
-int cli_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
-/* A byte count: digits, optionally followed by K, M, G or T (powers of 1024). */
-int cli_bytes(const char *cmd, const char *opt, const char *s, uint64_t *out);
-/* A usage error line "OPT needs a value" when v is NULL or empty; else 0. */
-int cli_need(const char *cmd, const char *opt, const char *v);
+/* The data folder: --data-dir when given, else $LGC_DATA when set, else
+ * LGC_DEFAULT_DATA_DIR (the folder scripts/setup.sh fills, fixed at build
+ * time). The first of them that is set is the only one searched: a folder
+ * named on purpose is never silently replaced by another. NAME is looked for
+ * as DIR/mnist/NAME, then DIR/NAME; its path goes to out. On failure one
+ * error line names every place looked and what to give instead (hint, e.g.
+ * "--test-images"), and the exit code is returned. */
+int cli_data_file(const char *cmd, const char *data_dir, const char *name, const char *hint,
+                  char *out, size_t n);
+
+/* For --help: where the data folder is now, and why. */
+const char *cli_data_dir_default(void);
+
+/* The "created" timestamp of a package: now, or SOURCE_DATE_EPOCH when set
+ * (then a malformed value is a usage error, reproducible-builds.org).
+ * Returns 0 or an exit code after one error line. */
+int cli_created(const char *cmd, char *buf, size_t n);
 
 /* Progress line on stderr, overwritten in place; only if c->progress. */
 void cli_progress(const cli_common *c, const char *fmt, ...)
@@ -70,12 +78,12 @@ void cli_progress(const cli_common *c, const char *fmt, ...)
     ;
 void cli_progress_done(const cli_common *c);
 void cli_common_init(cli_common *c);
-/* The flags every subcommand shares (--json, -q): sets them in c and returns 1,
- * or returns 0 when arg is not one of them. */
-int cli_common_flag(cli_common *c, const char *arg);
 
+/* Seconds on the monotonic clock. */
 double cli_now(void);
-/* Writes s as a JSON string literal (with quotes). */
-void cli_json_str(const char *s);
+
+/* The file name beside `path`: `path` with `ext` in place of a trailing ".lgc" (or
+ * appended when there is none): "out/mnist.lgc" -> "out/mnist.enc". */
+void cli_beside(const char *path, const char *ext, char *out, size_t n);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -12,92 +11,37 @@
 #include "lgc/io.h"
 #include "lgc/tensor.h"
 
-static void usage(FILE *f)
-{
-    fputs(  "usage: lgc compress --images F --labels F -o OUT.lgc [options]\n\n"
-            "Train an autoencoder on the images, fit one Gaussian mixture per class to the\n"
-            "latent codes (full covariances, K by BIC), and write the decoder, the mixtures\n"
-            "and the class priors into one package.\n\n"
-            "  --images F          training images (IDX or NPY, uint8 or float in [0,1])\n"
-            "  --labels F          training labels\n"
-            "  -o, --output F      package to write\n"
-            "  -f, --force         overwrite an existing output\n"
-            "  --save-encoder F    also write the encoder side file F (the encoder, the BIC\n"
-            "                      curves and the loss per epoch; lgc report and lgc privacy\n"
-            "                      read it; never needed to decompress)\n"
-            "  --model NAME        autoencoder (docs/MODELS.md) [ae]:\n"
-            "                        ae          dense, ReLU code (the study's vanilla AE)\n"
-            "                        vae         dense VAE, 3 hidden layers each side\n"
-            "                        cvae        vae with the class one-hot joining encoder\n"
-            "                                    and decoder inputs\n"
-            "                        ae-supcon   ae + 0.1 x supervised contrastive loss\n"
-            "                                    (MSE reconstruction, as the study)\n"
-            "                        vae-supcon  vae + 20 x supervised contrastive loss\n"
-            "                        conv-ae, conv-vae, conv-cvae\n"
-            "                                    convolutional encoder and decoder (image\n"
-            "                                    sides divisible by 4)\n"
-            "  --epochs N          training epochs [20]\n"
-            "  --batch N           training batch [256]\n"
-            "  --lr X              Adam learning rate [0.001]\n"
-            "  --loss bce|mse      reconstruction loss [the model's: mse for ae and ae-supcon\n"
-            "                      (the study's), bce for the rest; the VAE kinds need bce]\n"
-            "  --hidden N          hidden width; conv models: channels N/4 and N/2 [128]\n"
-            "  --latent D          latent size [64]\n"
-            "  --fit-on mu|z       VAE kinds: fit the mixtures to the means mu or to one\n"
-            "                      sampled z per image [mu]\n"
-            "  --supcon-weight W   weight of the contrastive loss [the model's: 0.1 for\n"
-            "                      ae-supcon, 20 for vae-supcon, 0 otherwise]\n"
-            "  --supcon-form F     out: average of the log terms over the positives (the\n"
-            "                      paper's formula) | in: sum of the positives inside the\n"
-            "                      log (what the study's code ran) [out]\n"
-            "  --supcon-temp T     contrastive temperature [0.5]\n"
-            "  --kmax K            largest K tried per class [10]\n",
-          f);
-    fputs(/* two strings: C11 compilers need only take 4,095 characters in one */
-            "  --budget BYTES      the package must fit in BYTES (digits, then optionally K,\n"
-            "                      M or G: powers of 1024): for the ae model, unless\n"
-            "                      --hidden, --latent or --decoder are given, the sizes are\n"
-            "                      planned for the budget; then K is lowered class by class\n"
-            "                      (smallest BIC loss first) until the package fits\n"
-            "  --k-select R        argmin (lowest BIC over 1..kmax) | greedy (stop at the first\n"
-            "                      K whose BIC does not improve, as the study's code) [argmin]\n"
-            "  --n-init N          EM restarts per K [1]\n"
-            "  --em-precision P    f32 | f64: arithmetic of EM's two big products (sums,\n"
-            "                      factors and likelihoods stay double either way) [f32]\n"
-            "  --refine M          after the sweep, run the fits within M BIC units per point\n"
-            "                      of the best on to tol 1e-5 and choose K again, as full EM\n"
-            "                      runs would (argmin only); 0 = off [1]\n"
-            "  --precision P       f16 | f32 for mixtures and biases [f16]\n"
-            "  --decoder P         int8 | f16 | f32 for decoder weights (int8: one scale per\n"
-            "                      output row) [int8]\n"
-            "  --zstd L            zstd level for the package data, 0 = none [19]\n"
-            "  --classes N         number of classes [10]\n"
-            "  --groups F          one group id per image (uint8 IDX or NPY, e.g. SpuCo's\n"
-            "                      label x 10 + colour): fit one mixture per group instead\n"
-            "                      of per class; every group must lie within one class.\n"
-            "                      lgc decompress --balance groups then regenerates the\n"
-            "                      same number of images of every group\n"
-            "  --limit N           use only the first N images (quick runs, tests)\n"
-            "  --save-codes F      also write the latent codes (float32 NPY, n x latent)\n"
-            "  --checkpoint DIR    save training state to DIR after every epoch; when DIR\n"
-            "                      holds a checkpoint of the same inputs, resume from it\n"
-            "  --seed S            seed for training and EM [1]\n"
-            "  --threads T         threads [2]\n"
-            "  --json              summary as one JSON object on stdout\n"
-            "  -q                  no progress\n",
-          f);
-}
+/* In the order of lgc_model_kind; lgc_model_from_name maps them back. */
+static const char *const model_names[] = {"ae",      "vae",      "cvae",      "ae-supcon",
+                                          "vae-supcon", "conv-ae", "conv-vae", "conv-cvae",
+                                          NULL};
+static const char *const loss_names[] = {"bce", "mse", NULL};
+static const char *const fit_names[] = {"mu", "z", NULL};
+static const char *const form_names[] = {"out", "in", NULL};
+static const char *const ksel_names[] = {"argmin", "greedy", NULL};
+static const char *const emprec_names[] = {"f32", "f64", NULL};
+static const char *const prec_names[] = {"f16", "f32", NULL};
+static const char *const dec_names[] = {"int8", "f16", "f32", NULL};
+
+static const cli_command command = {
+    .name = "compress",
+    .summary = "train the autoencoder, fit per-class mixtures, write a package",
+    .synopsis = "--images F --labels F -o OUT.lgc [options]",
+    .description =
+        "Train an autoencoder on the images, fit one Gaussian mixture per class to the latent "
+        "codes (full covariances, K by BIC), and write the decoder, the mixtures and the class "
+        "priors into one package.\n\n"
+        "Beside the package goes the encoder side file OUT.enc (the encoder, the BIC curves and "
+        "the loss per epoch), which lgc report and lgc privacy read. It is never part of the "
+        "package and never needed to decompress; --no-encoder skips it.",
+    .epilog = "Models (docs/MODELS.md): ae, dense, ReLU code (the study's vanilla AE); vae, "
+              "dense VAE, 3 hidden layers each side; cvae, vae with the class one-hot joining "
+              "encoder and decoder inputs; ae-supcon, ae + 0.1 x supervised contrastive loss; "
+              "vae-supcon, vae + 20 x supervised contrastive loss; conv-ae, conv-vae, "
+              "conv-cvae, convolutional encoder and decoder (image sides divisible by 4).",
+};
 
 #define MAX_EPOCH_LOG 1000
-
-/* ,"key":[v0,v1,...] */
-static void json_sizes(const char *key, const size_t *v, size_t n)
-{
-    printf(",\"%s\":[", key);
-    for (size_t i = 0; i < n; i++)
-        printf("%s%zu", i ? "," : "", v[i]);
-    printf("]");
-}
 
 typedef struct {
     cli_common *c;
@@ -131,204 +75,189 @@ static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
         fprintf(stderr, "compress: mixture %zu: K=%zu (%.1f s)\n", cls, k, secs);
 }
 
+static int exists(const char *path) { return access(path, F_OK) == 0; }
+
+static void print_json(const char *outp, const char *encp, const char *codes,
+                       const lgc_compress_opts *o, const lgc_compress_report *rep,
+                       const hook_ctx *h, uint64_t bytes, size_t n_images, size_t n_classes,
+                       uint64_t budget, int grouped, double secs, size_t threads)
+{
+    cli_json j;
+    cli_json_begin(&j, command.name);
+    cli_json_str(&j, "package", outp);
+    cli_json_u64(&j, "package_bytes", bytes);
+    cli_json_str(&j, "encoder", encp);
+    cli_json_str(&j, "codes", codes);
+    cli_json_array(&j, "outputs");
+    cli_json_str(&j, NULL, outp);
+    if (encp)
+        cli_json_str(&j, NULL, encp);
+    if (codes)
+        cli_json_str(&j, NULL, codes);
+    cli_json_close(&j);
+    cli_json_str(&j, "model", lgc_model_name(o->model));
+    cli_json_str(&j, "loss", lgc_model_loss(o->model, &o->train) == LGC_LOSS_MSE ? "mse" : "bce");
+    cli_json_str(&j, "decoder", lgc_pkg_dtype_name(o->decoder_dtype));
+    cli_json_num(&j, "supcon_weight", (double)lgc_model_supcon_weight(o->model, &o->train), 6);
+    cli_json_str(&j, "supcon_form", form_names[o->train.supcon_form == LGC_SUPCON_IN]);
+    cli_json_str(&j, "fit_on", !lgc_model_family_get((int)o->model)->variational ? "code"
+                               : o->fit_on == LGC_FIT_Z                          ? "z"
+                                                                                 : "mu");
+    cli_json_u64(&j, "latent", o->latent);
+    cli_json_u64(&j, "hidden", o->hidden);
+    cli_json_u64(&j, "epochs", o->train.epochs);
+    cli_json_u64(&j, "seed", o->train.seed);
+    cli_json_u64(&j, "n_images", n_images);
+    cli_json_u64(&j, "n_classes", n_classes);
+    if (budget)
+        cli_json_u64(&j, "budget", budget);
+    else
+        cli_json_null(&j, "budget");
+    /* per mixture: K in the package, K by BIC, and with groups which group
+     * and class each mixture is */
+    cli_json_sizes(&j, "k", rep->k, rep->n_mixtures);
+    cli_json_sizes(&j, "k_bic", rep->k_bic, rep->n_mixtures);
+    if (grouped) {
+        cli_json_sizes(&j, "groups", rep->mix_group, rep->n_mixtures);
+        cli_json_sizes(&j, "group_class", rep->mix_class, rep->n_mixtures);
+    } else {
+        cli_json_null(&j, "groups");
+        cli_json_null(&j, "group_class");
+    }
+    cli_json_array(&j, "bic");
+    for (size_t k = 0; k < rep->n_mixtures; k++)
+        cli_json_nums(&j, NULL, rep->bic[k], o->gmm.k_max, 3);
+    cli_json_close(&j);
+    cli_json_nums(&j, "epoch_seconds", h->epoch_secs, h->n_epochs, 3);
+    cli_json_nums(&j, "epoch_loss", h->epoch_loss, h->n_epochs, 4);
+    cli_json_u64(&j, "resumed_epochs", rep->resumed_epochs);
+    cli_json_num(&j, "train_seconds", rep->train_seconds, 2);
+    cli_json_num(&j, "gmm_seconds", rep->gmm_seconds, 2);
+    cli_json_num(&j, "seconds", secs, 2);
+    cli_json_u64(&j, "threads", threads);
+    cli_json_end(&j);
+}
+
 int cmd_compress(int argc, char **argv)
 {
-    const char *cmd = "compress", *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL, *v;
+    const char *cmd = command.name, *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL;
     const char *ckdir = NULL, *encp = NULL, *groupsp = NULL;
-    char ckpath[4096];
+    char ckpath[4096], encbuf[4096], created[64];
     lgc_compress_opts o;
     lgc_compress_opts_default(&o);
-    o.gmm.n_init = 1;
-    size_t n_classes = 10, threads = 2, zl = 19, tmp, limit = 0;
-    int force = 0, sized = 0, rc;
+    size_t n_classes = 10, threads = 2, limit = 0, n_pos;
+    int force = 0, sized = 0, no_encoder = 0, rc;
+    int model = LGC_MODEL_AE, loss = -1, fit = 0, form = 0, ksel = o.gmm.select;
+    int emprec = o.gmm.precision == LGC_GMM_F64, prec = 0, dec = 0;
     uint64_t budget = 0;
-    double dv;
     cli_common c;
     cli_common_init(&c);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (cli_common_flag(&c, argv[i])) {
-        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
-            force = 1;
-        } else if (cli_opt(argc, argv, &i, "--images", &v)) {
-            if ((rc = cli_need(cmd, "--images", v)))
-                return rc;
-            imgs = v;
-        } else if (cli_opt(argc, argv, &i, "--labels", &v)) {
-            if ((rc = cli_need(cmd, "--labels", v)))
-                return rc;
-            labs = v;
-        } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "-o needs a file name");
-            if (!strcmp(v, "-"))
-                return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written "
-                                "to standard output; give a file name");
-            outp = v;
-        } else if (cli_opt(argc, argv, &i, "--save-encoder", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "--save-encoder needs a file name");
-            encp = v;
-        } else if (cli_opt(argc, argv, &i, "--model", &v)) {
-            int k = v ? lgc_model_from_name(v) : -1;
-            if (k < 0)
-                return cli_fail(cmd, EXIT_USAGE,
-                                "--model: unknown model '%s' (ae, vae, cvae, ae-supcon, "
-                                "vae-supcon, conv-ae, conv-vae, conv-cvae)",
-                                v ? v : "");
-            o.model = (lgc_model_kind)k;
-        } else if (cli_opt(argc, argv, &i, "--fit-on", &v)) {
-            if (v && !strcmp(v, "mu"))
-                o.fit_on = LGC_FIT_MU;
-            else if (v && !strcmp(v, "z"))
-                o.fit_on = LGC_FIT_Z;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--fit-on: '%s' is not mu or z", v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--supcon-weight", &v)) {
-            if ((rc = cli_double(cmd, "--supcon-weight", v, 0.0, 1e5, &dv)))
-                return rc;
-            o.train.supcon_weight = (float)dv;
-        } else if (cli_opt(argc, argv, &i, "--supcon-temp", &v)) {
-            if ((rc = cli_double(cmd, "--supcon-temp", v, 1e-3, 100.0, &dv)))
-                return rc;
-            o.train.supcon_temp = (float)dv;
-        } else if (cli_opt(argc, argv, &i, "--supcon-form", &v)) {
-            if (v && !strcmp(v, "out"))
-                o.train.supcon_form = LGC_SUPCON_OUT;
-            else if (v && !strcmp(v, "in"))
-                o.train.supcon_form = LGC_SUPCON_IN;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--supcon-form: '%s' is not out or in", v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--epochs", &v)) {
-            if ((rc = cli_size(cmd, "--epochs", v, 0, 100000, &o.train.epochs)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--batch", &v)) {
-            if ((rc = cli_size(cmd, "--batch", v, 1, 65536, &o.train.batch)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--lr", &v)) {
-            if ((rc = cli_double(cmd, "--lr", v, 1e-8, 10.0, &dv)))
-                return rc;
-            o.train.lr = (float)dv;
-        } else if (cli_opt(argc, argv, &i, "--loss", &v)) {
-            if (v && !strcmp(v, "bce"))
-                o.train.loss = LGC_LOSS_BCE;
-            else if (v && !strcmp(v, "mse"))
-                o.train.loss = LGC_LOSS_MSE;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--loss: '%s' is not bce or mse", v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--hidden", &v)) {
-            if ((rc = cli_size(cmd, "--hidden", v, 1, 65536, &o.hidden)))
-                return rc;
-            sized = 1;
-        } else if (cli_opt(argc, argv, &i, "--latent", &v)) {
-            if ((rc = cli_size(cmd, "--latent", v, 1, 1024, &o.latent)))
-                return rc;
-            sized = 1;
-        } else if (cli_opt(argc, argv, &i, "--budget", &v)) {
-            if ((rc = cli_bytes(cmd, "--budget", v, &budget)))
-                return rc;
-            if (budget == 0)
-                return cli_fail(cmd, EXIT_USAGE, "--budget: must be a positive number of bytes");
-        } else if (cli_opt(argc, argv, &i, "--kmax", &v)) {
-            if ((rc = cli_size(cmd, "--kmax", v, 1, LGC_CODEC_KMAX, &o.gmm.k_max)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--k-select", &v)) {
-            if (v && !strcmp(v, "argmin"))
-                o.gmm.select = LGC_KSEL_ARGMIN;
-            else if (v && !strcmp(v, "greedy"))
-                o.gmm.select = LGC_KSEL_GREEDY;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--k-select: '%s' is not argmin or greedy",
-                                v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--em-precision", &v)) {
-            if (v && !strcmp(v, "f32"))
-                o.gmm.precision = LGC_GMM_F32;
-            else if (v && !strcmp(v, "f64"))
-                o.gmm.precision = LGC_GMM_F64;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--em-precision: '%s' is not f32 or f64",
-                                v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--refine", &v)) {
-            if ((rc = cli_double(cmd, "--refine", v, 0.0, 1e6, &o.gmm.refine_margin)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--n-init", &v)) {
-            if ((rc = cli_size(cmd, "--n-init", v, 1, 100, &tmp)))
-                return rc;
-            o.gmm.n_init = (int)tmp;
-        } else if (cli_opt(argc, argv, &i, "--precision", &v)) {
-            if (v && !strcmp(v, "f16"))
-                o.param_dtype = LGC_DT_F16;
-            else if (v && !strcmp(v, "f32"))
-                o.param_dtype = LGC_DT_F32;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--precision: '%s' is not f16 or f32", v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--decoder", &v)) {
-            if (v && !strcmp(v, "f16"))
-                o.decoder_dtype = LGC_DT_F16;
-            else if (v && !strcmp(v, "f32"))
-                o.decoder_dtype = LGC_DT_F32;
-            else if (v && !strcmp(v, "int8"))
-                o.decoder_dtype = LGC_DT_I8;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--decoder: '%s' is not f16, f32 or int8",
-                                v ? v : "");
-            sized = 1;
-        } else if (cli_opt(argc, argv, &i, "--zstd", &v)) {
-            if ((rc = cli_size(cmd, "--zstd", v, 0, 22, &zl)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
-            if ((rc = cli_size(cmd, "--classes", v, 1, LGC_MAX_CLASSES, &n_classes)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--groups", &v)) {
-            if ((rc = cli_need(cmd, "--groups", v)))
-                return rc;
-            groupsp = v;
-        } else if (cli_opt(argc, argv, &i, "--checkpoint", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "--checkpoint needs a folder");
-            ckdir = v;
-        } else if (cli_opt(argc, argv, &i, "--save-codes", &v)) {
-            if (!v)
-                return cli_fail(cmd, EXIT_USAGE, "--save-codes needs a file name");
-            codes = v;
-            o.keep_codes = 1;
-        } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
-            if ((rc = cli_size(cmd, "--limit", v, 1, (size_t)1 << 32, &limit)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &o.train.seed)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
-            if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
-                return rc;
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc compress --help)",
-                            argv[i]);
-        }
-    }
-    if (!imgs || !labs || !outp)
-        return cli_fail(cmd, EXIT_USAGE, "--images, --labels and -o are required");
-
-    /* "created" is the only field that differs between two runs with the same
-     * seed; SOURCE_DATE_EPOCH pins it for byte-identical packages. A malformed
-     * value is an error (reproducible-builds.org): seconds up to year 9999. */
-    char created[64];
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde && *sde) {
-        uint64_t t;
-        if ((rc = cli_u64(cmd, "SOURCE_DATE_EPOCH", sde, &t)))
-            return rc;
-        if (t > 253402300799u)
-            return cli_fail(cmd, EXIT_USAGE, "SOURCE_DATE_EPOCH: %s is after the year 9999", sde);
-        now = (time_t)t;
-    }
-    struct tm tmv;
-    if (!gmtime_r(&now, &tmv))
-        return cli_fail(cmd, EXIT_DATA, "cannot convert the time %lld to a date", (long long)now);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    const cli_option rows[] = {
+        {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &imgs, .flags = OPT_REQUIRED,
+         .help = "training images (IDX or NPY, uint8 or float in [0,1])"},
+        {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &labs, .flags = OPT_REQUIRED,
+         .help = "training labels"},
+        {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &outp,
+         .flags = OPT_REQUIRED, .help = "package to write"},
+        CLI_ROW_FORCE(&force),
+        {.name = "--save-encoder", .kind = OPT_FILE, .meta = "F", .dest = &encp,
+         .def = "OUT.enc beside the package",
+         .help = "where the encoder side file goes (the encoder, the BIC curves and the loss "
+                 "per epoch; lgc report and lgc privacy read it; never needed to decompress)"},
+        {.name = "--no-encoder", .kind = OPT_FLAG, .dest = &no_encoder,
+         .help = "write no encoder side file"},
+        {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &model,
+         .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
+        {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &o.train.epochs, .lo = 0,
+         .hi = 100000, .help = "training epochs"},
+        {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &o.train.batch, .lo = 1,
+         .hi = 65536, .help = "training batch"},
+        {.name = "--lr", .kind = OPT_FLOAT, .meta = "X", .dest = &o.train.lr, .lo = 1e-8,
+         .hi = 10.0, .help = "Adam learning rate"},
+        {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &loss, .choices = loss_names,
+         .def = "the model's: mse for ae and ae-supcon (the study's), bce for the rest",
+         .help = "reconstruction loss; the VAE kinds need bce"},
+        {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &o.hidden, .lo = 1,
+         .hi = 65536, .given = &sized, .help = "hidden width; conv models: channels N/4 and N/2"},
+        {.name = "--latent", .kind = OPT_SIZE, .meta = "D", .dest = &o.latent, .lo = 1,
+         .hi = 1024, .given = &sized, .help = "latent size"},
+        {.name = "--fit-on", .kind = OPT_CHOICE, .meta = "W", .dest = &fit, .choices = fit_names,
+         .help = "VAE kinds: fit the mixtures to the means mu or to one sampled z per image"},
+        {.name = "--supcon-weight", .kind = OPT_FLOAT, .meta = "W",
+         .dest = &o.train.supcon_weight, .lo = 0.0, .hi = 1e5,
+         .def = "the model's: 0.1 for ae-supcon, 20 for vae-supcon, 0 otherwise",
+         .help = "weight of the contrastive loss"},
+        {.name = "--supcon-form", .kind = OPT_CHOICE, .meta = "F", .dest = &form,
+         .choices = form_names,
+         .help = "out: average of the log terms over the positives (the paper's formula) | in: "
+                 "sum of the positives inside the log (what the study's code ran)"},
+        {.name = "--supcon-temp", .kind = OPT_FLOAT, .meta = "T", .dest = &o.train.supcon_temp,
+         .lo = 1e-3, .hi = 100.0, .help = "contrastive temperature"},
+        {.name = "--kmax", .kind = OPT_SIZE, .meta = "K", .dest = &o.gmm.k_max, .lo = 1,
+         .hi = LGC_CODEC_KMAX, .help = "largest K tried per class"},
+        {.name = "--budget", .kind = OPT_BYTES, .meta = "BYTES", .dest = &budget, .def = "",
+         .help = "the package must fit in BYTES (digits, then optionally K, M or G: powers of "
+                 "1024): for the ae model, unless --hidden, --latent or --decoder are given, the "
+                 "sizes are planned for the budget; then K is lowered class by class (smallest "
+                 "BIC loss first) until the package fits"},
+        {.name = "--k-select", .kind = OPT_CHOICE, .meta = "R", .dest = &ksel,
+         .choices = ksel_names,
+         .help = "argmin (lowest BIC over 1..kmax) | greedy (stop at the first K whose BIC does "
+                 "not improve, as the study's code)"},
+        {.name = "--n-init", .kind = OPT_INT, .meta = "N", .dest = &o.gmm.n_init, .lo = 1,
+         .hi = 100, .help = "EM restarts per K"},
+        {.name = "--em-precision", .kind = OPT_CHOICE, .meta = "P", .dest = &emprec,
+         .choices = emprec_names,
+         .help = "f32 | f64: arithmetic of EM's two big products (sums, factors and "
+                 "likelihoods stay double either way)"},
+        {.name = "--refine", .kind = OPT_DOUBLE, .meta = "M", .dest = &o.gmm.refine_margin,
+         .lo = 0.0, .hi = 1e6,
+         .help = "after the sweep, run the fits within M BIC units per point of the best on to "
+                 "tol 1e-5 and choose K again, as full EM runs would (argmin only); 0 = off"},
+        {.name = "--precision", .kind = OPT_CHOICE, .meta = "P", .dest = &prec,
+         .choices = prec_names, .help = "mixtures and biases stored as f16 | f32"},
+        {.name = "--decoder", .kind = OPT_CHOICE, .meta = "P", .dest = &dec, .choices = dec_names,
+         .given = &sized,
+         .help = "decoder weights stored as int8 (one scale per output row) | f16 | f32"},
+        {.name = "--zstd", .kind = OPT_INT, .meta = "L", .dest = &o.zstd_level, .lo = 0, .hi = 22,
+         .help = "zstd level for the package data, 0 = none"},
+        {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &n_classes, .lo = 1,
+         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+        {.name = "--groups", .kind = OPT_FILE, .meta = "F", .dest = &groupsp,
+         .help = "one group id per image (uint8 IDX or NPY, e.g. SpuCo's label x 10 + colour): "
+                 "fit one mixture per group instead of per class; every group must lie within "
+                 "one class. lgc decompress --balance groups then regenerates the same number "
+                 "of images of every group"},
+        {.name = "--limit", .kind = OPT_SIZE, .meta = "N", .dest = &limit, .lo = 1,
+         .hi = (double)((size_t)1 << 32), .def = "",
+         .help = "use only the first N images (quick runs, tests)"},
+        {.name = "--save-codes", .kind = OPT_FILE, .meta = "F", .dest = &codes,
+         .help = "also write the latent codes (float32 NPY, n x latent)"},
+        {.name = "--checkpoint", .kind = OPT_DIR, .meta = "DIR", .dest = &ckdir,
+         .help = "save training state to DIR after every epoch; when DIR holds a checkpoint of "
+                 "the same inputs, resume from it"},
+        CLI_ROW_SEED(&o.train.seed, "training and EM"),
+        CLI_ROW_THREADS(&threads),
+        CLI_ROW_JSON(&c.json),
+        CLI_ROW_QUIET(&c.quiet),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    if (!strcmp(outp, "-"))
+        return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written to "
+                        "standard output; give a file name");
+    o.model = (lgc_model_kind)lgc_model_from_name(model_names[model]);
+    if (loss >= 0)
+        o.train.loss = loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
+    o.fit_on = fit ? LGC_FIT_Z : LGC_FIT_MU;
+    o.train.supcon_form = form ? LGC_SUPCON_IN : LGC_SUPCON_OUT;
+    o.gmm.select = (lgc_ksel)ksel;
+    o.gmm.precision = emprec ? LGC_GMM_F64 : LGC_GMM_F32;
+    o.param_dtype = prec ? LGC_DT_F32 : LGC_DT_F16;
+    o.decoder_dtype = dec == 0 ? LGC_DT_I8 : dec == 1 ? LGC_DT_F16 : LGC_DT_F32;
+    o.keep_codes = codes != NULL;
+    if ((rc = cli_created(cmd, created, sizeof created)))
+        return rc;
     o.created = created;
     struct stat sb;
     if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
@@ -336,13 +265,30 @@ int cmd_compress(int argc, char **argv)
     if (lgc_model_family_get((int)o.model)->variational && o.train.loss == LGC_LOSS_MSE)
         return cli_fail(cmd, EXIT_USAGE, "--loss mse: model %s needs the BCE loss (its loss is a "
                         "likelihood)", lgc_model_name(o.model));
-    if (!force && access(outp, F_OK) == 0)
+    if (encp && no_encoder)
+        return cli_fail(cmd, EXIT_USAGE, "--save-encoder and --no-encoder contradict each other");
+    if (encp && groupsp)
+        return cli_fail(cmd, EXIT_USAGE, "--save-encoder describes per-class mixtures; it does "
+                        "not go with --groups");
+    if (!encp && !no_encoder && !groupsp) { /* the side file goes beside the package */
+        cli_beside(outp, ".enc", encbuf, sizeof encbuf);
+        encp = encbuf;
+    }
+    if (encp && strcmp(encp, outp) == 0)
+        return cli_fail(cmd, EXIT_USAGE, "the encoder side file and -o name the same file");
+    if (!force && exists(outp))
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
+    if (!force && encp && exists(encp))
+        return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite, or "
+                        "--no-encoder)", encp);
     lgc_err err;
     {
-        /* Can the output be created? Find out now, not after minutes of training. */
+        /* Can the outputs be created? Find out now, not after minutes of training. */
         lgc_afile probe;
         if (lgc_afile_open(&probe, outp, force, &err))
+            return cli_fail_err(cmd, &err);
+        lgc_afile_abort(&probe);
+        if (encp && lgc_afile_open(&probe, encp, force, &err))
             return cli_fail_err(cmd, &err);
         lgc_afile_abort(&probe);
     }
@@ -356,15 +302,7 @@ int cmd_compress(int argc, char **argv)
             return cli_fail(cmd, EXIT_USAGE, "--checkpoint: folder name too long");
         o.checkpoint_path = ckpath;
     }
-    if (encp && !force && access(encp, F_OK) == 0)
-        return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", encp);
-    if (encp && strcmp(encp, outp) == 0)
-        return cli_fail(cmd, EXIT_USAGE, "--save-encoder and -o name the same file");
-    if (encp && groupsp)
-        return cli_fail(cmd, EXIT_USAGE, "--save-encoder describes per-class mixtures; it does "
-                        "not go with --groups");
     o.keep_side = encp != NULL;
-    o.zstd_level = (int)zl;
     o.gmm.seed = o.train.seed;
     lgc_threads_set((int)threads);
 
@@ -420,73 +358,30 @@ int cmd_compress(int argc, char **argv)
             goto done;
         }
     }
-    if (lgc_pkg_write_file(p, outp, force, &err) ||
-        (encp && lgc_pkg_write_file(rep.side, encp, force, &err))) {
+    if (lgc_pkg_write_file(p, outp, force, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
-    lgc_pkg_info info;
-    if (lgc_pkg_get_info(p, &info, &err)) {
+    if (encp && lgc_pkg_write_file(rep.side, encp, force, &err)) {
         rc = cli_fail_err(cmd, &err);
+        unlink(outp); /* the package and its side file together, or neither */
         goto done;
     }
+    /* package bytes are the bytes of the file on disk (docs/PROTOCOL.md §2) */
+    uint64_t bytes = stat(outp, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     double secs = cli_now() - t0;
     size_t ksum = 0;
     for (size_t k = 0; k < rep.n_mixtures; k++)
         ksum += rep.k[k];
     if (c.json) {
-        printf("{\"package\":");
-        cli_json_str(outp);
-        printf(",\"decoder\":\"%s\"", lgc_pkg_dtype_name(o.decoder_dtype));
-        if (encp) {
-            printf(",\"encoder\":");
-            cli_json_str(encp);
-        }
-        printf(",\"loss\":\"%s\",\"supcon_weight\":%g,\"supcon_form\":\"%s\",\"fit_on\":\"%s\"",
-               lgc_model_loss(o.model, &o.train) == LGC_LOSS_MSE ? "mse" : "bce",
-               (double)lgc_model_supcon_weight(o.model, &o.train),
-               o.train.supcon_form == LGC_SUPCON_IN ? "in" : "out",
-               !lgc_model_family_get((int)o.model)->variational ? "code"
-               : o.fit_on == LGC_FIT_Z                         ? "z"
-                                                               : "mu");
-        printf(",\"bytes\":%llu,\"model\":\"%s\",\"latent\":%zu,\"hidden\":%zu,\"epochs\":%zu,"
-               "\"seed\":%llu,\"n_images\":%zu",
-               (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent, o.hidden,
-               o.train.epochs, (unsigned long long)o.train.seed, data.x.n);
-        if (budget)
-            printf(",\"budget\":%llu", (unsigned long long)budget);
-        /* per mixture: K in the package, K by BIC, and with groups which group
-         * and class each mixture is */
-        json_sizes("k", rep.k, rep.n_mixtures);
-        json_sizes("k_bic", rep.k_bic, rep.n_mixtures);
-        if (groupsp) {
-            json_sizes("groups", rep.mix_group, rep.n_mixtures);
-            json_sizes("group_class", rep.mix_class, rep.n_mixtures);
-        }
-        printf(",\"bic\":[");
-        for (size_t k = 0; k < rep.n_mixtures; k++) {
-            printf("%s[", k ? "," : "");
-            for (size_t j = 0; j < o.gmm.k_max; j++) {
-                if (isfinite(rep.bic[k][j]))
-                    printf("%s%.3f", j ? "," : "", rep.bic[k][j]);
-                else
-                    printf("%snull", j ? "," : "");
-            }
-            printf("]");
-        }
-        printf("],\"epoch_seconds\":[");
-        for (size_t e = 0; e < h.n_epochs; e++)
-            printf("%s%.3f", e ? "," : "", h.epoch_secs[e]);
-        printf("],\"epoch_loss\":[");
-        for (size_t e = 0; e < h.n_epochs; e++)
-            printf("%s%.4f", e ? "," : "", h.epoch_loss[e]);
-        printf("],\"resumed_epochs\":%zu,\"train_seconds\":%.2f,\"gmm_seconds\":%.2f,\"seconds\":%.2f,\"threads\":%zu}\n",
-               rep.resumed_epochs, rep.train_seconds, rep.gmm_seconds, secs, threads);
+        print_json(outp, encp, codes, &o, &rep, &h, bytes, data.x.n, n_classes, budget,
+                   groupsp != NULL, secs, threads);
     } else if (!c.quiet) {
-        fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, %zu mixtures, sum K = %zu); "
+        fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, %zu mixtures, sum K = %zu)%s%s; "
                         "train %.1f s, mixtures %.1f s, total %.1f s\n",
-                outp, (unsigned long long)info.file_bytes, lgc_model_name(o.model), o.latent,
-                rep.n_mixtures, ksum, rep.train_seconds, rep.gmm_seconds, secs);
+                outp, (unsigned long long)bytes, lgc_model_name(o.model), o.latent,
+                rep.n_mixtures, ksum, encp ? "; encoder side file " : "", encp ? encp : "",
+                rep.train_seconds, rep.gmm_seconds, secs);
     }
     rc = 0;
 done:

@@ -1,8 +1,6 @@
 /* cmd_decompress.c - `lgc decompress`: regenerate a labelled training set from a package. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "lgc/codec.h"
@@ -10,32 +8,25 @@
 
 #define DEFAULT_MAX_N 10000000 /* above this, --allow-large is needed */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: lgc decompress IN.lgc -o PREFIX [options]\n\n"
-            "Sample each class's mixture (or each group's, for a package made with\n"
-            "--groups; counts from the stored priors, summing to N), decode, and write\n"
-            "PREFIX-images.EXT and PREFIX-labels.EXT (uint8), block by block so that memory\n"
-            "does not grow with N.\n\n"
-            "  -n N              number of images [60000]\n"
-            "  --balance B       how N is split: prior (in proportion to the stored priors)\n"
-            "                    | classes (the same number for every class) | groups (the\n"
-            "                    same number for every group; packages made with --groups)\n"
-            "                    [prior]\n"
-            "  -o, --output P    output prefix\n"
-            "  --format F        idx | npy [idx]\n"
-            "  --seed S          sampling seed [1]\n"
-            "  -f, --force       overwrite existing outputs\n"
-            "  --allow-large     allow -n above %d\n"
-            "  --max-memory B    refuse a package whose decoded data, or the decoder, mixtures\n"
-            "                    and buffers built from it, need more than B bytes; suffixes\n"
-            "                    K, M, G, T [data 1G, decoder 2G]\n"
-            "  --threads T       threads [2]\n"
-            "  --json            summary as one JSON object on stdout\n"
-            "  -q                no progress\n",
-            DEFAULT_MAX_N);
-}
+static const char *const balance_names[] = {"prior", "classes", "groups", NULL};
+static const char *const order_names[] = {"shuffled", "class", NULL};
+static const char *const format_names[] = {"idx", "npy", NULL};
+
+static const cli_command command = {
+    .name = "decompress",
+    .summary = "regenerate a labelled training set from a package",
+    .synopsis = "IN.lgc -o PREFIX [options]",
+    .description =
+        "Sample each class's mixture (or each group's, for a package made with --groups; "
+        "counts from the stored priors, summing to N), decode, and write PREFIX-images.EXT and "
+        "PREFIX-labels.EXT (uint8), block by block so that memory does not grow with N.\n\n"
+        "The images come in a seeded random order, so that any slice of the output (the first "
+        "1,000, say) holds every class in proportion; --order class writes the classes one "
+        "after another instead (different draws, not the same images sorted).",
+    .positional = "a package",
+    .pos_min = 1,
+    .pos_max = 1,
+};
 
 static void on_progress(void *p, size_t done, size_t total)
 {
@@ -44,72 +35,42 @@ static void on_progress(void *p, size_t done, size_t total)
 
 int cmd_decompress(int argc, char **argv)
 {
-    const char *cmd = "decompress", *in = NULL, *prefix = NULL, *v;
-    size_t N = 60000, threads = 2;
-    uint64_t seed = 1;
-    int force = 0, allow_large = 0, rc;
-    uint64_t max_mem = 0; /* 0: the library defaults */
-    lgc_file_format fmt = LGC_FMT_IDX;
-    lgc_balance balance = LGC_BALANCE_PRIOR;
+    const char *cmd = command.name, *in = NULL, *prefix = NULL;
+    size_t N = 60000, threads = 2, n_pos;
+    uint64_t seed = 1, max_mem = 0; /* 0: the library defaults */
+    int force = 0, allow_large = 0, rc, fmt = LGC_FMT_IDX, balance = LGC_BALANCE_PRIOR;
+    int order = LGC_ORDER_SHUFFLED;
     cli_common c;
     cli_common_init(&c);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (cli_common_flag(&c, argv[i])) {
-        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
-            force = 1;
-        } else if (!strcmp(argv[i], "--allow-large")) {
-            allow_large = 1;
-        } else if (cli_opt(argc, argv, &i, "-n", &v)) {
-            if ((rc = cli_size(cmd, "-n", v, 1, (size_t)0xFFFFFFFFu, &N)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "-o needs a prefix");
-            if (!strcmp(v, "-"))
-                return cli_fail(cmd, EXIT_USAGE, "-o -: decompress writes two files, "
-                                "PREFIX-images and PREFIX-labels, never standard output; "
-                                "give a prefix");
-            prefix = v;
-        } else if (cli_opt(argc, argv, &i, "--format", &v)) {
-            if (v && !strcmp(v, "idx"))
-                fmt = LGC_FMT_IDX;
-            else if (v && !strcmp(v, "npy"))
-                fmt = LGC_FMT_NPY;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--format: '%s' is not idx or npy", v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--balance", &v)) {
-            if (v && !strcmp(v, "prior"))
-                balance = LGC_BALANCE_PRIOR;
-            else if (v && !strcmp(v, "classes"))
-                balance = LGC_BALANCE_CLASSES;
-            else if (v && !strcmp(v, "groups"))
-                balance = LGC_BALANCE_GROUPS;
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--balance: '%s' is not prior, classes or groups",
-                                v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &seed)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--max-memory", &v)) {
-            if ((rc = cli_bytes(cmd, "--max-memory", v, &max_mem)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
-            if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
-                return rc;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc decompress --help)",
-                            argv[i]);
-        } else if (!in) {
-            in = argv[i];
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (!in || !prefix)
-        return cli_fail(cmd, EXIT_USAGE, "a package and -o PREFIX are required");
+    const cli_option rows[] = {
+        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "PREFIX", .dest = &prefix,
+         .flags = OPT_REQUIRED, .help = "output prefix: PREFIX-images.EXT, PREFIX-labels.EXT"},
+        {.name = "-n", .alias = "--n", .kind = OPT_SIZE, .meta = "N", .dest = &N, .lo = 1,
+         .hi = 0xFFFFFFFFu, .help = "number of images"},
+        {.name = "--order", .kind = OPT_CHOICE, .meta = "O", .dest = &order,
+         .choices = order_names,
+         .help = "shuffled: a seeded random order of all classes | class: class after class"},
+        {.name = "--balance", .kind = OPT_CHOICE, .meta = "B", .dest = &balance,
+         .choices = balance_names,
+         .help = "how N is split: prior (in proportion to the stored priors) | classes (the "
+                 "same number for every class) | groups (the same number for every group; "
+                 "packages made with --groups)"},
+        {.name = "--format", .kind = OPT_CHOICE, .meta = "F", .dest = &fmt,
+         .choices = format_names, .help = "output format"},
+        CLI_ROW_SEED(&seed, "sampling and the order"),
+        CLI_ROW_FORCE(&force),
+        {.name = "--allow-large", .kind = OPT_FLAG, .dest = &allow_large,
+         .help = "allow -n above 10000000"},
+        CLI_ROW_MAX_MEMORY(&max_mem),
+        CLI_ROW_THREADS(&threads),
+        CLI_ROW_JSON(&c.json),
+        CLI_ROW_QUIET(&c.quiet),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    if (!strcmp(prefix, "-"))
+        return cli_fail(cmd, EXIT_USAGE, "-o -: decompress writes two files, PREFIX-images and "
+                        "PREFIX-labels, never standard output; give a prefix");
     if (N > DEFAULT_MAX_N && !allow_large)
         return cli_fail(cmd, EXIT_USAGE, "-n %zu is above %d; add --allow-large to confirm", N,
                         DEFAULT_MAX_N);
@@ -126,25 +87,38 @@ int cmd_decompress(int argc, char **argv)
                       "--groups; this one has one mixture per class", in);
         goto done;
     }
-    if (lgc_codec_decompress_files(&codec, N, seed, balance, prefix, fmt, force, on_progress, &c, &err)) {
+    if (lgc_codec_decompress_files(&codec, N, seed, (lgc_balance)balance, (lgc_order)order, prefix,
+                                   (lgc_file_format)fmt, force, on_progress, &c, &err)) {
         cli_progress_done(&c);
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
     cli_progress_done(&c);
     double secs = cli_now() - t0;
-    const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
+    char ipath[4096], lpath[4096];
+    snprintf(ipath, sizeof ipath, "%s-images.%s", prefix, format_names[fmt]);
+    snprintf(lpath, sizeof lpath, "%s-labels.%s", prefix, format_names[fmt]);
     if (c.json) {
-        printf("{\"package\":");
-        cli_json_str(in);
-        static const char *const bal[] = {"prior", "classes", "groups"};
-        printf(",\"balance\":\"%s\"", bal[balance]);
-        printf(",\"n\":%zu,\"seed\":%llu,\"images\":\"%s-images.%s\",\"labels\":\"%s-labels.%s\","
-               "\"seconds\":%.3f,\"images_per_second\":%.0f}\n",
-               N, (unsigned long long)seed, prefix, ext, prefix, ext, secs, (double)N / secs);
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_str(&j, "package", in);
+        cli_json_u64(&j, "n_images", N);
+        cli_json_str(&j, "order", order_names[order]);
+        cli_json_str(&j, "balance", balance_names[balance]);
+        cli_json_str(&j, "format", format_names[fmt]);
+        cli_json_u64(&j, "seed", seed);
+        cli_json_str(&j, "images", ipath);
+        cli_json_str(&j, "labels", lpath);
+        cli_json_array(&j, "outputs");
+        cli_json_str(&j, NULL, ipath);
+        cli_json_str(&j, NULL, lpath);
+        cli_json_close(&j);
+        cli_json_num(&j, "images_per_second", (double)N / secs, 0);
+        cli_json_num(&j, "seconds", secs, 3);
+        cli_json_u64(&j, "threads", threads);
+        cli_json_end(&j);
     } else if (!c.quiet) {
-        fprintf(stderr, "decompress: %zu images to %s-images.%s and %s-labels.%s in %.2f s\n", N,
-                prefix, ext, prefix, ext, secs);
+        fprintf(stderr, "decompress: %zu images to %s and %s in %.2f s\n", N, ipath, lpath, secs);
     }
     rc = 0;
 done:

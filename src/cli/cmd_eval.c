@@ -10,38 +10,18 @@
 #include "lgc/judge.h"
 #include "lgc/tensor.h"
 
-#define DEFAULT_TEST_IMAGES "data/mnist/t10k-images-idx3-ubyte"
-#define DEFAULT_TEST_LABELS "data/mnist/t10k-labels-idx1-ubyte"
+static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3", NULL};
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: lgc eval --train-images F --train-labels F [options]\n\n"
-            "Train a judge only on the given training set (IDX or NPY, uint8 or float in [0,1])\n"
-            "for a fixed number of steps, test it on the real test set, and report accuracy\n"
-            "mean +- sd over seeds, per-class accuracy and the confusion matrix.\n\n"
-            "  --train-images F     training images\n"
-            "  --train-labels F     training labels\n"
-            "  --test-images F      [" DEFAULT_TEST_IMAGES "]\n"
-            "  --test-labels F      [" DEFAULT_TEST_LABELS "]\n"
-            "  --weights F          per-image loss weights (float32 NPY of shape (n,), finite,\n"
-            "                       >= 0); each batch's loss is sum w l / sum w\n"
-            "  --test-groups F      group id of each test image (uint8 IDX or NPY, e.g. from\n"
-            "                       lgc spuco): also report accuracy per group and the worst\n"
-            "                       group's (groups without test images are ignored)\n"
-            "  --upsample-groups F  group id of each training image: train on every group\n"
-            "                       repeated to the size of the largest (SpuCo's UpSampleERM,\n"
-            "                       as the study's notebook), resampled for each seed\n"
-            "  --judge NAME         paper-cnn | lenet | convnet3 [paper-cnn]\n"
-            "  --steps N            optimiser steps, batch 64 [%d]\n"
-            "  --seeds K            judge seeds 1..K [3]\n"
-            "  --seed S             first seed [1]\n"
-            "  --classes N          number of classes [10]\n"
-            "  --threads T          threads [2]\n"
-            "  --json               one JSON object on stdout\n"
-            "  -q                   no progress\n",
-            LGC_JUDGE_DEFAULT_STEPS);
-}
+static const cli_command command = {
+    .name = "eval",
+    .summary = "train a judge on a training set and test it",
+    .synopsis = "--train-images F --train-labels F [options]",
+    .description =
+        "Train a judge only on the given training set (IDX or NPY, uint8 or float in [0,1]) for "
+        "a fixed number of steps, test it on the real test set, and report accuracy mean +- sd "
+        "over seeds, per-class accuracy and the confusion matrix.\n\n"
+        "The test set defaults to MNIST's t10k files in the data folder.",
+};
 
 typedef struct {
     const cli_common *c;
@@ -59,77 +39,66 @@ static void on_progress(void *p, size_t done, size_t total, double loss)
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *cmd = "eval";
-    const char *tri = NULL, *trl = NULL, *tei = DEFAULT_TEST_IMAGES, *tel = DEFAULT_TEST_LABELS;
-    const char *weights_path = NULL, *tgp = NULL, *ugp = NULL, *v;
+    const char *cmd = command.name;
+    const char *tri = NULL, *trl = NULL, *tei = NULL, *tel = NULL, *data_dir = NULL;
+    const char *weights_path = NULL, *tgp = NULL, *ugp = NULL;
+    char tei_buf[4096], tel_buf[4096];
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
-    size_t n_seeds = 3, n_classes = 10, threads = 2;
+    size_t n_seeds = 3, n_classes = 10, threads = 2, n_pos;
     uint64_t seed0 = 1;
+    int judge = (int)o.kind, rc;
     cli_common c;
     cli_common_init(&c);
-    int rc;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (cli_common_flag(&c, argv[i])) {
-        } else if (cli_opt(argc, argv, &i, "--train-images", &v)) {
-            if ((rc = cli_need(cmd, "--train-images", v)))
-                return rc;
-            tri = v;
-        } else if (cli_opt(argc, argv, &i, "--train-labels", &v)) {
-            if ((rc = cli_need(cmd, "--train-labels", v)))
-                return rc;
-            trl = v;
-        } else if (cli_opt(argc, argv, &i, "--test-images", &v)) {
-            if ((rc = cli_need(cmd, "--test-images", v)))
-                return rc;
-            tei = v;
-        } else if (cli_opt(argc, argv, &i, "--test-labels", &v)) {
-            if ((rc = cli_need(cmd, "--test-labels", v)))
-                return rc;
-            tel = v;
-        } else if (cli_opt(argc, argv, &i, "--weights", &v)) {
-            if ((rc = cli_need(cmd, "--weights", v)))
-                return rc;
-            weights_path = v;
-        } else if (cli_opt(argc, argv, &i, "--test-groups", &v)) {
-            if ((rc = cli_need(cmd, "--test-groups", v)))
-                return rc;
-            tgp = v;
-        } else if (cli_opt(argc, argv, &i, "--upsample-groups", &v)) {
-            if ((rc = cli_need(cmd, "--upsample-groups", v)))
-                return rc;
-            ugp = v;
-        } else if (cli_opt(argc, argv, &i, "--judge", &v)) {
-            int k = v ? lgc_judge_from_name(v) : -1;
-            if (k < 0)
-                return cli_fail(cmd, EXIT_USAGE,
-                                "--judge: unknown judge '%s' (paper-cnn, lenet, convnet3)",
-                                v ? v : "");
-            o.kind = (lgc_judge_kind)k;
-        } else if (cli_opt(argc, argv, &i, "--steps", &v)) {
-            if ((rc = cli_size(cmd, "--steps", v, 1, 100000000, &o.steps)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--seeds", &v)) {
-            if ((rc = cli_size(cmd, "--seeds", v, 1, 100, &n_seeds)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &seed0)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--classes", &v)) {
-            if ((rc = cli_size(cmd, "--classes", v, 2, LGC_MAX_CLASSES, &n_classes)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
-            if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
-                return rc;
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc eval --help)", argv[i]);
-        }
+    const cli_option opt_rows[] = {
+        {.name = "--train-images", .kind = OPT_FILE, .meta = "F", .dest = &tri,
+         .flags = OPT_REQUIRED, .help = "training images"},
+        {.name = "--train-labels", .kind = OPT_FILE, .meta = "F", .dest = &trl,
+         .flags = OPT_REQUIRED, .help = "training labels"},
+        {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &tei,
+         .def = "t10k-images-idx3-ubyte in the data folder", .help = "test images"},
+        {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &tel,
+         .def = "t10k-labels-idx1-ubyte in the data folder", .help = "test labels"},
+        CLI_ROW_DATA_DIR(&data_dir),
+        {.name = "--weights", .kind = OPT_FILE, .meta = "F", .dest = &weights_path,
+         .help = "per-image loss weights (float32 NPY of shape (n,), finite, >= 0); each "
+                 "batch's loss is sum w l / sum w"},
+        {.name = "--test-groups", .kind = OPT_FILE, .meta = "F", .dest = &tgp,
+         .help = "group id of each test image (uint8 IDX or NPY, e.g. from lgc spuco): also "
+                 "report accuracy per group and the worst group's (groups without test images "
+                 "are ignored)"},
+        {.name = "--upsample-groups", .kind = OPT_FILE, .meta = "F", .dest = &ugp,
+         .help = "group id of each training image: train on every group repeated to the size "
+                 "of the largest (SpuCo's UpSampleERM, as the study's notebook), resampled for "
+                 "each seed"},
+        {.name = "--judge", .kind = OPT_CHOICE, .meta = "NAME", .dest = &judge,
+         .choices = judge_names, .noun = "judge", .help = "the classifier (docs/PROTOCOL.md §4)"},
+        {.name = "--steps", .kind = OPT_SIZE, .meta = "N", .dest = &o.steps, .lo = 1,
+         .hi = 100000000, .help = "optimiser steps, batch 64"},
+        {.name = "--seeds", .kind = OPT_SIZE, .meta = "K", .dest = &n_seeds, .lo = 1, .hi = 100,
+         .help = "judge seeds S..S+K-1"},
+        {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &seed0, .help = "first seed"},
+        {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &n_classes, .lo = 2,
+         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+        CLI_ROW_THREADS(&threads),
+        CLI_ROW_JSON(&c.json),
+        CLI_ROW_QUIET(&c.quiet),
+    };
+    if ((rc = cli_parse(&command, opt_rows, CLI_N_ROWS(opt_rows), argc, argv, NULL, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    o.kind = (lgc_judge_kind)judge;
+    if (!tei) {
+        if ((rc = cli_data_file(cmd, data_dir, "t10k-images-idx3-ubyte", "--test-images", tei_buf,
+                                sizeof tei_buf)))
+            return rc;
+        tei = tei_buf;
     }
-    if (!tri || !trl)
-        return cli_fail(cmd, EXIT_USAGE, "--train-images and --train-labels are required");
+    if (!tel) {
+        if ((rc = cli_data_file(cmd, data_dir, "t10k-labels-idx1-ubyte", "--test-labels", tel_buf,
+                                sizeof tel_buf)))
+            return rc;
+        tel = tel_buf;
+    }
     lgc_threads_set((int)threads);
 
     lgc_err err;
@@ -258,54 +227,72 @@ int cmd_eval(int argc, char **argv)
     double wsd = n_seeds > 1 ? sqrt(wvar / (double)(n_seeds - 1)) : 0.0;
 
     if (c.json) {
-        printf("{\"judge\":\"%s\",\"steps\":%zu,\"batch\":%zu,\"train_images\":",
-               lgc_judge_name(o.kind), o.steps, o.batch);
-        cli_json_str(tri);
-        printf(",\"weights\":");
-        if (weights_path)
-            cli_json_str(weights_path);
-        else
-            printf("null");
-        printf(",\"n_train\":%zu,\"n_test\":%zu,\"seeds\":[", train.x.n, test.x.n);
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_str(&j, "judge", lgc_judge_name(o.kind));
+        cli_json_u64(&j, "steps", o.steps);
+        cli_json_u64(&j, "batch", o.batch);
+        cli_json_str(&j, "train_images", tri);
+        cli_json_str(&j, "train_labels", trl);
+        cli_json_str(&j, "test_images", tei);
+        cli_json_str(&j, "test_labels", tel);
+        cli_json_str(&j, "weights", weights_path);
+        cli_json_u64(&j, "n_train_images", train.x.n);
+        cli_json_u64(&j, "n_test_images", test.x.n);
+        cli_json_u64(&j, "n_classes", n_classes);
+        cli_json_array(&j, "seeds");
         for (size_t s = 0; s < n_seeds; s++)
-            printf("%s%llu", s ? "," : "", (unsigned long long)(seed0 + s));
-        printf("],\"accuracy\":[");
-        for (size_t s = 0; s < n_seeds; s++)
-            printf("%s%.6f", s ? "," : "", acc[s]);
-        printf("],\"accuracy_mean\":%.6f,\"accuracy_sd\":%.6f,\"per_class_mean\":[", mean, sd);
-        for (size_t k = 0; k < n_classes; k++)
-            printf("%s%.6f", k ? "," : "", per_class_mean[k]);
-        printf("],\"confusion_first_seed\":[");
+            cli_json_u64(&j, NULL, seed0 + s);
+        cli_json_close(&j);
+        cli_json_nums(&j, "accuracy", acc, n_seeds, 6);
+        cli_json_num(&j, "accuracy_mean", mean, 6);
+        cli_json_num(&j, "accuracy_sd", sd, 6);
+        cli_json_nums(&j, "per_class_mean", per_class_mean, n_classes, 6);
+        cli_json_array(&j, "confusion_first_seed");
         for (size_t t = 0; t < n_classes; t++) {
-            printf("%s[", t ? "," : "");
+            cli_json_array(&j, NULL);
             for (size_t p = 0; p < n_classes; p++)
-                printf("%s%u", p ? "," : "", first.confusion[t][p]);
-            printf("]");
+                cli_json_u64(&j, NULL, first.confusion[t][p]);
+            cli_json_close(&j);
         }
-        printf("]");
-        if (ugp) {
-            printf(",\"upsample_groups\":");
-            cli_json_str(ugp);
-            printf(",\"n_train_rows\":%zu", n_rows);
-        }
+        cli_json_close(&j);
+        cli_json_str(&j, "upsample_groups", ugp);
+        if (ugp)
+            cli_json_u64(&j, "n_train_rows", n_rows);
+        else
+            cli_json_null(&j, "n_train_rows");
+        cli_json_str(&j, "test_groups", tgp);
         if (tgp) {
-            printf(",\"test_groups\":");
-            cli_json_str(tgp);
-            printf(",\"n_groups\":%zu,\"worst_group_accuracy\":[", gacc[0].n_groups);
+            cli_json_u64(&j, "n_groups", gacc[0].n_groups);
+            cli_json_array(&j, "worst_group_accuracy");
             for (size_t s = 0; s < n_seeds; s++)
-                printf("%s%.6f", s ? "," : "", gacc[s].worst);
-            printf("],\"worst_group\":[");
+                cli_json_num(&j, NULL, gacc[s].worst, 6);
+            cli_json_close(&j);
+            cli_json_array(&j, "worst_group");
             for (size_t s = 0; s < n_seeds; s++)
-                printf("%s%d", s ? "," : "", gacc[s].worst_group);
-            printf("],\"worst_group_mean\":%.6f,\"worst_group_sd\":%.6f,\"groups\":[", wmean,
-                   wsd);
-            for (int g = 0, k = 0; g < LGC_MAX_GROUPS; g++)
-                if (gacc[0].n[g])
-                    printf("%s{\"group\":%d,\"n\":%zu,\"accuracy_mean\":%.6f}", k++ ? "," : "",
-                           g, gacc[0].n[g], gmean[g]);
-            printf("]");
+                cli_json_i64(&j, NULL, gacc[s].worst_group);
+            cli_json_close(&j);
+            cli_json_num(&j, "worst_group_mean", wmean, 6);
+            cli_json_num(&j, "worst_group_sd", wsd, 6);
+            cli_json_array(&j, "groups");
+            for (int g = 0; g < LGC_MAX_GROUPS; g++)
+                if (gacc[0].n[g]) {
+                    cli_json_object(&j, NULL);
+                    cli_json_i64(&j, "group", g);
+                    cli_json_u64(&j, "n", gacc[0].n[g]);
+                    cli_json_num(&j, "accuracy_mean", gmean[g], 6);
+                    cli_json_close(&j);
+                }
+            cli_json_close(&j);
+        } else {
+            static const char *const none[] = {"n_groups", "worst_group_accuracy", "worst_group",
+                                               "worst_group_mean", "worst_group_sd", "groups"};
+            for (size_t k = 0; k < sizeof none / sizeof *none; k++)
+                cli_json_null(&j, none[k]);
         }
-        printf(",\"seconds\":%.2f,\"threads\":%zu}\n", secs, threads);
+        cli_json_num(&j, "seconds", secs, 2);
+        cli_json_u64(&j, "threads", threads);
+        cli_json_end(&j);
     } else {
         printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
                lgc_judge_name(o.kind), o.steps, o.batch, train.x.n,

@@ -8,28 +8,48 @@
 #include "lgc/png.h"
 #include "lgc/tensor.h"
 
-static void usage(FILE *f)
+static const char *const balance_names[] = {"prior", "groups", NULL};
+
+static const cli_command command = {
+    .name = "grid",
+    .summary = "a PNG of regenerated samples, one row per class",
+    .synopsis = "IN.lgc -o FILE.png [options]\n"
+                "       lgc grid --images F --labels F [--groups F] -o FILE.png [options]",
+    .description =
+        "Regenerate a few samples of every class and tile them into one PNG, one row per "
+        "class; or tile real images: row c shows the first images of class c in the file (with "
+        "--groups and --balance groups: the first image of each of the class's groups in turn), "
+        "cells of a class with too few images left grey.",
+    .positional = "a package",
+    .pos_min = 0,
+    .pos_max = 1,
+};
+
+static void print_json(const char *in, const char *imgp, const char *outp, size_t n_classes,
+                       size_t per, uint64_t seed, int by_group, double secs)
 {
-    fprintf(f, "usage: lgc grid IN.lgc -o FILE.png [options]\n"
-               "       lgc grid --images F --labels F [--groups F] -o FILE.png [options]\n\n"
-               "Regenerate a few samples of every class and tile them into one PNG, one row\n"
-               "per class; or tile real images: row c shows the first images of class c in\n"
-               "the file (with --groups and --balance groups: the first image of each of the\n"
-               "class's groups in turn), cells of a class with too few images left grey.\n\n"
-               "  -o, --output F    PNG to write\n"
-               "  --balance B       prior: each sample's group drawn by the stored priors |\n"
-               "                    groups: column j shows the class's j-th group (in turn),\n"
-               "                    as lgc decompress --balance groups regenerates them;\n"
-               "                    packages made with --groups [prior]\n"
-               "  --per-class N     samples per class (columns) [10]\n"
-               "  --seed S          sampling seed [1]\n"
-               "  -f, --force       overwrite an existing output\n");
+    cli_json j;
+    cli_json_begin(&j, command.name);
+    cli_json_str(&j, "package", in);
+    cli_json_str(&j, "images", imgp);
+    cli_json_array(&j, "outputs");
+    cli_json_str(&j, NULL, outp);
+    cli_json_close(&j);
+    cli_json_u64(&j, "n_classes", n_classes);
+    cli_json_u64(&j, "per_class", per);
+    if (in)
+        cli_json_u64(&j, "seed", seed);
+    else
+        cli_json_null(&j, "seed");
+    cli_json_str(&j, "balance", balance_names[by_group]);
+    cli_json_num(&j, "seconds", secs, 3);
+    cli_json_end(&j);
 }
 
 /* Real images: row c holds the first per images of class c, or with groups the
  * first image of each of the class's groups in turn (ascending ids). */
 static int grid_real(const char *cmd, const char *imgp, const char *labp, const char *grpp,
-                     const char *outp, size_t per, int force)
+                     const char *outp, size_t per, int force, int json, double t0)
 {
     lgc_dataset d = {0};
     lgc_labels g = {0};
@@ -69,6 +89,8 @@ static int grid_real(const char *cmd, const char *imgp, const char *labp, const 
     if (lgc_image_grid(&all, all.n, C, per, 2, 128, &grid, &err) ||
         lgc_png_write(outp, grid.pix, grid.w, grid.h, grid.c, force, &err))
         rc = cli_fail_err(cmd, &err);
+    else if (json)
+        print_json(NULL, imgp, outp, C, per, 0, grpp != NULL, cli_now() - t0);
 done:
     free(all.pix);
     lgc_images_free(&grid);
@@ -79,63 +101,44 @@ done:
 
 int cmd_grid(int argc, char **argv)
 {
-    const char *cmd = "grid", *in = NULL, *outp = NULL, *v;
+    const char *cmd = command.name, *in = NULL, *outp = NULL;
     const char *imgp = NULL, *labp = NULL, *grpp = NULL;
-    size_t per = 10;
+    size_t per = 10, n_pos;
     uint64_t seed = 1;
-    int force = 0, rc, by_group = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
-            force = 1;
-        } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v)
-                return cli_fail(cmd, EXIT_USAGE, "-o needs a file name");
-            outp = v;
-        } else if (cli_opt(argc, argv, &i, "--per-class", &v)) {
-            if ((rc = cli_size(cmd, "--per-class", v, 1, 100, &per)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--balance", &v)) {
-            if (v && (!strcmp(v, "prior") || !strcmp(v, "groups")))
-                by_group = !strcmp(v, "groups");
-            else
-                return cli_fail(cmd, EXIT_USAGE, "--balance: '%s' is not prior or groups",
-                                v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &seed)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--images", &v)) {
-            if ((rc = cli_need(cmd, "--images", v)))
-                return rc;
-            imgp = v;
-        } else if (cli_opt(argc, argv, &i, "--labels", &v)) {
-            if ((rc = cli_need(cmd, "--labels", v)))
-                return rc;
-            labp = v;
-        } else if (cli_opt(argc, argv, &i, "--groups", &v)) {
-            if ((rc = cli_need(cmd, "--groups", v)))
-                return rc;
-            grpp = v;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc grid --help)", argv[i]);
-        } else if (!in) {
-            in = argv[i];
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unexpected argument '%s'", argv[i]);
-        }
-    }
+    int force = 0, rc, by_group = 0, json = 0;
+    const cli_option rows[] = {
+        {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &outp,
+         .flags = OPT_REQUIRED, .help = "PNG to write"},
+        {.name = "--balance", .kind = OPT_CHOICE, .meta = "B", .dest = &by_group,
+         .choices = balance_names,
+         .help = "prior: each sample's group drawn by the stored priors | groups: column j shows "
+                 "the class's j-th group (in turn), as lgc decompress --balance groups "
+                 "regenerates them; packages made with --groups"},
+        {.name = "--per-class", .kind = OPT_SIZE, .meta = "N", .dest = &per, .lo = 1, .hi = 100,
+         .help = "samples per class (columns)"},
+        CLI_ROW_SEED(&seed, "sampling"),
+        {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &imgp,
+         .help = "tile these real images instead of a package's"},
+        {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &labp,
+         .help = "their labels"},
+        {.name = "--groups", .kind = OPT_FILE, .meta = "F", .dest = &grpp,
+         .help = "their group ids (with --balance groups)"},
+        CLI_ROW_FORCE(&force),
+        CLI_ROW_JSON(&json),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    double t0 = cli_now();
     if (imgp || labp || grpp) {
         if (in || !imgp || !labp || !outp)
             return cli_fail(cmd, EXIT_USAGE, "real images need --images, --labels and -o, and no "
                             "package");
         if (by_group && !grpp)
             return cli_fail(cmd, EXIT_USAGE, "--balance groups on real images needs --groups");
-        return grid_real(cmd, imgp, labp, by_group ? grpp : NULL, outp, per, force);
+        return grid_real(cmd, imgp, labp, by_group ? grpp : NULL, outp, per, force, json, t0);
     }
-    if (!in || !outp)
-        return cli_fail(cmd, EXIT_USAGE, "a package and -o FILE.png are required");
+    if (!in)
+        return cli_fail(cmd, EXIT_USAGE, "a package (or --images and --labels) is required");
     lgc_err err;
     lgc_pkg *p = NULL;
     lgc_codec codec;
@@ -159,7 +162,7 @@ int cmd_grid(int argc, char **argv)
         goto done;
     }
     for (size_t cls = 0; cls < codec.n_classes; cls++) {
-        lgc_rng r; /* the stream lgc_codec_decompress_files uses for this class */
+        lgc_rng r; /* the class's own stream: the grid does not depend on the others */
         lgc_rng_init(&r, seed, 0x1000 + cls);
         size_t mine[LGC_CODEC_MAX_MIXTURES], nk = 0; /* the class's mixtures, by group id */
         for (size_t m = 0; m < codec.n_mix; m++)
@@ -179,6 +182,8 @@ int cmd_grid(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
+    if (json)
+        print_json(in, NULL, outp, codec.n_classes, per, seed, by_group, cli_now() - t0);
 done:
     free(all.pix);
     lgc_images_free(&grid);

@@ -5,29 +5,25 @@
 #include "cli.h"
 #include "lgc/codec.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: lgc info IN.lgc [options]\n\n"
-               "Check a package fully (structure and meaning) and describe it: bytes per\n"
-               "section, model, sizes, per-class K, and how and when it was made.\n\n"
-               "  --json           one JSON object on stdout\n"
-               "  --max-memory B   refuse a package whose decoded data, or the decoder and\n"
-               "                   mixtures built from it, need more than B bytes; suffixes\n"
-               "                   K, M, G, T [data 1G, decoder 2G]\n");
-}
+static const cli_command command = {
+    .name = "info",
+    .summary = "describe a package",
+    .synopsis = "IN.lgc [options]",
+    .description = "Check a package fully (structure and meaning) and describe it: bytes per "
+                   "section, model, sizes, per-class K, and how and when it was made.",
+    .positional = "a package",
+    .pos_min = 1,
+    .pos_max = 1,
+};
 
-static void print_kv_value(const lgc_pkg_kv *kv, int json)
+/* A key-value as text, or as a JSON value through j. */
+static void print_kv_text(const lgc_pkg_kv *kv)
 {
     switch (kv->type) {
     case LGC_KV_U64: printf("%llu", (unsigned long long)kv->v.u64); break;
     case LGC_KV_I64: printf("%lld", (long long)kv->v.i64); break;
     case LGC_KV_F64: printf("%.17g", kv->v.f64); break;
-    case LGC_KV_STR:
-        if (json)
-            cli_json_str(kv->v.str);
-        else
-            printf("%s", kv->v.str);
-        break;
+    case LGC_KV_STR: printf("%s", kv->v.str); break;
     case LGC_KV_F64_ARRAY:
     case LGC_KV_U64_ARRAY:
         printf("[");
@@ -42,31 +38,35 @@ static void print_kv_value(const lgc_pkg_kv *kv, int json)
     }
 }
 
+static void json_kv(cli_json *j, const lgc_pkg_kv *kv)
+{
+    switch (kv->type) {
+    case LGC_KV_U64: cli_json_u64(j, kv->key, kv->v.u64); break;
+    case LGC_KV_I64: cli_json_i64(j, kv->key, kv->v.i64); break;
+    case LGC_KV_F64: cli_json_num(j, kv->key, kv->v.f64, 17); break;
+    case LGC_KV_STR: cli_json_str(j, kv->key, kv->v.str); break;
+    case LGC_KV_F64_ARRAY: cli_json_nums(j, kv->key, kv->v.f64s, kv->n, 9); break;
+    case LGC_KV_U64_ARRAY:
+        cli_json_array(j, kv->key);
+        for (size_t i = 0; i < kv->n; i++)
+            cli_json_u64(j, NULL, kv->v.u64s[i]);
+        cli_json_close(j);
+        break;
+    }
+}
+
 int cmd_info(int argc, char **argv)
 {
-    const char *cmd = "info", *in = NULL;
+    const char *cmd = command.name, *in = NULL;
     int json = 0, rc;
     uint64_t max_mem = 0;
-    const char *v;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (cli_opt(argc, argv, &i, "--max-memory", &v)) {
-            if ((rc = cli_bytes(cmd, "--max-memory", v, &max_mem)))
-                return rc;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc info --help)", argv[i]);
-        } else if (!in) {
-            in = argv[i];
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (!in)
-        return cli_fail(cmd, EXIT_USAGE, "a package is required");
+    size_t n_pos;
+    const cli_option rows[] = {
+        CLI_ROW_MAX_MEMORY(&max_mem),
+        CLI_ROW_JSON(&json),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
     lgc_err err;
     lgc_pkg *p = NULL;
     lgc_codec codec;
@@ -85,27 +85,38 @@ int cmd_info(int argc, char **argv)
         gmm_params += codec.gmm[k].k * (1 + d + d * (d + 1) / 2);
     }
     if (json) {
-        printf("{\"package\":");
-        cli_json_str(in);
-        printf(",\"format\":\"%u.%u\",\"file_bytes\":%llu,\"header_bytes\":%llu,"
-               "\"kv_table_bytes\":%llu,\"tensor_table_bytes\":%llu,\"data_stored_bytes\":%llu,"
-               "\"data_bytes\":%llu,\"zstd_level\":%d,\"decoder_params\":%zu,\"gmm_params\":%zu,"
-               "\"k_sum\":%zu,\"decoder_input\":%zu,\"mixtures\":%zu,\"grouped\":%s,"
-               "\"keys\":{",
-               info.version_major, info.version_minor, (unsigned long long)info.file_bytes,
-               (unsigned long long)info.header_bytes, (unsigned long long)info.kv_table_bytes,
-               (unsigned long long)info.tensor_table_bytes,
-               (unsigned long long)info.data_stored_bytes, (unsigned long long)info.data_bytes,
-               info.zstd_level, dec_params, gmm_params, ksum, codec.dec_in, codec.n_mix,
-               codec.grouped ? "true" : "false");
-        for (size_t i = 0; i < lgc_pkg_n_kv(p); i++) {
-            const lgc_pkg_kv *kv = lgc_pkg_kv_at(p, i);
-            printf("%s", i ? "," : "");
-            cli_json_str(kv->key);
-            printf(":");
-            print_kv_value(kv, 1);
-        }
-        printf("}}\n");
+        char fmt[32];
+        snprintf(fmt, sizeof fmt, "%u.%u", info.version_major, info.version_minor);
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_str(&j, "package", in);
+        cli_json_u64(&j, "package_bytes", info.file_bytes);
+        cli_json_str(&j, "format", fmt);
+        cli_json_u64(&j, "header_bytes", info.header_bytes);
+        cli_json_u64(&j, "kv_table_bytes", info.kv_table_bytes);
+        cli_json_u64(&j, "tensor_table_bytes", info.tensor_table_bytes);
+        cli_json_u64(&j, "data_stored_bytes", info.data_stored_bytes);
+        cli_json_u64(&j, "data_bytes", info.data_bytes);
+        cli_json_i64(&j, "zstd_level", info.zstd_level);
+        cli_json_str(&j, "model", lgc_model_name(codec.kind));
+        cli_json_u64(&j, "latent", codec.latent);
+        cli_json_array(&j, "image_shape");
+        cli_json_u64(&j, NULL, codec.h);
+        cli_json_u64(&j, NULL, codec.w);
+        cli_json_u64(&j, NULL, codec.c);
+        cli_json_close(&j);
+        cli_json_u64(&j, "n_classes", codec.n_classes);
+        cli_json_u64(&j, "decoder_params", dec_params);
+        cli_json_u64(&j, "gmm_params", gmm_params);
+        cli_json_u64(&j, "k_sum", ksum);
+        cli_json_u64(&j, "decoder_input", codec.dec_in);
+        cli_json_u64(&j, "mixtures", codec.n_mix);
+        cli_json_bool(&j, "grouped", codec.grouped);
+        cli_json_object(&j, "keys");
+        for (size_t i = 0; i < lgc_pkg_n_kv(p); i++)
+            json_kv(&j, lgc_pkg_kv_at(p, i));
+        cli_json_close(&j);
+        cli_json_end(&j);
     } else {
         printf("%s: lgc package format %u.%u, %llu bytes\n", in, info.version_major,
                info.version_minor, (unsigned long long)info.file_bytes);
@@ -142,7 +153,7 @@ int cmd_info(int argc, char **argv)
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++) {
             const lgc_pkg_kv *kv = lgc_pkg_kv_at(p, i);
             printf("    %-16s ", kv->key);
-            print_kv_value(kv, 0);
+            print_kv_text(kv);
             printf("\n");
         }
     }

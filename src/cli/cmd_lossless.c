@@ -7,79 +7,88 @@
 #include "lgc/io.h"
 #include "lgc/lossless.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: lgc lossless FILE... [--json]\n\n"
-               "Compress each file separately with gzip -9, xz -9e and zstd -19 (through zlib,\n"
-               "liblzma and libzstd) and report the sizes and their sums (PROTOCOL.md §2).\n");
-}
+static const cli_command command = {
+    .name = "lossless",
+    .summary = "sizes of files under gzip -9, xz -9e and zstd -19",
+    .synopsis = "FILE... [--json]",
+    .description = "Compress each file separately with gzip -9, xz -9e and zstd -19 (through "
+                   "zlib, liblzma and libzstd) and report the sizes and their sums "
+                   "(docs/PROTOCOL.md §2).",
+    .positional = "at least one file",
+    .pos_min = 1,
+    .pos_max = (size_t)1 << 20,
+};
 
 int cmd_lossless(int argc, char **argv)
 {
-    const char *cmd = "lossless";
-    int json = 0, nf = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s'", argv[i]);
-        } else {
-            nf++;
-        }
+    const char *cmd = command.name;
+    int json = 0, rc;
+    size_t nf = 0;
+    const cli_option rows[] = {CLI_ROW_JSON(&json)};
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files)
+        return cli_fail(cmd, EXIT_DATA, "out of memory");
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, files, &nf))) {
+        free(files);
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
     }
-    if (!nf)
-        return cli_fail(cmd, EXIT_USAGE, "give at least one file");
     /* Measure every file before printing anything: a file that fails leaves
      * one error line, never half a table or half a JSON object. */
-    lgc_lossless_sizes tot = {0, 0, 0, 0}, *sz = calloc((size_t)argc, sizeof *sz);
-    if (!sz)
+    lgc_lossless_sizes tot = {0, 0, 0, 0}, *sz = calloc(nf, sizeof *sz);
+    if (!sz) {
+        free(files);
         return cli_fail(cmd, EXIT_DATA, "out of memory");
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
-            continue;
+    }
+    double t0 = cli_now();
+    for (size_t i = 0; i < nf; i++) {
         lgc_err err;
         uint8_t *buf;
         size_t n;
         lgc_lossless_sizes *s = &sz[i];
-        if (lgc_read_file(argv[i], (size_t)1 << 34, &buf, &n, &err)) {
-            free(sz);
-            return cli_fail_err(cmd, &err);
+        if (lgc_read_file(files[i], (size_t)1 << 34, &buf, &n, &err)) {
+            rc = cli_fail_err(cmd, &err);
+            goto done;
         }
         lgc_status st = lgc_lossless_measure(buf, n, s, &err);
         free(buf);
         if (st) {
-            free(sz);
-            return cli_fail(cmd, EXIT_DATA, "%s: %s", argv[i], err.msg);
+            rc = cli_fail(cmd, EXIT_DATA, "%s: %s", files[i], err.msg);
+            goto done;
         }
         tot.raw += s->raw, tot.gzip9 += s->gzip9, tot.xz9e += s->xz9e, tot.zstd19 += s->zstd19;
     }
-    if (json)
-        printf("{\"files\":[");
-    int first = 1;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1])
-            continue;
-        const lgc_lossless_sizes *s = &sz[i];
-        if (json) {
-            printf("%s{\"file\":", first ? "" : ",");
-            cli_json_str(argv[i]);
-            printf(",\"raw\":%zu,\"gzip9\":%zu,\"xz9e\":%zu,\"zstd19\":%zu}", s->raw, s->gzip9,
-                   s->xz9e, s->zstd19);
-        } else {
-            printf("%-40s raw %10zu  gzip -9 %10zu  xz -9e %10zu  zstd -19 %10zu\n", argv[i],
-                   s->raw, s->gzip9, s->xz9e, s->zstd19);
+    if (json) {
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_array(&j, "files");
+        for (size_t i = 0; i < nf; i++) {
+            cli_json_object(&j, NULL);
+            cli_json_str(&j, "file", files[i]);
+            cli_json_u64(&j, "raw", sz[i].raw);
+            cli_json_u64(&j, "gzip9", sz[i].gzip9);
+            cli_json_u64(&j, "xz9e", sz[i].xz9e);
+            cli_json_u64(&j, "zstd19", sz[i].zstd19);
+            cli_json_close(&j);
         }
-        first = 0;
-    }
-    free(sz);
-    if (json)
-        printf("],\"total\":{\"raw\":%zu,\"gzip9\":%zu,\"xz9e\":%zu,\"zstd19\":%zu}}\n", tot.raw,
-               tot.gzip9, tot.xz9e, tot.zstd19);
-    else
+        cli_json_close(&j);
+        cli_json_object(&j, "total");
+        cli_json_u64(&j, "raw", tot.raw);
+        cli_json_u64(&j, "gzip9", tot.gzip9);
+        cli_json_u64(&j, "xz9e", tot.xz9e);
+        cli_json_u64(&j, "zstd19", tot.zstd19);
+        cli_json_close(&j);
+        cli_json_num(&j, "seconds", cli_now() - t0, 2);
+        cli_json_end(&j);
+    } else {
+        for (size_t i = 0; i < nf; i++)
+            printf("%-40s raw %10zu  gzip -9 %10zu  xz -9e %10zu  zstd -19 %10zu\n", files[i],
+                   sz[i].raw, sz[i].gzip9, sz[i].xz9e, sz[i].zstd19);
         printf("%-40s raw %10zu  gzip -9 %10zu  xz -9e %10zu  zstd -19 %10zu\n", "total", tot.raw,
                tot.gzip9, tot.xz9e, tot.zstd19);
-    return 0;
+    }
+    rc = 0;
+done:
+    free(sz);
+    free(files);
+    return rc;
 }

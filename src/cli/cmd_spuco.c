@@ -7,87 +7,74 @@
 #include "cli.h"
 #include "lgc/spuco.h"
 
-#define DEF_TRAIN_IMAGES "data/mnist/train-images-idx3-ubyte"
-#define DEF_TRAIN_LABELS "data/mnist/train-labels-idx1-ubyte"
-#define DEF_TEST_IMAGES "data/mnist/t10k-images-idx3-ubyte"
-#define DEF_TEST_LABELS "data/mnist/t10k-labels-idx1-ubyte"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: lgc spuco -o PREFIX [options]\n\n"
-            "Make SpuCo MNIST (../shared/PROTOCOL.md section 1): MNIST in RGB, every pixel that\n"
-            "is exactly 0 painted in a background colour (tab10 colour c). In the training\n"
-            "split floor(p n) of each class's n images get the class's own colour and the\n"
-            "rest the other nine in turn; int(f N) training labels are replaced by a random\n"
-            "other class. In the test split the colours are balanced within each class.\n"
-            "Writes PREFIX-{train,test}-{images,labels,groups}.idx: images uint8 N x 28 x 28\n"
-            "x 3, labels, and groups = label x 10 + colour (100 groups; a noisy image's group\n"
-            "follows its noisy label). All six appear together or none does.\n\n"
-            "  -o, --output P      output prefix\n"
-            "  --strength P        spurious correlation strength p, 0..1 [0.99]\n"
-            "  --label-noise F     share f of training labels replaced, 0..1 [0.001]\n"
-            "  --seed S            seed [1]\n"
-            "  --train-images F    [" DEF_TRAIN_IMAGES "]\n"
-            "  --train-labels F    [" DEF_TRAIN_LABELS "]\n"
-            "  --test-images F     [" DEF_TEST_IMAGES "]\n"
-            "  --test-labels F     [" DEF_TEST_LABELS "]\n"
-            "  -f, --force         overwrite existing outputs\n"
-            "  --json              summary as one JSON object on stdout\n"
-            "  -q                  no summary on stderr\n");
-}
+static const cli_command command = {
+    .name = "spuco",
+    .summary = "make SpuCo MNIST: coloured backgrounds that predict the label",
+    .synopsis = "-o PREFIX [options]",
+    .description =
+        "Make SpuCo MNIST (docs/PROTOCOL.md §1): MNIST in RGB, every pixel that is exactly 0 "
+        "painted in a background colour (tab10 colour c). In the training split floor(p n) of "
+        "each class's n images get the class's own colour and the rest the other nine in turn; "
+        "int(f N) training labels are replaced by a random other class. In the test split the "
+        "colours are balanced within each class.\n\n"
+        "Writes PREFIX-{train,test}-{images,labels,groups}.idx: images uint8 N x 28 x 28 x 3, "
+        "labels, and groups = label x 10 + colour (100 groups; a noisy image's group follows its "
+        "noisy label). All six appear together or none does. The four MNIST files default to "
+        "those of the data folder.",
+};
 
 enum { N_OUT = 6 };
 
 int cmd_spuco(int argc, char **argv)
 {
-    const char *cmd = "spuco", *prefix = NULL, *v;
-    const char *in[4] = {DEF_TRAIN_IMAGES, DEF_TRAIN_LABELS, DEF_TEST_IMAGES, DEF_TEST_LABELS};
+    const char *cmd = command.name, *prefix = NULL, *data_dir = NULL;
+    const char *in[4] = {NULL, NULL, NULL, NULL};
+    static const char *const in_name[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                           "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     static const char *const in_opt[4] = {"--train-images", "--train-labels", "--test-images",
                                           "--test-labels"};
+    char in_buf[4][4096];
     lgc_spuco_opts o;
     lgc_spuco_opts_default(&o);
     int force = 0, rc;
+    size_t n_pos;
     cli_common c;
     cli_common_init(&c);
-    for (int i = 1; i < argc; i++) {
-        int matched = 0;
-        for (int k = 0; k < 4 && !matched; k++)
-            if (cli_opt(argc, argv, &i, in_opt[k], &v)) {
-                if ((rc = cli_need(cmd, in_opt[k], v)))
-                    return rc;
-                in[k] = v;
-                matched = 1;
-            }
-        if (matched) {
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (cli_common_flag(&c, argv[i])) {
-        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
-            force = 1;
-        } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "-o needs a prefix");
-            if (!strcmp(v, "-"))
-                return cli_fail(cmd, EXIT_USAGE, "-o -: spuco writes six files, never standard "
-                                "output; give a prefix");
-            prefix = v;
-        } else if (cli_opt(argc, argv, &i, "--strength", &v)) {
-            if ((rc = cli_double(cmd, "--strength", v, 0.0, 1.0, &o.strength)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--label-noise", &v)) {
-            if ((rc = cli_double(cmd, "--label-noise", v, 0.0, 1.0, &o.label_noise)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &o.seed)))
-                return rc;
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc spuco --help)", argv[i]);
-        }
+    const cli_option rows[] = {
+        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "PREFIX", .dest = &prefix,
+         .flags = OPT_REQUIRED, .help = "output prefix"},
+        {.name = "--strength", .kind = OPT_DOUBLE, .meta = "P", .dest = &o.strength, .lo = 0.0,
+         .hi = 1.0, .help = "spurious correlation strength p, 0..1"},
+        {.name = "--label-noise", .kind = OPT_DOUBLE, .meta = "F", .dest = &o.label_noise,
+         .lo = 0.0, .hi = 1.0, .help = "share f of training labels replaced, 0..1"},
+        CLI_ROW_SEED(&o.seed, "the colours and the label noise"),
+        {.name = "--train-images", .kind = OPT_FILE, .meta = "F", .dest = &in[0],
+         .def = "train-images-idx3-ubyte in the data folder", .help = "MNIST training images"},
+        {.name = "--train-labels", .kind = OPT_FILE, .meta = "F", .dest = &in[1],
+         .def = "train-labels-idx1-ubyte in the data folder", .help = "MNIST training labels"},
+        {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &in[2],
+         .def = "t10k-images-idx3-ubyte in the data folder", .help = "MNIST test images"},
+        {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &in[3],
+         .def = "t10k-labels-idx1-ubyte in the data folder", .help = "MNIST test labels"},
+        CLI_ROW_DATA_DIR(&data_dir),
+        CLI_ROW_FORCE(&force),
+        CLI_ROW_JSON(&c.json),
+        CLI_ROW_QUIET(&c.quiet),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    if (!strcmp(prefix, "-"))
+        return cli_fail(cmd, EXIT_USAGE, "-o -: spuco writes six files, never standard output; "
+                        "give a prefix");
+    for (int k = 0; k < 4; k++) {
+        if (in[k])
+            continue;
+        if ((rc = cli_data_file(cmd, data_dir, in_name[k], in_opt[k], in_buf[k],
+                                sizeof in_buf[k])))
+            return rc;
+        in[k] = in_buf[k];
     }
-    if (!prefix)
-        return cli_fail(cmd, EXIT_USAGE, "-o PREFIX is required");
+    double t0 = cli_now();
 
     static const char *const names[N_OUT] = {"train-images", "train-labels", "train-groups",
                                              "test-images",  "test-labels",  "test-groups"};
@@ -153,18 +140,24 @@ int cmd_spuco(int argc, char **argv)
     if (!n_groups)
         gmin = 0;
     if (c.json) {
-        printf("{\"prefix\":");
-        cli_json_str(prefix);
-        printf(",\"strength\":%.6g,\"label_noise\":%.6g,\"seed\":%llu,\"n_train\":%zu,"
-               "\"n_test\":%zu,\"noisy_labels\":%zu,\"train_groups\":%zu,"
-               "\"train_group_min\":%zu,\"train_group_max\":%zu,\"files\":[",
-               o.strength, o.label_noise, (unsigned long long)o.seed, rgb[0].n, rgb[1].n, n_noisy,
-               n_groups, gmin, gmax);
-        for (int k = 0; k < N_OUT; k++) {
-            printf("%s", k ? "," : "");
-            cli_json_str(path[k]);
-        }
-        printf("]}\n");
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_str(&j, "prefix", prefix);
+        cli_json_num(&j, "strength", o.strength, 6);
+        cli_json_num(&j, "label_noise", o.label_noise, 6);
+        cli_json_u64(&j, "seed", o.seed);
+        cli_json_u64(&j, "n_train_images", rgb[0].n);
+        cli_json_u64(&j, "n_test_images", rgb[1].n);
+        cli_json_u64(&j, "noisy_labels", n_noisy);
+        cli_json_u64(&j, "train_groups", n_groups);
+        cli_json_u64(&j, "train_group_min", gmin);
+        cli_json_u64(&j, "train_group_max", gmax);
+        cli_json_array(&j, "outputs");
+        for (int k = 0; k < N_OUT; k++)
+            cli_json_str(&j, NULL, path[k]);
+        cli_json_close(&j);
+        cli_json_num(&j, "seconds", cli_now() - t0, 2);
+        cli_json_end(&j);
     } else if (!c.quiet) {
         fprintf(stderr,
                 "spuco: %s-{train,test}-{images,labels,groups}.idx: %zu training images (p = "

@@ -8,32 +8,21 @@
 #include "lgc/subset.h"
 #include "lgc/tensor.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: lgc subset --method random|crust --budget BYTES --images F --labels F\n"
-            "                  -o PREFIX [options]\n\n"
-            "The baselines at equal bytes (PROTOCOL.md §5): the largest class-stratified subset\n"
-            "of the real training set whose images and labels IDX files, each under xz -9e,\n"
-            "fit in BYTES. random: a seeded random sample of each class; crust: the same\n"
-            "per-class counts, chosen by k-medoids on the last-layer loss gradients of a\n"
-            "paper-cnn trained for one epoch, each medoid weighted by its cluster's size.\n"
-            "Writes PREFIX-images.idx, PREFIX-labels.idx and, for crust, PREFIX-weights.npy\n"
-            "(float32 (k,), for lgc eval --weights).\n\n"
-            "  --method M         random | crust (required)\n"
-            "  --budget B         bytes: digits, then optionally K, M or G (powers of 1024)\n"
-            "                     (required)\n"
-            "  --images F         training images, IDX or NPY (required)\n"
-            "  --labels F         training labels (required)\n"
-            "  -o, --output P     output prefix (required; not -)\n"
-            "  -f, --force        overwrite existing outputs\n"
-            "  --limit N          use only the first N images (quick runs, tests)\n"
-            "  --seed S           random order, judge training, k-medoids++ [1]\n"
-            "  --max-iter N       k-medoids alternations per class, 1..100000 [100]\n"
-            "  --threads T        threads [2]\n"
-            "  --json             one JSON object on stdout\n"
-            "  -q                 no progress\n");
-}
+static const char *const method_names[] = {"random", "crust", NULL};
+
+static const cli_command command = {
+    .name = "subset",
+    .summary = "a random or CRUST subset of real images at a byte budget",
+    .synopsis = "--method random|crust --budget BYTES --images F --labels F -o PREFIX [options]",
+    .description =
+        "The baselines at equal bytes (docs/PROTOCOL.md §5): the largest class-stratified subset "
+        "of the real training set whose images and labels IDX files, each under xz -9e, fit in "
+        "BYTES. random: a seeded random sample of each class; crust: the same per-class counts, "
+        "chosen by k-medoids on the last-layer loss gradients of a paper-cnn trained for one "
+        "epoch, each medoid weighted by its cluster's size.\n\n"
+        "Writes PREFIX-images.idx, PREFIX-labels.idx and, for crust, PREFIX-weights.npy "
+        "(float32 (k,), for lgc eval --weights).",
+};
 
 typedef struct {
     const cli_common *c;
@@ -55,68 +44,44 @@ static void on_progress(void *p, const char *stage, size_t done, size_t total)
 
 int cmd_subset(int argc, char **argv)
 {
-    const char *cmd = "subset";
-    const char *imgs = NULL, *labs = NULL, *prefix = NULL, *v;
+    const char *cmd = command.name;
+    const char *imgs = NULL, *labs = NULL, *prefix = NULL;
     lgc_subset_opts o;
     lgc_subset_opts_default(&o);
     int method = -1, force = 0, rc;
-    size_t threads = 2, limit = 0;
+    size_t threads = 2, limit = 0, n_pos;
     cli_common c;
     cli_common_init(&c);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (cli_common_flag(&c, argv[i])) {
-        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force")) {
-            force = 1;
-        } else if (cli_opt(argc, argv, &i, "--method", &v)) {
-            method = v ? lgc_subset_method_from_name(v) : -1;
-            if (method < 0)
-                return cli_fail(cmd, EXIT_USAGE, "--method: '%s' is not random or crust",
-                                v ? v : "");
-        } else if (cli_opt(argc, argv, &i, "--budget", &v)) {
-            if ((rc = cli_bytes(cmd, "--budget", v, &o.budget)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--images", &v)) {
-            if ((rc = cli_need(cmd, "--images", v)))
-                return rc;
-            imgs = v;
-        } else if (cli_opt(argc, argv, &i, "--labels", &v)) {
-            if ((rc = cli_need(cmd, "--labels", v)))
-                return rc;
-            labs = v;
-        } else if (cli_opt(argc, argv, &i, "-o", &v) || cli_opt(argc, argv, &i, "--output", &v)) {
-            if (!v || !*v)
-                return cli_fail(cmd, EXIT_USAGE, "-o needs a prefix");
-            if (!strcmp(v, "-"))
-                return cli_fail(cmd, EXIT_USAGE, "-o -: subset writes files PREFIX-images.idx, "
-                                "PREFIX-labels.idx (and PREFIX-weights.npy), never standard "
-                                "output; give a prefix");
-            prefix = v;
-        } else if (cli_opt(argc, argv, &i, "--limit", &v)) {
-            if ((rc = cli_size(cmd, "--limit", v, 1, (size_t)1 << 32, &limit)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--seed", &v)) {
-            if ((rc = cli_u64(cmd, "--seed", v, &o.seed)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--max-iter", &v)) {
-            if ((rc = cli_size(cmd, "--max-iter", v, 1, 100000, &o.max_iter)))
-                return rc;
-        } else if (cli_opt(argc, argv, &i, "--threads", &v)) {
-            if ((rc = cli_size(cmd, "--threads", v, 1, 256, &threads)))
-                return rc;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_fail(cmd, EXIT_USAGE, "unknown option '%s' (see lgc subset --help)",
-                            argv[i]);
-        } else {
-            return cli_fail(cmd, EXIT_USAGE, "unexpected argument '%s'", argv[i]);
-        }
-    }
-    if (method < 0 || !o.budget || !imgs || !labs || !prefix)
-        return cli_fail(cmd, EXIT_USAGE,
-                        "--method, --budget, --images, --labels and -o are required");
-    o.method = (lgc_subset_method)method;
+    const cli_option rows[] = {
+        {.name = "--method", .kind = OPT_CHOICE, .meta = "M", .dest = &method,
+         .choices = method_names, .flags = OPT_REQUIRED, .help = "random | crust"},
+        {.name = "--budget", .kind = OPT_BYTES, .meta = "B", .dest = &o.budget,
+         .flags = OPT_REQUIRED,
+         .help = "bytes: digits, then optionally K, M or G (powers of 1024)"},
+        {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &imgs, .flags = OPT_REQUIRED,
+         .help = "training images, IDX or NPY"},
+        {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &labs, .flags = OPT_REQUIRED,
+         .help = "training labels"},
+        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "P", .dest = &prefix,
+         .flags = OPT_REQUIRED, .help = "output prefix (not -)"},
+        CLI_ROW_FORCE(&force),
+        {.name = "--limit", .kind = OPT_SIZE, .meta = "N", .dest = &limit, .lo = 1,
+         .hi = (double)((size_t)1 << 32), .def = "",
+         .help = "use only the first N images (quick runs, tests)"},
+        CLI_ROW_SEED(&o.seed, "the random order, the judge's training and k-medoids++"),
+        {.name = "--max-iter", .kind = OPT_SIZE, .meta = "N", .dest = &o.max_iter, .lo = 1,
+         .hi = 100000, .help = "k-medoids alternations per class"},
+        CLI_ROW_THREADS(&threads),
+        CLI_ROW_JSON(&c.json),
+        CLI_ROW_QUIET(&c.quiet),
+    };
+    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    if (!strcmp(prefix, "-"))
+        return cli_fail(cmd, EXIT_USAGE, "-o -: subset writes files PREFIX-images.idx, "
+                        "PREFIX-labels.idx (and PREFIX-weights.npy), never standard output; "
+                        "give a prefix");
+    o.method = (lgc_subset_method)lgc_subset_method_from_name(method_names[method]);
     lgc_threads_set((int)threads);
 
     lgc_err err;
@@ -156,28 +121,36 @@ int cmd_subset(int argc, char **argv)
     }
     size_t bytes = s.xz_images + s.xz_labels;
     if (c.json) {
-        printf("{\"method\":\"%s\",\"seed\":%llu,\"budget\":%llu,\"n\":%zu,\"k\":%zu,"
-               "\"per_class\":[",
-               lgc_subset_method_name(s.method), (unsigned long long)o.seed,
-               (unsigned long long)o.budget, d.x.n, s.k);
-        for (size_t k = 0; k < s.n_classes; k++)
-            printf("%s%zu", k ? "," : "", s.counts[k]);
-        printf("],\"xz_images\":%zu,\"xz_labels\":%zu,\"compressed_bytes\":%zu,\"probes\":%zu,",
-               s.xz_images, s.xz_labels, bytes, s.n_probes);
-        if (with_w)
-            printf("\"kmedoids_max_iterations\":%zu,\"kmedoids_capped\":%s,", s.max_iters,
-                   s.capped ? "true" : "false");
-        printf("\"images\":");
-        cli_json_str(paths[0]);
-        printf(",\"labels\":");
-        cli_json_str(paths[1]);
-        printf(",\"weights\":");
-        if (with_w)
-            cli_json_str(paths[2]);
-        else
-            printf("null");
-        printf(",\"seconds\":%.2f,\"seconds_search\":%.2f,\"threads\":%zu}\n", secs,
-               pc.search_s > 0.0 ? pc.search_s : secs, threads);
+        cli_json j;
+        cli_json_begin(&j, cmd);
+        cli_json_str(&j, "method", lgc_subset_method_name(s.method));
+        cli_json_u64(&j, "seed", o.seed);
+        cli_json_u64(&j, "budget", o.budget);
+        cli_json_u64(&j, "n_images", d.x.n);
+        cli_json_u64(&j, "n_selected_images", s.k);
+        cli_json_sizes(&j, "per_class", s.counts, s.n_classes);
+        cli_json_u64(&j, "xz_images", s.xz_images);
+        cli_json_u64(&j, "xz_labels", s.xz_labels);
+        cli_json_u64(&j, "compressed_bytes", bytes);
+        cli_json_u64(&j, "probes", s.n_probes);
+        if (with_w) {
+            cli_json_u64(&j, "kmedoids_max_iterations", s.max_iters);
+            cli_json_bool(&j, "kmedoids_capped", s.capped);
+        } else {
+            cli_json_null(&j, "kmedoids_max_iterations");
+            cli_json_null(&j, "kmedoids_capped");
+        }
+        cli_json_str(&j, "images", paths[0]);
+        cli_json_str(&j, "labels", paths[1]);
+        cli_json_str(&j, "weights", with_w ? paths[2] : NULL);
+        cli_json_array(&j, "outputs");
+        for (int w = 0; w < 2 + with_w; w++)
+            cli_json_str(&j, NULL, paths[w]);
+        cli_json_close(&j);
+        cli_json_num(&j, "search_seconds", pc.search_s > 0.0 ? pc.search_s : secs, 2);
+        cli_json_num(&j, "seconds", secs, 2);
+        cli_json_u64(&j, "threads", threads);
+        cli_json_end(&j);
     } else {
         printf("subset %s, seed %llu: %zu of %zu images, per class",
                lgc_subset_method_name(s.method), (unsigned long long)o.seed, s.k, d.x.n);

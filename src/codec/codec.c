@@ -12,6 +12,7 @@
 #endif
 
 #include "lgc/f16.h"
+#include "lgc/version.h"
 #include <zlib.h>
 #include "lgc/tensor.h"
 
@@ -35,6 +36,9 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
     o->latent = 64;
     lgc_train_opts_default(&o->train);
     lgc_gmm_opts_default(&o->gmm);
+    /* One EM start per K: with the refinement below, the K that full runs pick
+     * (bench/README.md), at a third of the sweep's time. */
+    o->gmm.n_init = 1;
     /* Measured on MNIST codes (bench/README.md): float products fit what double
      * fits about 1.5x faster, and running the fits within one BIC unit per
      * point of the best on to 1e-5 picks the K that full double runs pick,
@@ -1179,17 +1183,19 @@ lgc_status lgc_codec_counts(const lgc_codec *c, size_t N, lgc_balance b, size_t 
     return lgc_err_set(err, LGC_ERR_ARG, "balance %d is unknown", (int)b);
 }
 
-/* Decode n codes z (n, latent) of label cls into out (n, h, w, c); a
- * conditional decoder reads rows [z, one-hot of cls], built in zin (n, dec_in). */
+/* Decode n codes z (n, latent) into out (n, h, w, c). A conditional decoder
+ * reads rows [z, one-hot of the label], built in zin (n, dec_in): the label is
+ * cls for every row, or cls_of[i] for row i when cls_of is not NULL. */
 static void decode_rows(const lgc_codec *c, lgc_net *net, const float *z, float *zin, size_t cls,
-                        size_t n, uint8_t *out)
+                        const uint8_t *cls_of, size_t n, uint8_t *out)
 {
     size_t L = c->latent, D = c->dec_in;
     if (D != L) {
         for (size_t i = 0; i < n; i++) {
+            size_t ci = cls_of ? cls_of[i] : cls;
             memcpy(zin + i * D, z + i * L, L * sizeof *zin);
             for (size_t k = 0; k < D - L; k++)
-                zin[i * D + L + k] = k == cls ? 1.0f : 0.0f;
+                zin[i * D + L + k] = k == ci ? 1.0f : 0.0f;
         }
         z = zin;
     }
@@ -1240,7 +1246,7 @@ static lgc_status generate(lgc_codec *c, size_t cls, long mix, size_t n, lgc_rng
             st = lgc_gmm_sample(&c->gmm[pick_mixture(c, cls, r)], r, 1, c->z + i * L, err);
         if (st)
             return st;
-        decode_rows(c, &c->dec, c->z, c->zin, cls, b, out + pos * img);
+        decode_rows(c, &c->dec, c->z, c->zin, cls, NULL, b, out + pos * img);
     }
     return LGC_OK;
 }
@@ -1272,8 +1278,20 @@ static size_t thread_num(void)
 #endif
 }
 /* Images generated per random stream: the bytes of a regenerated set depend on
- * the seed and on this constant, not on threads or batch sizes. */
+ * the seed, the order and this constant, not on threads or batch sizes. */
 #define BLOCK 4096
+
+/* Random streams (lgc_rng_init's stream argument) of decompression:
+ *   class order:    block blk of mixture m          (m + 1) << 40 | blk
+ *   shuffled order: mixture m's samples in output
+ *                   block blk                        (m + 1) << 40 | 1 << 39 | blk
+ *                   the arrangement of block blk     1 << 63 | 1 << 62 | blk
+ *                   which mixture each output
+ *                   position holds (one stream)      1 << 63
+ * lgc grid uses 0x1000 + class. */
+#define STREAM_SHUFFLED(m, blk) (((uint64_t)(m) + 1) << 40 | (uint64_t)1 << 39 | (uint64_t)(blk))
+#define STREAM_ARRANGE(blk) ((uint64_t)1 << 63 | (uint64_t)1 << 62 | (uint64_t)(blk))
+#define STREAM_ORDER ((uint64_t)1 << 63)
 
 /* Block blk of mixture m: nb <= BLOCK samples from the block's own stream,
  * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK codes,
@@ -1286,76 +1304,253 @@ static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, flo
     lgc_rng_init(&r, seed, ((uint64_t)(m + 1) << 40) | blk);
     lgc_status st = lgc_gmm_sample(&c->gmm[m], &r, nb, z, err);
     if (st == LGC_OK)
-        decode_rows(c, net, z, zin, c->mix_class[m], nb, out);
+        decode_rows(c, net, z, zin, c->mix_class[m], NULL, nb, out);
     return st;
 }
 
-lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
-                                    uint8_t *x, uint8_t *y, lgc_err *err)
+/* What one thread generates a block with. */
+typedef struct {
+    lgc_net rep;     /* decoder replica (thread 0 uses the codec's own) */
+    float *z, *zin;  /* (BLOCK, latent), (BLOCK, dec_in) */
+    float *zgrp;     /* (BLOCK, latent): shuffled order, samples grouped by mixture */
+    uint8_t *pix;    /* (BLOCK, h, w, c) */
+    uint8_t *lab;    /* (BLOCK) labels */
+    uint8_t *mix;    /* (BLOCK) mixture of each grouped sample */
+    uint32_t *perm;  /* (BLOCK) arrangement of the block */
+    lgc_err err;
+} shard;
+
+/* Output block blk in shuffled order: cnt[m] samples of each mixture m, each
+ * mixture from its own stream, then arranged by the block's own permutation;
+ * labels into sh->lab, images into sh->pix. */
+static lgc_status shuffled_block(const lgc_codec *c, lgc_net *net, shard *sh, uint64_t seed,
+                                 size_t blk, const uint32_t *cnt, size_t nb)
 {
-    size_t counts[LGC_CODEC_MAX_MIXTURES], pos = 0, img = c->c * c->h * c->w;
+    size_t L = c->latent, off = 0;
+    for (size_t m = 0; m < c->n_mix; m++) {
+        if (!cnt[m])
+            continue;
+        lgc_rng r;
+        lgc_rng_init(&r, seed, STREAM_SHUFFLED(m, blk));
+        lgc_status st = lgc_gmm_sample(&c->gmm[m], &r, cnt[m], sh->zgrp + off * L, &sh->err);
+        if (st)
+            return st;
+        memset(sh->mix + off, (int)m, cnt[m]);
+        off += cnt[m];
+    }
+    lgc_rng r;
+    lgc_rng_init(&r, seed, STREAM_ARRANGE(blk));
+    for (size_t i = 0; i < nb; i++)
+        sh->perm[i] = (uint32_t)i;
+    lgc_rng_shuffle(&r, sh->perm, nb);
+    for (size_t i = 0; i < nb; i++) {
+        size_t src = sh->perm[i];
+        memcpy(sh->z + i * L, sh->zgrp + src * L, L * sizeof *sh->z);
+        sh->lab[i] = c->mix_class[sh->mix[src]];
+    }
+    decode_rows(c, net, sh->z, sh->zin, 0, sh->lab, nb, sh->pix);
+    return LGC_OK;
+}
+
+/* cnt (n_blocks, n_mix): how many images of each mixture output block b
+ * holds, as a uniformly random arrangement of all N puts them: position by
+ * position, mixture m with probability (what is left of m) / (what is left),
+ * drawn through a Fenwick tree of what is left. Within a block the
+ * arrangement is shuffled again (shuffled_block), so the whole output is a
+ * uniformly random order of the counts. */
+static uint32_t *block_counts(const lgc_codec *c, const size_t *counts, size_t N, uint64_t seed,
+                              size_t n_blocks)
+{
+    size_t M = c->n_mix, tree[LGC_CODEC_MAX_MIXTURES + 1] = {0}, top = 1;
+    uint32_t *cnt = calloc(n_blocks ? n_blocks * M : 1, sizeof *cnt);
+    if (!cnt)
+        return NULL;
+    for (size_t m = 0; m < M; m++)
+        for (size_t i = m + 1; i <= M; i += i & (~i + 1))
+            tree[i] += counts[m];
+    while (top * 2 <= M)
+        top *= 2;
+    lgc_rng r;
+    lgc_rng_init(&r, seed, STREAM_ORDER);
+    for (size_t pos = 0; pos < N; pos++) {
+        uint64_t u = lgc_rng_below(&r, N - pos);
+        size_t at = 0; /* the first mixture whose running total exceeds u */
+        for (size_t step = top; step; step >>= 1)
+            if (at + step <= M && tree[at + step] <= u)
+                at += step, u -= tree[at];
+        cnt[(pos / BLOCK) * M + at]++;
+        for (size_t i = at + 1; i <= M; i += i & (~i + 1))
+            tree[i]--;
+    }
+    return cnt;
+}
+
+/* Where generated blocks go, in output order. */
+typedef lgc_status (*block_sink)(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
+                                 lgc_err *err);
+
+/* Generate N images in blocks, S at a time (one per thread, each with its own
+ * decoder replica, BLAS on one thread), and hand them to sink in output
+ * order (ordered: one thread writes while the others compute). */
+static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                               lgc_order order, block_sink sink, void *sctx,
+                               void (*progress)(void *, size_t, size_t), void *pctx,
+                               lgc_err *err)
+{
+    size_t counts[LGC_CODEC_MAX_MIXTURES], img = c->c * c->h * c->w, L = c->latent;
+    size_t M = c->n_mix, n_jobs = 0;
+    size_t S = (size_t)lgc_threads_get();
+    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
+    shard sh[MAX_SHARDS];
+    memset(sh, 0, sizeof sh);
+    uint32_t *cnt = NULL;
+    size_t *job_m = NULL, *job_blk = NULL; /* class order: job j is block job_blk[j] of job_m[j] */
     lgc_status st = lgc_codec_counts(c, N, balance, counts, err);
     if (st)
         return st;
-    float *z = malloc(BLOCK * c->latent * sizeof *z), *zin = malloc(BLOCK * c->dec_in * sizeof *zin);
-    if (!z || !zin) {
-        free(z), free(zin);
-        return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+    if (order == LGC_ORDER_SHUFFLED) {
+        n_jobs = (N + BLOCK - 1) / BLOCK;
+        if (!(cnt = block_counts(c, counts, N, seed, n_jobs))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+            goto done;
+        }
+    } else {
+        for (size_t m = 0; m < M; m++)
+            n_jobs += (counts[m] + BLOCK - 1) / BLOCK;
+        job_m = malloc((n_jobs ? n_jobs : 1) * sizeof *job_m);
+        job_blk = malloc((n_jobs ? n_jobs : 1) * sizeof *job_blk);
+        if (!job_m || !job_blk) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+            goto done;
+        }
+        for (size_t m = 0, j = 0; m < M; m++)
+            for (size_t blk = 0; blk * BLOCK < counts[m]; blk++, j++)
+                job_m[j] = m, job_blk[j] = blk;
     }
-    for (size_t m = 0; m < c->n_mix && !st; m++) {
-        for (size_t blk = 0; blk * BLOCK < counts[m] && !st; blk++) {
-            size_t nb = counts[m] - blk * BLOCK < BLOCK ? counts[m] - blk * BLOCK : BLOCK;
-            st = generate_block(c, &c->dec, z, zin, seed, m, blk, nb, x + pos * img, err);
-            memset(y + pos, c->mix_class[m], nb);
-            pos += nb;
+    size_t ns = n_jobs < S ? n_jobs : S;
+    for (size_t t = 0; t < ns; t++) {
+        sh[t].z = malloc(BLOCK * L * sizeof *sh[t].z);
+        sh[t].zin = malloc(BLOCK * c->dec_in * sizeof *sh[t].zin);
+        sh[t].zgrp = malloc(BLOCK * L * sizeof *sh[t].zgrp);
+        sh[t].pix = malloc(BLOCK * img);
+        sh[t].lab = malloc(BLOCK);
+        sh[t].mix = malloc(BLOCK);
+        sh[t].perm = malloc(BLOCK * sizeof *sh[t].perm);
+        if (!sh[t].z || !sh[t].zin || !sh[t].zgrp || !sh[t].pix || !sh[t].lab || !sh[t].mix ||
+            !sh[t].perm) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+            goto done;
+        }
+        if (t && (st = lgc_net_init_replica(&sh[t].rep, &c->dec, c->dec.max_batch, err)))
+            goto done;
+    }
+    if (ns > 1)
+        lgc_blas_serial();
+    size_t done = 0;
+    int stop = 0; /* set (atomically) once a block fails: the rest are skipped */
+#pragma omp parallel for ordered num_threads(ns) schedule(static, 1) if (ns > 1)
+    for (size_t j = 0; j < n_jobs; j++) {
+        size_t t = thread_num(), nb;
+        shard *w = &sh[t];
+        lgc_net *net = t ? &w->rep : &c->dec;
+        lgc_status bst = LGC_OK;
+        int stopped;
+        if (order == LGC_ORDER_SHUFFLED) {
+            nb = N - j * BLOCK < BLOCK ? N - j * BLOCK : BLOCK;
+        } else {
+            size_t m = job_m[j], left = counts[m] - job_blk[j] * BLOCK;
+            nb = left < BLOCK ? left : BLOCK;
+        }
+#pragma omp atomic read
+        stopped = stop;
+        if (!stopped && order == LGC_ORDER_SHUFFLED) {
+            bst = shuffled_block(c, net, w, seed, j, cnt + j * M, nb);
+        } else if (!stopped) {
+            bst = generate_block(c, net, w->z, w->zin, seed, job_m[j], job_blk[j], nb, w->pix,
+                                 &w->err);
+            memset(w->lab, c->mix_class[job_m[j]], nb);
+        }
+#pragma omp ordered
+        {
+            if (st == LGC_OK && bst != LGC_OK) {
+                if (err)
+                    *err = w->err;
+                st = bst;
+            }
+            if (st == LGC_OK)
+                st = sink(sctx, w->pix, w->lab, nb, err);
+            if (st == LGC_OK) {
+                done += nb;
+                if (progress)
+                    progress(pctx, done, N);
+            } else {
+#pragma omp atomic write
+                stop = 1;
+            }
         }
     }
-    free(z), free(zin);
+done:
+    for (size_t t = 0; t < MAX_SHARDS; t++) {
+        free(sh[t].z), free(sh[t].zin), free(sh[t].zgrp), free(sh[t].pix);
+        free(sh[t].lab), free(sh[t].mix), free(sh[t].perm);
+        if (t)
+            lgc_net_free(&sh[t].rep);
+    }
+    free(cnt), free(job_m), free(job_blk);
     return st;
 }
 
+typedef struct {
+    uint8_t *x, *y;
+    size_t pos, img;
+} mem_sink;
+
+static lgc_status to_memory(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
+                            lgc_err *err)
+{
+    (void)err;
+    mem_sink *s = ctx;
+    memcpy(s->x + s->pos * s->img, pix, nb * s->img);
+    memcpy(s->y + s->pos, lab, nb);
+    s->pos += nb;
+    return LGC_OK;
+}
+
+lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                    lgc_order order, uint8_t *x, uint8_t *y, lgc_err *err)
+{
+    mem_sink s = {x, y, 0, c->c * c->h * c->w};
+    return generate_all(c, N, seed, balance, order, to_memory, &s, NULL, NULL, err);
+}
+
+typedef struct {
+    lgc_u8_stream *si, *sl;
+    size_t img;
+} file_sink;
+
+static lgc_status to_files(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
+                           lgc_err *err)
+{
+    file_sink *s = ctx;
+    lgc_status st = lgc_u8_stream_write(s->si, pix, nb * s->img, err);
+    return st ? st : lgc_u8_stream_write(s->sl, lab, nb, err);
+}
+
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
-                                      const char *prefix,
-                                      lgc_file_format fmt, int overwrite,
+                                      lgc_order order, const char *prefix, lgc_file_format fmt,
+                                      int overwrite,
                                       void (*progress)(void *ctx, size_t done, size_t total),
                                       void *ctx, lgc_err *err)
 {
     const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";
     size_t plen = strlen(prefix) + 32;
     char *ipath = malloc(plen), *lpath = malloc(plen);
-    size_t img = c->c * c->h * c->w, B = BLOCK, L = c->latent, D = c->dec_in;
-    /* Blocks of B images are generated S at a time, one per thread, each with
-     * its own decoder replica (BLAS on one thread) and its own random stream
-     * named by (mixture, block): the bytes depend on the seed and B only, not
-     * on the thread count. */
-    size_t S = (size_t)lgc_threads_get();
-    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
-    lgc_net rep[MAX_SHARDS];
-    float *zs[MAX_SHARDS] = {0}, *zins[MAX_SHARDS] = {0};
-    uint8_t *pix[MAX_SHARDS] = {0};
-    lgc_err perr[MAX_SHARDS];
-    memset(rep, 0, sizeof rep);
-    uint8_t *lab = malloc(B);
     lgc_u8_stream si, sl;
     int si_open = 0, sl_open = 0;
     lgc_status st = LGC_OK;
-    size_t counts[LGC_CODEC_MAX_MIXTURES];
-    if ((st = lgc_codec_counts(c, N, balance, counts, err)))
-        goto fail;
-    if (!ipath || !lpath || !lab) {
+    if (!ipath || !lpath) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
         goto fail;
-    }
-    for (size_t t = 0; t < S; t++) {
-        zs[t] = malloc(B * L * sizeof *zs[t]);
-        zins[t] = malloc(B * D * sizeof *zins[t]);
-        pix[t] = malloc(B * img);
-        if (!zs[t] || !zins[t] || !pix[t]) {
-            st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
-            goto fail;
-        }
-        if (t && (st = lgc_net_init_replica(&rep[t], &c->dec, c->dec.max_batch, err)))
-            goto fail;
     }
     snprintf(ipath, plen, "%s-images.%s", prefix, ext);
     snprintf(lpath, plen, "%s-labels.%s", prefix, ext);
@@ -1366,47 +1561,8 @@ lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc
     if ((st = lgc_u8_stream_open(&sl, lpath, fmt, 1, lshape, overwrite, err)))
         goto fail;
     sl_open = 1;
-    size_t done = 0;
-    int stop = 0; /* set (atomically) once a block fails: the rest are skipped */
-    for (size_t m = 0; m < c->n_mix && st == LGC_OK; m++) {
-        size_t nblk = (counts[m] + B - 1) / B, ns = nblk < S ? nblk : S;
-        memset(lab, c->mix_class[m], B);
-        if (ns > 1)
-            lgc_blas_serial();
-        /* Thread t takes blocks t, t + ns, ... into its own buffer and writes
-         * each in block order (ordered): one thread writes while the others
-         * compute, so the write() copy overlaps the decoding. */
-#pragma omp parallel for ordered num_threads(ns) schedule(static, 1) if (ns > 1)
-        for (size_t blk = 0; blk < nblk; blk++) {
-            size_t t = thread_num(), nb = counts[m] - blk * B < B ? counts[m] - blk * B : B;
-            lgc_status bst = LGC_OK;
-            int stopped;
-#pragma omp atomic read
-            stopped = stop;
-            if (!stopped)
-                bst = generate_block(c, t ? &rep[t] : &c->dec, zs[t], zins[t], seed, m, blk, nb,
-                                     pix[t], &perr[t]);
-#pragma omp ordered
-            {
-                if (st == LGC_OK && bst != LGC_OK) {
-                    if (err)
-                        *err = perr[t];
-                    st = bst;
-                }
-                if (st == LGC_OK && (st = lgc_u8_stream_write(&si, pix[t], nb * img, err)) == LGC_OK)
-                    st = lgc_u8_stream_write(&sl, lab, nb, err);
-                if (st == LGC_OK) {
-                    done += nb;
-                    if (progress)
-                        progress(ctx, done, N);
-                } else {
-#pragma omp atomic write
-                    stop = 1;
-                }
-            }
-        }
-    }
-    if (st != LGC_OK)
+    file_sink fs = {&si, &sl, c->c * c->h * c->w};
+    if ((st = generate_all(c, N, seed, balance, order, to_files, &fs, progress, ctx, err)))
         goto fail;
     si_open = 0;
     if ((st = lgc_u8_stream_commit(&si, err)))
@@ -1421,13 +1577,6 @@ fail:
         lgc_u8_stream_abort(&si);
     if (sl_open)
         lgc_u8_stream_abort(&sl);
-    for (size_t t = 0; t < S; t++) {
-        free(zs[t]);
-        free(zins[t]);
-        free(pix[t]);
-        if (t)
-            lgc_net_free(&rep[t]);
-    }
-    free(ipath), free(lpath), free(lab);
+    free(ipath), free(lpath);
     return st;
 }

@@ -1,5 +1,6 @@
 /* status.c - status names and the error-message helper. */
 #include "lgc/status.h"
+#include "lgc/version.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,3 +42,5 @@ void lgc_err_clear(lgc_err *err)
         err->msg[0] = '\0';
     }
 }
+
+const char *lgc_version(void) { return LGC_VERSION_STRING; }

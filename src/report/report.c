@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lgc/io.h"
+#include "lgc/version.h"
 #include "lgc/plot.h"
 #include "lgc/tsne.h"
 
@@ -722,12 +723,14 @@ static void html_figure(sbuf *b, const lgc_report_opts *o, const char *png, cons
     sb_printf(b, "</figcaption></figure>\n");
 }
 
-static void html_missing(sbuf *b, const char *what)
+/* "what need(s) the side file": plural is 1 when what names several things. */
+static void html_missing(sbuf *b, const char *what, int plural)
 {
-    sb_printf(b, "<p class=\"missing\">%s needs the encoder side file (<code>lgc compress "
-                 "--save-encoder F</code>, then <code>lgc report --encoder F</code>): the package "
-                 "ships only the decoder.</p>\n",
-              what);
+    sb_printf(b, "<p class=\"missing\">%s %s the encoder side file, and the package ships only "
+                 "the decoder. <code>lgc compress</code> writes it beside the package (IN.enc) "
+                 "unless told <code>--no-encoder</code>; <code>lgc report --encoder F</code> "
+                 "names it when it lives elsewhere.</p>\n",
+              what, plural ? "need" : "needs");
 }
 
 static void html_kv(sbuf *b, const lgc_pkg_kv *kv)
@@ -839,7 +842,7 @@ static lgc_status write_page(rep_ctx *r, const lgc_pkg *p, const lgc_privacy_aud
                     "falling at the largest K tried suggests that more components would fit "
                     "better.");
     } else {
-        html_missing(&b, "The training-loss curve and the BIC curves");
+        html_missing(&b, "The training-loss curve and the BIC curves", 1);
     }
 
     sb_printf(&b, "<h2 id=\"samples\">Samples</h2>\n");
@@ -852,7 +855,7 @@ static lgc_status write_page(rep_ctx *r, const lgc_pkg *p, const lgc_privacy_aud
                     "Training images (rows marked input) through the encoder of the side file "
                     "and the package's decoder (output): what the codes keep of an image.");
     else
-        html_missing(&b, "Reconstructions");
+        html_missing(&b, "Reconstructions", 1);
     html_figure(&b, o, "interp.png", NULL, "latent interpolation",
                 "Each row decodes codes on the straight line from a sample of one class's "
                 "mixture to a sample of the next class's mixture, in 12 steps.");
@@ -886,7 +889,7 @@ static lgc_status write_page(rep_ctx *r, const lgc_pkg *p, const lgc_privacy_aud
                     "Every component's own histogram against &chi;&sup2;; n is the number of "
                     "codes it is the most responsible for.");
     } else {
-        html_missing(&b, "The t-SNE map and the Gaussianity check");
+        html_missing(&b, "The t-SNE map and the Gaussianity check", 1);
     }
 
     sb_printf(&b, "<h2 id=\"judge\">Judge</h2>\n<p>A %s judge trained for %zu steps (batch 64, "
@@ -936,7 +939,7 @@ static lgc_status write_page(rep_ctx *r, const lgc_pkg *p, const lgc_privacy_aud
                   pr->mia_auc);
     sb_printf(&b, "</table>\n");
     if (isnan(pr->mia_auc))
-        html_missing(&b, "The membership-inference AUC");
+        html_missing(&b, "The membership-inference AUC", 0);
     html_figure(&b, o, "privacy.png", "privacy.svg", "privacy audit",
                 "Left: distances from each decompressed image to its nearest training image "
                 "and to its nearest holdout image; the two histograms lie on top of each other "
@@ -1026,7 +1029,7 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
         goto fail;
     }
     stage(r, "decompressing");
-    if ((st = lgc_codec_decompress_mem(c, N, o->seed, LGC_BALANCE_PRIOR, dx, dy, err)))
+    if ((st = lgc_codec_decompress_mem(c, N, o->seed, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, dx, dy, err)))
         goto fail;
     stage(r, "sample grids");
     if ((st = pic_samples(r, dx, dy, N, err)) || (st = pic_interp(r, err)))

@@ -17,7 +17,7 @@ expect 0 "--help" -- d --help
 grep -q "^usage: lgc decompress" "$T/out" && ok || bad "--help does not print usage on stdout"
 expect 2 "no arguments" -- d
 expect 2 "no -o" -- d "$P"
-err_has "-o PREFIX are required"
+err_has "-o PREFIX is required"
 expect 2 "no package" -- d -o "$T/o"
 expect 2 "two packages" -- d "$P" "$P" -o "$T/o"
 err_has "unexpected argument"
@@ -121,6 +121,32 @@ err_has "$T/o-labels.idx"
 expect 0 "existing output with -f" -- d "$P" -n 12 -o "$T/o" -f -q
 [ "$(stat -c %s "$T/o-labels.idx")" -eq $((8 + 12)) ] && ok || bad "-f did not replace the labels"
 expect 0 "--json" -- d "$P" -n 5 -o "$T/j" --format npy --json
-grep -q '^{"package":.*"n":5' "$T/out" && ok || bad "--json: $(cat "$T/out")"
+grep -q '"n_images":5,' "$T/out" && ok || bad "--json: $(cat "$T/out")"
+
+# No clobbering without -f, even when two runs race for one name: the check is
+# made when the files are published, so exactly one run of each pair wins and
+# its images and labels are the ones left (seeds 1 and 2 tell them apart).
+d "$P" -n 300000 -o "$T/ref1" -q --seed 1 && d "$P" -n 300000 -o "$T/ref2" -q --seed 2 ||
+  bad "reference runs failed"
+for pair in 1 2 3 4 5; do
+  d "$P" -n 300000 -o "$T/race$pair" -q --seed 1 2>"$T/race$pair-a.err" &
+  pa=$!
+  d "$P" -n 300000 -o "$T/race$pair" -q --seed 2 2>"$T/race$pair-b.err" &
+  pb=$!
+  wait $pa; ra=$?
+  wait $pb; rb=$?
+  if [ $((ra == 0)) -eq 1 ] && [ "$rb" -eq 1 ]; then won=1
+  elif [ "$ra" -eq 1 ] && [ "$rb" -eq 0 ]; then won=2
+  else won=0; bad "race $pair: exit codes $ra and $rb, expected one 0 and one 1"; fi
+  if [ $won -ne 0 ]; then
+    ok
+    loser=$([ $won -eq 1 ] && echo b || echo a)
+    grep -q "already exists" "$T/race$pair-$loser.err" && [ "$(wc -l <"$T/race$pair-$loser.err")" -eq 1 ] &&
+      ok || bad "race $pair: the loser said: $(cat "$T/race$pair-$loser.err")"
+    cmp -s "$T/race$pair-images.idx" "$T/ref$won-images.idx" &&
+      cmp -s "$T/race$pair-labels.idx" "$T/ref$won-labels.idx" && ok ||
+      bad "race $pair: the files left are not the winner's (seed $won) pair"
+  fi
+done
 ls -A "$T" | grep -q '\.tmp' && bad "temporary files left: $(ls -A "$T")" || ok
 finish

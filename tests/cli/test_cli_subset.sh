@@ -71,7 +71,7 @@ none_left "$T/a"
 noisy=(subset --images "$T/noisy-images.idx" --labels "$T/noisy-labels.idx")
 [ "$(stat -c %s "$T/noisy-images.idx")" -eq $((16 + 60 * 36)) ] && ok || bad "noisy_set images"
 expect 0 "random, noisy set" -- "$LGC" "${noisy[@]}" --method random --budget 1K -o "$T/r" --json
-k=$(sed -n 's/.*"k":\([0-9]*\).*/\1/p' "$T/out")
+k=$(sed -n 's/.*"n_selected_images":\([0-9]*\).*/\1/p' "$T/out")
 bytes=$(sed -n 's/.*"compressed_bytes":\([0-9]*\).*/\1/p' "$T/out")
 [ -n "$k" ] && [ "$k" -ge 2 ] && [ "$k" -lt 60 ] && ok || bad "k = '$k'"
 [ -n "$bytes" ] && [ "$bytes" -le 1024 ] && ok || bad "compressed_bytes = '$bytes' over 1K"
@@ -91,12 +91,12 @@ if [ -f "$IMG" ]; then
     --images "$IMG" --labels "$LAB" --limit 3000 -o "$T/c" --json -q
   grep -q '"method":"crust"' "$T/out" && grep -q '"kmedoids_capped":false' "$T/out" && ok ||
     bad "crust --json: $(cat "$T/out")"
-  k=$(sed -n 's/.*"k":\([0-9]*\).*/\1/p' "$T/out")
+  k=$(sed -n 's/.*"n_selected_images":\([0-9]*\).*/\1/p' "$T/out")
   [ -n "$k" ] && [ "$k" -gt 50 ] && ok || bad "crust k = '$k'"
   [ "$(stat -c %s "$T/c-weights.npy")" -eq $((128 + 4 * k)) ] && ok || bad "weights file size"
   expect 0 "random, same budget" -- "$LGC" subset --method random --budget 20K \
     --images "$IMG" --labels "$LAB" --limit 3000 -o "$T/cr" --json -q
-  grep -q "\"k\":$k," "$T/out" && ok || bad "random and crust differ in k: $(cat "$T/out")"
+  grep -q "\"n_selected_images\":$k," "$T/out" && ok || bad "random and crust differ in k: $(cat "$T/out")"
   expect 0 "crust, 1 thread" -- "$LGC" subset --method crust --budget 20K \
     --images "$IMG" --labels "$LAB" --limit 3000 -o "$T/c1" -q --threads 1
   cmp -s "$T/c-images.idx" "$T/c1-images.idx" && cmp -s "$T/c-weights.npy" "$T/c1-weights.npy" &&

@@ -15,13 +15,13 @@ ksum() { jq '[.k[]] | add' "$1"; }
 
 expect 0 "no budget" -- "$LGC" compress "${A[@]}" "${S[@]}" -o "$T/free.lgc"
 cp "$T/out" "$T/free.json"
-b0=$(jq .bytes "$T/free.json")
+b0=$(jq .package_bytes "$T/free.json")
 k0=$(ksum "$T/free.json")
 [ "$k0" -gt 10 ] && ok || bad "BIC chose one component per class ($k0): nothing to trim"
 
 # one byte under the free package: at least one component must go
 expect 0 "budget one byte under" -- "$LGC" compress "${A[@]}" "${S[@]}" --budget $((b0 - 1)) -o "$T/b1.lgc"
-b1=$(jq .bytes "$T/out")
+b1=$(jq .package_bytes "$T/out")
 [ "$b1" -le $((b0 - 1)) ] && ok || bad "package $b1 over the budget $((b0 - 1))"
 [ "$(stat -c %s "$T/b1.lgc")" -eq "$b1" ] && ok || bad "--json bytes differ from the file"
 [ "$(ksum "$T/out")" -lt "$k0" ] && ok || bad "K not lowered: $(ksum "$T/out") vs $k0"
@@ -36,7 +36,7 @@ err_has "one component in every mixture, over the budget of 5000"
 # planned sizes
 for B in 12000 40000; do
   expect 0 "planned budget $B" -- "$LGC" compress "${A[@]}" --budget $B -o "$T/p$B.lgc"
-  [ "$(jq .bytes "$T/out")" -le $B ] && ok || bad "planned package over $B: $(jq .bytes "$T/out")"
+  [ "$(jq .package_bytes "$T/out")" -le $B ] && ok || bad "planned package over $B: $(jq .package_bytes "$T/out")"
   [ "$(jq .budget "$T/out")" -eq $B ] && ok || bad "--json lacks the budget"
 done
 [ "$(jq .hidden "$T/out")" -gt 8 ] && ok || bad "40 KB planned a tiny decoder: $(jq -c '{hidden,latent}' "$T/out")"

@@ -9,7 +9,7 @@ fi
 
 expect 0 "compress" -- "$LGC" compress --images "$MNIST/train-images-idx3-ubyte" \
   --labels "$MNIST/train-labels-idx1-ubyte" --limit 3000 --epochs 20 --kmax 3 -o "$T/p.lgc" --json -q
-grep -q '"bytes":' "$T/out" && ok || bad "compress --json has no bytes"
+grep -q '"package_bytes":' "$T/out" && ok || bad "compress --json has no bytes"
 expect 1 "compress refuses to overwrite" -- "$LGC" compress --images "$MNIST/train-images-idx3-ubyte" \
   --labels "$MNIST/train-labels-idx1-ubyte" --limit 3000 --epochs 1 -o "$T/p.lgc" -q
 expect 0 "info" -- "$LGC" info "$T/p.lgc"

@@ -17,7 +17,7 @@ TEST=(--test-images "$T/s-test-images.idx" --test-labels "$T/s-test-labels.idx")
 
 expect 0 "compress vae 400/19 on RGB" -- "$LGC" compress "${S[@]}" --model vae --hidden 400 --latent 19 -o "$T/v.lgc"
 expect 0 "info" -- "$LGC" info "$T/v.lgc" --json
-grep -qF '"image.shape":[28, 28, 3]' "$T/out" && ok || bad "image.shape is not 28x28x3: $(head -c 300 "$T/out")"
+grep -qF '"image.shape":[28,28,3]' "$T/out" && ok || bad "image.shape is not 28x28x3: $(head -c 300 "$T/out")"
 grep -q '"model.hidden":400' "$T/out" && grep -q '"model.latent":19' "$T/out" && ok || bad "hidden/latent"
 expect 0 "compress conv-vae on RGB" -- "$LGC" compress "${S[@]}" --model conv-vae -o "$T/c.lgc"
 for m in v c; do
@@ -31,7 +31,7 @@ for m in v c; do
 done
 expect 0 "eval paper-cnn on 3 channels" -- "$LGC" eval --train-images "$T/c-images.idx" \
   --train-labels "$T/c-labels.idx" "${TEST[@]}" --steps 30 --seeds 1 --json -q
-grep -q '"n_test":500' "$T/out" && ok || bad "eval --json: $(cat "$T/out")"
+grep -q '"n_test_images":500' "$T/out" && ok || bad "eval --json: $(cat "$T/out")"
 # worst-group accuracy and the upsampled real set
 expect 0 "eval --test-groups --upsample-groups" -- "$LGC" eval --train-images "$T/s-train-images.idx" \
   --train-labels "$T/s-train-labels.idx" "${TEST[@]}" --test-groups "$T/s-test-groups.idx" \

@@ -183,7 +183,7 @@ static void check_decompress_matches_generate(const lgc_pkg *p)
     assert_int_equal(lgc_codec_open(&c, p, "<test>", 16, NULL), LGC_OK);
     size_t N = 90, img = c.c * c.h * c.w, counts[LGC_MAX_CLASSES];
     uint8_t *x = malloc(N * img), *y = malloc(N), *g = malloc(N * img);
-    assert_int_equal(lgc_codec_decompress_mem(&c, N, 7, LGC_BALANCE_PRIOR, x, y, NULL), LGC_OK);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 7, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, x, y, NULL), LGC_OK);
     lgc_class_counts(c.priors, c.n_classes, N, counts);
     for (size_t cls = 0, pos = 0; cls < c.n_classes; pos += counts[cls++]) {
         lgc_rng r;
@@ -202,6 +202,69 @@ static void test_decompress_matches_generate(void **s)
     (void)s;
     check_decompress_matches_generate(g_valid);
     check_decompress_matches_generate(g_cvae);
+}
+
+/* 1 when an image (img pixels) is bright where class y is: class 0 on top,
+ * class 1 below (make_data). */
+static int looks_like(const uint8_t *x, size_t img, uint8_t y)
+{
+    double top = 0, bottom = 0;
+    for (size_t q = 0; q < img; q++)
+        *(q < img / 2 ? &top : &bottom) += x[q];
+    return (top > bottom) == (y == 0);
+}
+
+/* Shuffled order: the same number of each class as class order, labels in a
+ * mixed order, every image still paired with its label (class 0 is bright on
+ * top, class 1 below), and the same bytes whatever the thread count. */
+static void check_shuffled(const lgc_pkg *p)
+{
+    lgc_codec c;
+    assert_int_equal(lgc_codec_open(&c, p, "<test>", 16, NULL), LGC_OK);
+    size_t N = 5000, img = c.c * c.h * c.w, counts[LGC_MAX_CLASSES], seen[LGC_MAX_CLASSES] = {0};
+    uint8_t *x = malloc(N * img), *y = malloc(N), *x2 = malloc(N * img), *y2 = malloc(N);
+    lgc_threads_set(1);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 7, LGC_BALANCE_PRIOR, LGC_ORDER_SHUFFLED, x,
+                                              y, NULL), LGC_OK);
+    lgc_threads_set(2);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 7, LGC_BALANCE_PRIOR, LGC_ORDER_SHUFFLED, x2,
+                                              y2, NULL), LGC_OK);
+    assert_memory_equal(x, x2, N * img);
+    assert_memory_equal(y, y2, N);
+    lgc_class_counts(c.priors, c.n_classes, N, counts);
+    size_t changes = 0, paired = 0, paired_class = 0;
+    for (size_t i = 0; i < N; i++) {
+        seen[y[i]]++;
+        changes += i && y[i] != y[i - 1];
+        paired += looks_like(x + i * img, img, y[i]);
+    }
+    /* as often as in class order, where labels and images cannot come apart */
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 7, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, x2,
+                                              y2, NULL), LGC_OK);
+    for (size_t i = 0; i < N; i++)
+        paired_class += looks_like(x2 + i * img, img, y2[i]);
+    fprintf(stderr, "images that look like their label: shuffled %zu, class order %zu of %zu\n",
+            paired, paired_class, N);
+    assert_true(paired + N / 50 > paired_class && paired_class + N / 50 > paired);
+    for (size_t k = 0; k < c.n_classes; k++)
+        assert_int_equal(seen[k], counts[k]);
+    /* a random order of two equal classes changes label about N/2 times;
+     * class order once */
+    assert_true(changes > N / 3);
+    /* the first 100 already hold both classes */
+    size_t first0 = 0;
+    for (size_t i = 0; i < 100; i++)
+        first0 += y[i] == 0;
+    assert_true(first0 > 20 && first0 < 80);
+    free(x), free(y), free(x2), free(y2);
+    lgc_codec_free(&c);
+}
+
+static void test_decompress_shuffled(void **s)
+{
+    (void)s;
+    check_shuffled(g_valid);
+    check_shuffled(g_cvae);
 }
 
 /* Mixtures per group: the keys and the flag, what opening gives back, the
@@ -248,7 +311,7 @@ static void test_groups(void **s)
      * from the stream (m + 1) << 40 | block, as generate_mixture draws it */
     size_t N = 61, img = H * W;
     uint8_t *x = malloc(N * img), *y = malloc(N), *g = malloc(N * img);
-    assert_int_equal(lgc_codec_decompress_mem(&c, N, 3, LGC_BALANCE_GROUPS, x, y, NULL), LGC_OK);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 3, LGC_BALANCE_GROUPS, LGC_ORDER_CLASS, x, y, NULL), LGC_OK);
     assert_int_equal(lgc_codec_counts(&c, N, LGC_BALANCE_GROUPS, cnt, NULL), LGC_OK);
     for (size_t m = 0, pos = 0; m < 3; pos += cnt[m++]) {
         lgc_rng r;
@@ -629,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_and_generate),
         cmocka_unit_test(test_class_counts),
         cmocka_unit_test(test_decompress_matches_generate),
+        cmocka_unit_test(test_decompress_shuffled),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_groups_refused),
         cmocka_unit_test(test_bad_grouped_packages),

@@ -19,9 +19,18 @@ TL="$T/train-2k-labels.idx"
 # the holdout set defaults to data/mnist/t10k-* under the current folder; name it
 H=(--test-images "$T/test-1k-images.idx" --test-labels "$T/test-1k-labels.idx")
 
-expect 0 "compress --save-encoder" -- "$LGC" compress --images "$TI" --labels "$TL" --epochs 3 --kmax 2 -o "$T/p.lgc" --save-encoder "$T/p.enc" --json -q
+# compress writes the encoder side file beside the package by itself
+expect 0 "compress" -- "$LGC" compress --images "$TI" --labels "$TL" --epochs 3 --kmax 2 -o "$T/p.lgc" --json -q
 grep -q "\"encoder\":\"$T/p.enc\"" "$T/out" && ok || bad "compress --json does not name the encoder"
-[ -s "$T/p.enc" ] && ok || bad "no side file"
+[ -s "$T/p.enc" ] && ok || bad "no side file beside the package"
+expect 0 "compress --no-encoder" -- "$LGC" compress --images "$TI" --labels "$TL" --epochs 1 --kmax 1 \
+  -o "$T/ne.lgc" --no-encoder --json -q
+grep -q '"encoder":null' "$T/out" && [ ! -e "$T/ne.enc" ] && ok || bad "--no-encoder wrote a side file"
+expect 0 "compress --save-encoder elsewhere" -- "$LGC" compress --images "$TI" --labels "$TL" --epochs 1 \
+  --kmax 1 -o "$T/se.lgc" --save-encoder "$T/se-side.enc" -q
+[ -s "$T/se-side.enc" ] && [ ! -e "$T/se.enc" ] && ok || bad "--save-encoder F did not write F alone"
+expect 2 "--save-encoder and --no-encoder" -- "$LGC" compress --images "$TI" --labels "$TL" \
+  -o "$T/x.lgc" --save-encoder "$T/x.enc" --no-encoder
 expect 1 "side file exists" -- "$LGC" compress --images "$TI" --labels "$TL" --limit 2000 \
   --epochs 1 -o "$T/q.lgc" --save-encoder "$T/p.enc" -q
 err_has "$T/p.enc"
@@ -80,9 +89,17 @@ err_has "index.html"
 expect 0 "report -f --no-encoder --no-svg --json" -- "$LGC" report "$T/p.lgc" --images "$TI" \
   --labels "$TL" -o "$T/rep2" "${H[@]}" "${small[@]}" --no-encoder --no-svg --json
 grep -q '"judge_accuracy":0\.[0-9]' "$T/out" && ok || bad "report --json lacks the accuracy"
-grep -q "needs the encoder side file" "$T/rep2/index.html" && ok || bad "page does not say what is missing"
+grep -q "The membership-inference AUC needs the encoder side file" "$T/rep2/index.html" &&
+  grep -q "Reconstructions need the encoder side file" "$T/rep2/index.html" && ok ||
+  bad "page does not say what is missing, or says it ungrammatically"
 [ ! -e "$T/rep2/tsne.png" ] && [ ! -e "$T/rep2/confusion.svg" ] && ok || bad "files that need the side file or SVG"
-expect 2 "report without -o" -- "$LGC" report "$T/p.lgc" --images "$TI" --labels "$TL"
+# the package and the training files are enough: the report goes beside the package
+expect 0 "report without -o" -- "$LGC" report "$T/p.lgc" --images "$TI" --labels "$TL" "${H[@]}" \
+  "${small[@]}" --no-svg -q
+for f in index.html samples.png interp.png recon.png tsne.png bic.png loss.png gauss.png \
+  gauss-kl.png gauss-components.png confusion.png privacy.png; do
+  [ -s "$T/p-report/$f" ] && ok || bad "the default report lacks $f"
+done
 expect 2 "report --judge-steps 0" -- "$LGC" report "$T/p.lgc" --images "$TI" --labels "$TL" -o "$T/r3" \
   --judge-steps 0
 expect 2 "report unknown option" -- "$LGC" report "$T/p.lgc" --images "$TI" --labels "$TL" -o "$T/r3" --bogus
