@@ -107,13 +107,17 @@ int cmd_report(int argc, char **argv)
     if (!force && access(index, F_OK) == 0)
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to replace the report)",
                         index);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return cli_fail(cmd, EXIT_DATA, "%s: cannot make the folder: %s", dir, strerror(errno));
     lgc_threads_set((int)threads);
 
     audit_inputs in;
     if ((rc = audit_load(cmd, &pp, &in)))
         return rc;
+    /* made once the inputs are known to be good: a refused run leaves no folder */
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: cannot make the folder: %s", dir, strerror(errno));
+        audit_free(&in);
+        return rc;
+    }
     char *cmdline = join_argv(argc, argv);
     o.dir = dir;
     o.package_path = pp.package;
