@@ -29,10 +29,10 @@
 #      removes the root unless KEEP=1.
 # Exits non-zero when any README command fails.
 #
-# Time, measured on a 2-core machine: bootstrap ~20 s; `bash scripts/run.sh`
-# (apt packages, MNIST, build, training, six judge runs) ~4 min; `bash
-# scripts/test.sh` (two builds, every test) ~2.5 min: ~7 min in all; allow
-# 15-30 min on a slow machine or mirror. Needs ~5 GB free in $TMP_PARENT and
+# Time, measured on a 2-core machine: bootstrap 15-20 s; `bash scripts/run.sh`
+# (apt packages, MNIST, build, training, six judge runs) 4-6 min; `bash
+# scripts/test.sh` (two builds, every test) 2.5-3.5 min: 7-10 min in all;
+# allow 15-30 min on a slow machine or mirror. Needs ~5 GB free in $TMP_PARENT and
 # network access to the apt mirror and the npm registry.
 # shellcheck disable=SC2016  # backticks in printf formats are Markdown
 set -euo pipefail
