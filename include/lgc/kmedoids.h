@@ -1,6 +1,6 @@
 /*
  * kmedoids.h - k-medoids clustering on a distance matrix (CRUST's coresets,
- * PROTOCOL.md §5).
+ * docs/PROTOCOL.md §5).
  *
  * Points are given by their pairwise distances D (n, n), symmetric with a
  * zero diagonal; lgc_pdist_f32 computes them for the rows of a float matrix

@@ -1,5 +1,5 @@
 /*
- * lossless.h - the lossless rows of the comparison (PROTOCOL.md §2): the
+ * lossless.h - the lossless rows of the comparison (docs/PROTOCOL.md §2): the
  * bytes of a file compressed by gzip -9, xz -9e and zstd -19, computed with
  * zlib, liblzma and libzstd at those settings (not by running the programs).
  */

@@ -1,5 +1,5 @@
 /*
- * privacy.h - does a package give away its training records? (PROTOCOL.md §6)
+ * privacy.h - does a package give away its training records? (docs/PROTOCOL.md §6)
  *
  * The study claimed that only general distributions can be reconstructed
  * from a package, without measuring it. Two measurements:

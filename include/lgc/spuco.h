@@ -1,6 +1,6 @@
 /*
  * spuco.h - SpuCo MNIST: digits on coloured backgrounds, where the colour
- * predicts the label in training but not at test (PROTOCOL.md §1).
+ * predicts the label in training but not at test (docs/PROTOCOL.md §1).
  *
  * A grey image becomes RGB by repeating its grey level; every pixel that is
  * exactly 0 takes the background colour instead (the "large magnitude"

@@ -1,5 +1,5 @@
 /*
- * subset.h - the baselines at equal bytes of PROTOCOL.md §5: a
+ * subset.h - the baselines at equal bytes of docs/PROTOCOL.md §5: a
  * class-stratified random subset of real training images, and CRUST's
  * coreset of the same size, as large as a byte budget allows.
  *
@@ -29,7 +29,7 @@
  * a seat between classes), so their size grows with k and that k is the
  * largest that fits; the search does not measure every k to prove it.
  *
- * CRUST (Mirzasoleiman et al. 2020, PROTOCOL.md §5): the same per-class
+ * CRUST (Mirzasoleiman et al. 2020, docs/PROTOCOL.md §5): the same per-class
  * counts as the random subset for the budget. The paper-cnn judge is trained
  * for one epoch over the whole set (ceil(n / 64) steps at batch 64 with the
  * subset's seed: 938 steps for MNIST); every image's gradient embedding is

@@ -1,4 +1,4 @@
-/* subset.c - random and CRUST subsets of real images at a byte budget (PROTOCOL.md §5). */
+/* subset.c - random and CRUST subsets of real images at a byte budget (docs/PROTOCOL.md §5). */
 #include "lgc/subset.h"
 
 #include <math.h>

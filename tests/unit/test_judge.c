@@ -19,7 +19,7 @@ static void test_param_counts(void **s)
     (void)s;
     lgc_net net;
     assert_int_equal(lgc_judge_build(&net, LGC_JUDGE_PAPER_CNN, 1, 28, 28, 10, 4, NULL), LGC_OK);
-    assert_int_equal(net.n_params, 5254); /* PROTOCOL.md §4 */
+    assert_int_equal(net.n_params, 5254); /* docs/PROTOCOL.md §4 */
     assert_int_equal(net.out_size, 10);
     lgc_net_free(&net);
     assert_int_equal(lgc_judge_build(&net, LGC_JUDGE_LENET, 1, 28, 28, 10, 4, NULL), LGC_OK);
@@ -134,7 +134,7 @@ static void test_last_layer_grads(void **s)
                                      NULL), LGC_OK);
     lgc_net_init_params(&net, &r);
     size_t dim = lgc_judge_last_layer_dim(&net);
-    assert_int_equal(dim, 170); /* PROTOCOL.md §5: 10 x 16 + 10 */
+    assert_int_equal(dim, 170); /* docs/PROTOCOL.md §5: 10 x 16 + 10 */
     float *g = malloc(n * dim * sizeof *g), xi[784], probs[10], dl[10];
     lgc_labelled set = {x, y, NULL, n, 28, 28, 1};
     assert_int_equal(lgc_judge_last_layer_grads(&net, &set, K, g, NULL), LGC_OK);
