@@ -18,14 +18,8 @@
 #include "lgc/codec.h"
 #include "lgc/data.h"
 #include "lgc/gmm.h"
+#include "lgc/clock.h"
 #include "lgc/tensor.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Sweep every class; k_out (10) receives the chosen K. Returns seconds. zc
  * (n, d) receives the codes grouped by class. many: all classes in one
@@ -33,7 +27,7 @@ static double now(void)
 static double sweep(const float *z, const uint8_t *y, size_t n, size_t d, const lgc_gmm_opts *o,
                     int many, size_t *k_out, float *zc)
 {
-    double t0 = now();
+    double t0 = lgc_now();
     const float *sets[10];
     size_t nc[10];
     uint64_t seeds[10];
@@ -64,7 +58,7 @@ static double sweep(const float *z, const uint8_t *y, size_t n, size_t d, const 
     }
     for (size_t c = 0; c < 10; c++)
         lgc_gmm_free(&g[c]);
-    return now() - t0;
+    return lgc_now() - t0;
 }
 
 int main(int argc, char **argv)

@@ -12,17 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "lgc/clock.h"
 #include "lgc/tensor.h"
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
                                const float *, int, float, float *, int);
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -54,7 +48,7 @@ static double run(const shape *s, cblas_sgemm_fn f, float *A, float *B, float *C
     double flop = 2.0 * (double)s->M * (double)s->N * (double)s->K, t[7];
     int reps = flop > 1e9 ? 3 : (int)(3e8 / flop) + 1;
     for (int r = -1; r < 7; r++) {
-        double t0 = now();
+        double t0 = lgc_now();
         for (int i = 0; i < reps; i++) {
             if (f)
                 f(101, s->ta ? 112 : 111, s->tb ? 112 : 111, (int)s->M, (int)s->N, (int)s->K,
@@ -63,7 +57,7 @@ static double run(const shape *s, cblas_sgemm_fn f, float *A, float *B, float *C
                 lgc_sgemm(s->ta, s->tb, s->M, s->N, s->K, 1.0f, A, lda, B, ldb, 0.0f, C, s->N);
         }
         if (r >= 0)
-            t[r] = (now() - t0) / reps;
+            t[r] = (lgc_now() - t0) / reps;
     }
     qsort(t, 7, sizeof *t, cmp);
     return flop / t[3] / 1e9;

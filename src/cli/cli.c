@@ -78,12 +78,6 @@ void cli_progress_done(const cli_common *c)
         fputs("\r\033[K", stderr);
 }
 
-double cli_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 #ifndef LGC_DEFAULT_DATA_DIR
 #define LGC_DEFAULT_DATA_DIR ""

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "json.h"
+#include "lgc/clock.h"
 #include "lgc/codec.h"
 #include "lgc/status.h"
 #include "opts.h"
@@ -78,9 +79,6 @@ void cli_progress(const cli_common *c, const char *fmt, ...)
     ;
 void cli_progress_done(const cli_common *c);
 void cli_common_init(cli_common *c);
-
-/* Seconds on the monotonic clock. */
-double cli_now(void);
 
 /* The file name beside `path`: `path` with `ext` in place of a trailing ".lgc" (or
  * appended when there is none): "out/mnist.lgc" -> "out/mnist.enc". */

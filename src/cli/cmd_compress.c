@@ -54,7 +54,7 @@ typedef struct {
 static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
 {
     hook_ctx *h = p;
-    double el = cli_now() - h->t0;
+    double el = lgc_now() - h->t0;
     if (h->n_epochs < MAX_EPOCH_LOG) {
         h->epoch_secs[h->n_epochs] = secs;
         h->epoch_loss[h->n_epochs++] = loss;
@@ -311,7 +311,7 @@ int cmd_compress(int argc, char **argv)
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     memset(&rep, 0, sizeof rep);
-    double t0 = cli_now();
+    double t0 = lgc_now();
     if (lgc_dataset_load(imgs, labs, n_classes, &data, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
@@ -343,7 +343,7 @@ int cmd_compress(int argc, char **argv)
                     lgc_pkg_dtype_name(o.decoder_dtype));
     }
     static hook_ctx h; /* large: keep it off the stack */
-    h.c = &c, h.t0 = cli_now(), h.n_epochs = 0;
+    h.c = &c, h.t0 = lgc_now(), h.n_epochs = 0;
     lgc_compress_hooks hooks = {on_epoch, on_class, &h};
     if (lgc_compress(&data, n_classes, &o, &hooks, &p, &rep, &err)) {
         cli_progress_done(&c);
@@ -369,7 +369,7 @@ int cmd_compress(int argc, char **argv)
     }
     /* package bytes are the bytes of the file on disk (docs/PROTOCOL.md §2) */
     uint64_t bytes = stat(outp, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-    double secs = cli_now() - t0;
+    double secs = lgc_now() - t0;
     size_t ksum = 0;
     for (size_t k = 0; k < rep.n_mixtures; k++)
         ksum += rep.k[k];

@@ -79,7 +79,7 @@ int cmd_decompress(int argc, char **argv)
     lgc_pkg *p = NULL;
     lgc_codec codec;
     memset(&codec, 0, sizeof codec);
-    double t0 = cli_now();
+    double t0 = lgc_now();
     if (cli_open_package(cmd, in, max_mem, 4096, &p, &codec, &rc))
         goto done;
     if (balance == LGC_BALANCE_GROUPS && !codec.grouped) {
@@ -94,7 +94,7 @@ int cmd_decompress(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&c);
-    double secs = cli_now() - t0;
+    double secs = lgc_now() - t0;
     char ipath[4096], lpath[4096];
     snprintf(ipath, sizeof ipath, "%s-images.%s", prefix, format_names[fmt]);
     snprintf(lpath, sizeof lpath, "%s-labels.%s", prefix, format_names[fmt]);

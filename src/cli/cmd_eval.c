@@ -32,7 +32,7 @@ typedef struct {
 static void on_progress(void *p, size_t done, size_t total, double loss)
 {
     prog_ctx *pc = p;
-    double el = cli_now() - pc->t0, eta = el / (double)done * (double)(total - done);
+    double el = lgc_now() - pc->t0, eta = el / (double)done * (double)(total - done);
     cli_progress(pc->c, "eval: seed %zu/%zu step %zu/%zu loss %.4f eta %.0fs", pc->seed_i + 1,
                  pc->n_seeds, done, total, loss, eta);
 }
@@ -178,7 +178,7 @@ int cmd_eval(int argc, char **argv)
     double per_class_mean[LGC_MAX_CLASSES] = {0};
     lgc_labelled tr = {train.x.pix, train.y.y, w, train.x.n, train.x.h, train.x.w, train.x.c};
     lgc_labelled te = {test.x.pix, test.y.y, NULL, test.x.n, test.x.h, test.x.w, test.x.c};
-    double t0 = cli_now();
+    double t0 = lgc_now();
     for (size_t s = 0; s < n_seeds; s++) {
         o.seed = seed0 + s;
         o.test_pred = pred;
@@ -190,7 +190,7 @@ int cmd_eval(int argc, char **argv)
             }
             o.train_idx = rows, o.n_train_idx = n_rows;
         }
-        prog_ctx pc = {&c, s, n_seeds, cli_now()};
+        prog_ctx pc = {&c, s, n_seeds, lgc_now()};
         if (lgc_judge_run(&o, &tr, &te, n_classes, &res, on_progress, &pc, &err)) {
             cli_progress_done(&c);
             rc = cli_fail_err(cmd, &err);
@@ -208,7 +208,7 @@ int cmd_eval(int argc, char **argv)
             fprintf(stderr, "eval: seed %llu: test accuracy %.2f%%\n",
                     (unsigned long long)o.seed, 100.0 * res.accuracy);
     }
-    double secs = cli_now() - t0, mean = 0.0, var = 0.0;
+    double secs = lgc_now() - t0, mean = 0.0, var = 0.0;
     for (size_t s = 0; s < n_seeds; s++)
         mean += acc[s] / (double)n_seeds;
     for (size_t s = 0; s < n_seeds; s++)

@@ -90,7 +90,7 @@ static int grid_real(const char *cmd, const char *imgp, const char *labp, const 
         lgc_png_write(outp, grid.pix, grid.w, grid.h, grid.c, force, &err))
         rc = cli_fail_err(cmd, &err);
     else if (json)
-        print_json(NULL, imgp, outp, C, per, 0, grpp != NULL, cli_now() - t0);
+        print_json(NULL, imgp, outp, C, per, 0, grpp != NULL, lgc_now() - t0);
 done:
     free(all.pix);
     lgc_images_free(&grid);
@@ -128,7 +128,7 @@ int cmd_grid(int argc, char **argv)
     };
     if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    double t0 = cli_now();
+    double t0 = lgc_now();
     if (imgp || labp || grpp) {
         if (in || !imgp || !labp || !outp)
             return cli_fail(cmd, EXIT_USAGE, "real images need --images, --labels and -o, and no "
@@ -183,7 +183,7 @@ int cmd_grid(int argc, char **argv)
         goto done;
     }
     if (json)
-        print_json(in, NULL, outp, codec.n_classes, per, seed, by_group, cli_now() - t0);
+        print_json(in, NULL, outp, codec.n_classes, per, seed, by_group, lgc_now() - t0);
 done:
     free(all.pix);
     lgc_images_free(&grid);

@@ -39,7 +39,7 @@ int cmd_lossless(int argc, char **argv)
         free(files);
         return cli_fail(cmd, EXIT_DATA, "out of memory");
     }
-    double t0 = cli_now();
+    double t0 = lgc_now();
     for (size_t i = 0; i < nf; i++) {
         lgc_err err;
         uint8_t *buf;
@@ -77,7 +77,7 @@ int cmd_lossless(int argc, char **argv)
         cli_json_u64(&j, "xz9e", tot.xz9e);
         cli_json_u64(&j, "zstd19", tot.zstd19);
         cli_json_close(&j);
-        cli_json_num(&j, "seconds", cli_now() - t0, 2);
+        cli_json_num(&j, "seconds", lgc_now() - t0, 2);
         cli_json_end(&j);
     } else {
         for (size_t i = 0; i < nf; i++)

@@ -49,7 +49,7 @@ int cmd_privacy(int argc, char **argv)
     audit_inputs in;
     if ((rc = audit_load(cmd, &pp, &in)))
         return rc;
-    double t0 = cli_now();
+    double t0 = lgc_now();
     cli_progress(&c, "privacy: %zu images of each kind ...", n);
     lgc_privacy_audit_out a;
     lgc_err err;
@@ -79,7 +79,7 @@ int cmd_privacy(int argc, char **argv)
         cli_json_num(&j, "near_copy_threshold", r->near_copy_threshold, 6);
         cli_json_num(&j, "near_copy_fraction", r->near_copy_fraction, 6);
         cli_json_num(&j, "membership_auc", r->mia_auc, 6);
-        cli_json_num(&j, "seconds", cli_now() - t0, 2);
+        cli_json_num(&j, "seconds", lgc_now() - t0, 2);
         cli_json_u64(&j, "threads", threads);
         cli_json_end(&j);
     } else {

@@ -128,7 +128,7 @@ int cmd_report(int argc, char **argv)
     o.overwrite = force;
     static lgc_report_result res; /* large: keep it off the stack */
     lgc_err err;
-    double t0 = cli_now();
+    double t0 = lgc_now();
     lgc_status st = lgc_report_write(in.pkg, &in.codec, in.has_side ? &in.side : NULL, &in.train,
                                      &in.test, &o, &res, on_stage, &c, &err);
     lgc_plot_release();
@@ -158,11 +158,11 @@ int cmd_report(int argc, char **argv)
         for (size_t i = 0; i < res.n_files; i++)
             cli_json_str(&j, NULL, res.files[i]);
         cli_json_close(&j);
-        cli_json_num(&j, "seconds", cli_now() - t0, 1);
+        cli_json_num(&j, "seconds", lgc_now() - t0, 1);
         cli_json_u64(&j, "threads", threads);
         cli_json_end(&j);
     } else if (!c.quiet) {
-        printf("%s: %zu files in %.0f s\n", index, res.n_files, cli_now() - t0);
+        printf("%s: %zu files in %.0f s\n", index, res.n_files, lgc_now() - t0);
         printf("  judge (paper-cnn, %zu steps) on decompressed data: accuracy %.4f\n",
                o.judge_steps, res.judge.accuracy);
         printf("  privacy: closer to training %.4f, near copies %.4f, membership AUC ",

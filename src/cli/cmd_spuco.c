@@ -74,7 +74,7 @@ int cmd_spuco(int argc, char **argv)
             return rc;
         in[k] = in_buf[k];
     }
-    double t0 = cli_now();
+    double t0 = lgc_now();
 
     static const char *const names[N_OUT] = {"train-images", "train-labels", "train-groups",
                                              "test-images",  "test-labels",  "test-groups"};
@@ -156,7 +156,7 @@ int cmd_spuco(int argc, char **argv)
         for (int k = 0; k < N_OUT; k++)
             cli_json_str(&j, NULL, path[k]);
         cli_json_close(&j);
-        cli_json_num(&j, "seconds", cli_now() - t0, 2);
+        cli_json_num(&j, "seconds", lgc_now() - t0, 2);
         cli_json_end(&j);
     } else if (!c.quiet) {
         fprintf(stderr,

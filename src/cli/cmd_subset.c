@@ -33,7 +33,7 @@ typedef struct {
 static void on_progress(void *p, const char *stage, size_t done, size_t total)
 {
     prog_ctx *pc = p;
-    double el = cli_now() - pc->t0;
+    double el = lgc_now() - pc->t0;
     if (strcmp(stage, "search") != 0 && pc->search_s == 0.0)
         pc->search_s = el;
     if (total)
@@ -100,7 +100,7 @@ int cmd_subset(int argc, char **argv)
     }
     if (limit && limit < d.x.n)
         d.x.n = d.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
-    prog_ctx pc = {&c, cli_now(), 0.0};
+    prog_ctx pc = {&c, lgc_now(), 0.0};
     if (lgc_subset_select(&o, &d, &s, on_progress, &pc, &err)) {
         cli_progress_done(&c);
         /* the flags were checked: whatever fails here is about the data */
@@ -112,7 +112,7 @@ int cmd_subset(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
-    double secs = cli_now() - pc.t0;
+    double secs = lgc_now() - pc.t0;
     for (int w = 0; w < 3; w++)
         paths[w] = lgc_subset_path(prefix, w);
     if (!paths[0] || !paths[1] || !paths[2]) {

@@ -11,6 +11,8 @@
 #include <omp.h>
 #endif
 
+#include "core/ckd.h"
+#include "lgc/clock.h"
 #include "lgc/f16.h"
 #include "lgc/version.h"
 #include <zlib.h>
@@ -21,12 +23,6 @@
 #define MAX_LATENT 1024
 #define MAX_HIDDEN 65536
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void lgc_compress_opts_default(lgc_compress_opts *o)
 {
@@ -489,7 +485,7 @@ static void on_mixture(void *ctx, size_t mi, size_t k)
 {
     const mix_progress *mp = ctx;
     if (mp->hooks && mp->hooks->on_class)
-        mp->hooks->on_class(mp->hooks->ctx, mi, mp->n_mix, k, now_s() - mp->t0);
+        mp->hooks->on_class(mp->hooks->ctx, mi, mp->n_mix, k, lgc_now() - mp->t0);
 }
 
 static lgc_status pkg_bytes(const lgc_pkg *p, size_t *bytes, lgc_err *err)
@@ -597,7 +593,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
         goto fail;
     }
-    double t0 = now_s();
+    double t0 = lgc_now();
     lgc_train_opts to = o->train;
     ckpt_ctx ck;
     if (o->checkpoint_path) {
@@ -612,7 +608,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     }
     if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
         goto fail;
-    rep->train_seconds = now_s() - t0;
+    rep->train_seconds = lgc_now() - t0;
     rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
     z = malloc(n * L * sizeof *z);
     zc = malloc(n * L * sizeof *zc);
@@ -626,7 +622,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     for (size_t i = 0; i < n; i++)
         counts[data->y.y[i]]++;
 
-    double tg = now_s();
+    double tg = lgc_now();
     /* one mixture per class, or per group (plan_mixtures checked that every
      * class has images and every group one class): the codes of mixture mi
      * go to zc + off[mi] * L, and all mixtures are swept at once */
@@ -661,7 +657,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     if (o->budget && (st = fit_budget(o, &m, x, data->y.y, counts, n, n_classes, z, zc, gm, &p,
                                       rep, err)))
         goto fail;
-    rep->gmm_seconds = now_s() - tg;
+    rep->gmm_seconds = lgc_now() - tg;
     if (o->keep_codes) {
         rep->codes = z, rep->n_codes = n, rep->latent = L;
         z = NULL;
@@ -762,17 +758,6 @@ done:
     return st;
 }
 
-/* Saturating arithmetic for the memory estimate: a package may name sizes
- * whose products overflow; the estimate then pins at UINT64_MAX and is refused. */
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-    return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
 
 /* Bytes lgc_net_init allocates for this layer list on an (in,1,1) input,
  * following its plan: four parameter-sized arrays (parameters, gradients, two
@@ -784,16 +769,16 @@ static uint64_t net_bytes(const lgc_layer_spec *ds, size_t n, uint64_t in, uint6
 {
     uint64_t c = in, h = 1, w = 1, params = 0, acts = 0, args = 0, ws = 0;
     for (size_t i = 0; i < n; i++) {
-        uint64_t a = ds[i].a, b = ds[i].b, cc = ds[i].c, size = sat_mul(sat_mul(c, h), w);
+        uint64_t a = ds[i].a, b = ds[i].b, cc = ds[i].c, size = lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w);
         switch (ds[i].kind) {
         case LGC_L_DENSE:
-            params = sat_add(params, sat_mul(a, sat_add(size, 1)));
+            params = lgc_u64_sat_add(params, lgc_u64_sat_mul(a, lgc_u64_sat_add(size, 1)));
             c = a, h = w = 1;
             break;
         case LGC_L_CONV:
             if (h + 2 * cc < b || w + 2 * cc < b || b == 0)
                 return UINT64_MAX;
-            params = sat_add(params, sat_mul(a, sat_add(sat_mul(sat_mul(c, b), b), 1)));
+            params = lgc_u64_sat_add(params, lgc_u64_sat_mul(a, lgc_u64_sat_add(lgc_u64_sat_mul(lgc_u64_sat_mul(c, b), b), 1)));
             c = a, h = h + 2 * cc - b + 1, w = w + 2 * cc - b + 1;
             ws = (uint64_t)32 << 20;
             break;
@@ -803,17 +788,17 @@ static uint64_t net_bytes(const lgc_layer_spec *ds, size_t n, uint64_t in, uint6
         case LGC_L_AVGPOOL2:
             h /= 2, w /= 2;
             if (ds[i].kind == LGC_L_MAXPOOL2)
-                args = sat_add(args, sat_mul(max_batch, sat_mul(sat_mul(c, h), w)));
+                args = lgc_u64_sat_add(args, lgc_u64_sat_mul(max_batch, lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w)));
             break;
-        case LGC_L_UPSAMPLE2: h = sat_mul(h, 2), w = sat_mul(w, 2); break;
+        case LGC_L_UPSAMPLE2: h = lgc_u64_sat_mul(h, 2), w = lgc_u64_sat_mul(w, 2); break;
         case LGC_L_RESHAPE: c = a, h = b, w = cc; break;
         default: return UINT64_MAX;
         }
-        acts = sat_add(acts, sat_mul(max_batch, sat_mul(sat_mul(c, h), w)));
+        acts = lgc_u64_sat_add(acts, lgc_u64_sat_mul(max_batch, lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w)));
     }
     *n_params = params;
-    uint64_t floats = sat_add(sat_add(sat_mul(4, params), sat_mul(2, acts)), sat_mul(max_batch, in));
-    return sat_add(sat_add(sat_mul(floats, sizeof(float)), sat_mul(args, sizeof(uint32_t))), ws);
+    uint64_t floats = lgc_u64_sat_add(lgc_u64_sat_add(lgc_u64_sat_mul(4, params), lgc_u64_sat_mul(2, acts)), lgc_u64_sat_mul(max_batch, in));
+    return lgc_u64_sat_add(lgc_u64_sat_add(lgc_u64_sat_mul(floats, sizeof(float)), lgc_u64_sat_mul(args, sizeof(uint32_t))), ws);
 }
 
 void lgc_codec_free(lgc_codec *c)
@@ -996,11 +981,11 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
     uint64_t need = net_bytes(ds, nw, c->dec_in, max_batch, &n_params), buf_max = 0;
     for (size_t mi = 0; mi < c->n_mix; mi++) {
         uint64_t K = ks[mi] <= LGC_CODEC_KMAX ? ks[mi] : 0; /* a bad K is reported below */
-        need = sat_add(need, sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
+        need = lgc_u64_sat_add(need, lgc_u64_sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
         buf_max = K * tri64 > buf_max ? K * tri64 : buf_max;
     }
-    need = sat_add(need, buf_max * sizeof(float) + (uint64_t)max_batch * c->dec_in * sizeof(float));
-    need = sat_add(need, sat_mul(max_batch, img + 1)); /* a block of images and labels */
+    need = lgc_u64_sat_add(need, buf_max * sizeof(float) + (uint64_t)max_batch * c->dec_in * sizeof(float));
+    need = lgc_u64_sat_add(need, lgc_u64_sat_mul(max_batch, img + 1)); /* a block of images and labels */
     if (need > max_bytes)
         return lgc_err_set(err, LGC_ERR_LIMIT,
                            "%s: opening needs %llu bytes (a decoder of %llu parameters, hidden "

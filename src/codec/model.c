@@ -17,6 +17,7 @@
 
 #include "core/simd.h"
 #include "lgc/judge.h" /* lgc_images_to_nchw */
+#include "lgc/clock.h"
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
 #include "model_internal.h"
@@ -390,12 +391,6 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
 
 /* ---- training ------------------------------------------------------------------ */
 
-static double seconds_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static lgc_status check_labels(const lgc_model *m, const uint8_t *y, size_t n, int needed,
                                const char *what, lgc_err *err)
@@ -477,7 +472,7 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
         }
     }
     for (size_t ep = o->start_epoch; ep < o->epochs; ep++) {
-        double t0 = seconds_now(), total = 0.0;
+        double t0 = lgc_now(), total = 0.0;
         lgc_rng_shuffle(&rshuf, order, n);
         for (size_t pos = 0; pos < n; pos += B) {
             size_t b = n - pos < B ? n - pos : B;
@@ -498,7 +493,7 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
             lgc_net_adam_step(&m->enc, o->lr, 0.9f, 0.999f, 1e-8f);
         }
         if (on_epoch)
-            on_epoch(ctx, ep + 1, o->epochs, total / (double)n, seconds_now() - t0);
+            on_epoch(ctx, ep + 1, o->epochs, total / (double)n, lgc_now() - t0);
         if (o->after_epoch && (st = o->after_epoch(o->after_epoch_ctx, m, ep + 1, err)))
             goto fail;
     }

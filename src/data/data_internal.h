@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ckd.h"
+
 #include "lgc/data.h"
 
 lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
@@ -29,22 +31,6 @@ lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
 size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
                              const size_t *shape);
 
-/* *r = a * b; returns 0 (and leaves *r alone) when the product overflows size_t. */
-static inline int lgc_data_mul(size_t a, size_t b, size_t *r)
-{
-    if (b != 0 && a > (size_t)-1 / b)
-        return 0;
-    *r = a * b;
-    return 1;
-}
-
-static inline int lgc_data_add(size_t a, size_t b, size_t *r)
-{
-    if (a > (size_t)-1 - b)
-        return 0;
-    *r = a + b;
-    return 1;
-}
 
 /* Move buf[off..off+n) to the front and shrink the block to n bytes (at least
  * 1). Never fails: if realloc refuses to shrink, the larger block is kept. */

@@ -75,8 +75,8 @@ static lgc_status idx_check(const char *path, const uint8_t *buf, size_t n, int 
     size_t data = 1, total = 0;
     int fits = 1;
     for (int i = 0; i < r && fits; i++)
-        fits = lgc_data_mul(data, dims[i], &data);
-    if (!fits || !lgc_data_add(data, hdr, &total))
+        fits = lgc_size_mul(data, dims[i], &data);
+    if (!fits || !lgc_size_add(data, hdr, &total))
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: absurd dimensions: header says shape %s, more bytes than memory "
                            "can address",
@@ -200,7 +200,7 @@ static lgc_status idx_check_dims(const char *path, const size_t *dims, int rank,
             return lgc_err_set(err, LGC_ERR_ARG,
                                "%s: cannot write shape %s as IDX: every size must be 1..2^32-1",
                                path, shape);
-        if (!lgc_data_mul(total, dims[i], &total))
+        if (!lgc_size_mul(total, dims[i], &total))
             return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write shape %s: size overflows",
                                path, shape);
     }

@@ -91,7 +91,7 @@ static int cur_size(npy_cursor *c, size_t *v)
     cur_ws(c);
     size_t x = 0, start = c->i;
     while (c->i < c->n && c->s[c->i] >= '0' && c->s[c->i] <= '9') {
-        if (!lgc_data_mul(x, 10, &x) || !lgc_data_add(x, (size_t)(c->s[c->i] - '0'), &x))
+        if (!lgc_size_mul(x, 10, &x) || !lgc_size_add(x, (size_t)(c->s[c->i] - '0'), &x))
             return 0;
         c->i++;
     }
@@ -278,8 +278,8 @@ static lgc_status npy_check(const char *path, const uint8_t *buf, size_t n, unsi
     size_t count = 1, bytes = 0, total = 0;
     int fits = 1;
     for (int i = 0; i < h->rank && fits; i++)
-        fits = lgc_data_mul(count, h->shape[i], &count);
-    if (!fits || !lgc_data_mul(count, h->elem, &bytes) || !lgc_data_add(bytes, h->off, &total))
+        fits = lgc_size_mul(count, h->shape[i], &count);
+    if (!fits || !lgc_size_mul(count, h->elem, &bytes) || !lgc_size_add(bytes, h->off, &total))
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: absurd dimensions: header says shape (%s), more bytes than memory "
                            "can address",
@@ -531,8 +531,8 @@ static lgc_status npy_begin(lgc_afile *af, const char *path, const char *descr, 
     size_t c = 1, bytes = 0;
     int fits = 1;
     for (int i = 0; i < rank && fits; i++)
-        fits = lgc_data_mul(c, shape[i], &c);
-    if (!fits || !lgc_data_mul(c, elem, &bytes))
+        fits = lgc_size_mul(c, shape[i], &c);
+    if (!fits || !lgc_size_mul(c, elem, &bytes))
         return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write NPY: shape overflows", path);
     if (c > 0 && !data)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write NPY: no data buffer", path);

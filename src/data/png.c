@@ -123,7 +123,7 @@ static lgc_status png_write_any(const char *path, const uint8_t *pix, size_t w, 
                          path, w, h);
         goto fail;
     }
-    if (!lgc_data_mul(w, h, &bytes) || !lgc_data_mul(bytes, c, &bytes) || !pix) {
+    if (!lgc_size_mul(w, h, &bytes) || !lgc_size_mul(bytes, c, &bytes) || !pix) {
         st = lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a %zux%zu PNG: %s", path, w, h,
                          pix ? "size overflows" : "no pixel buffer");
         goto fail;
@@ -160,7 +160,7 @@ lgc_status lgc_png_write_indexed(const char *path, const uint8_t *idx, size_t w,
         return lgc_err_set(err, LGC_ERR_ARG, "%s: a palette of %zu colours (1..256)", path,
                            n_colors);
     size_t n = 0;
-    if (idx && lgc_data_mul(w, h, &n))
+    if (idx && lgc_size_mul(w, h, &n))
         for (size_t i = 0; i < n; i++)
             if (idx[i] >= n_colors)
                 return lgc_err_set(err, LGC_ERR_ARG, "%s: pixel %zu has colour %u of %zu", path,
@@ -192,11 +192,11 @@ lgc_status lgc_image_grid(const lgc_images *x, size_t n, size_t rows, size_t col
         rows = (n + cols - 1) / cols;
     size_t cells = 0, cw = 0, ch = 0, gw = 0, gh = 0, bytes = 0;
     /* gw = cols * (w + border) + border, likewise gh; then gw * gh * c bytes. */
-    if (!lgc_data_mul(rows, cols, &cells) || !lgc_data_add(x->w, border, &cw) ||
-        !lgc_data_add(x->h, border, &ch) || !lgc_data_mul(cols, cw, &gw) ||
-        !lgc_data_add(gw, border, &gw) || !lgc_data_mul(rows, ch, &gh) ||
-        !lgc_data_add(gh, border, &gh) || !lgc_data_mul(gw, gh, &bytes) ||
-        !lgc_data_mul(bytes, x->c, &bytes)) {
+    if (!lgc_size_mul(rows, cols, &cells) || !lgc_size_add(x->w, border, &cw) ||
+        !lgc_size_add(x->h, border, &ch) || !lgc_size_mul(cols, cw, &gw) ||
+        !lgc_size_add(gw, border, &gw) || !lgc_size_mul(rows, ch, &gh) ||
+        !lgc_size_add(gh, border, &gh) || !lgc_size_mul(gw, gh, &bytes) ||
+        !lgc_size_mul(bytes, x->c, &bytes)) {
         st = lgc_err_set(err, LGC_ERR_ARG, "image grid: %zu x %zu cells overflow", rows, cols);
         goto fail;
     }

@@ -13,7 +13,7 @@ lgc_status lgc_u8_stream_open(lgc_u8_stream *s, const char *path, lgc_file_forma
         return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot stream an array of rank %d", path, rank);
     size_t total = 1;
     for (int i = 0; i < rank; i++)
-        if (shape[i] == 0 || shape[i] > 0xFFFFFFFFu || !lgc_data_mul(total, shape[i], &total))
+        if (shape[i] == 0 || shape[i] > 0xFFFFFFFFu || !lgc_size_mul(total, shape[i], &total))
             return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write dimension %zu of size %zu",
                                path, (size_t)i, shape[i]);
     char hdr[LGC_NPY_HEADER_CAP];

@@ -70,11 +70,11 @@ static lgc_status work_init(em_work *w, size_t n, size_t d, size_t k, int max_it
     w->n = n, w->d = d, w->k = k, w->f32 = f32;
     w->T = lgc_gmmi_threads();
     size_t T = (size_t)w->T;
-    if (lgc_gmmi_mul_overflows(n, d) || lgc_gmmi_mul_overflows(n * d, T) ||
-        lgc_gmmi_mul_overflows(n * d * T, sizeof(double)) || lgc_gmmi_mul_overflows(n, k) ||
-        lgc_gmmi_mul_overflows(n * k, sizeof(double)) || lgc_gmmi_mul_overflows(d, d) ||
-        lgc_gmmi_mul_overflows(d * d, T) || lgc_gmmi_mul_overflows(LGC_GMM_BLOCK * d, T) ||
-        lgc_gmmi_mul_overflows(d * d, k) || lgc_gmmi_mul_overflows(d * d * k, sizeof(double)))
+    if (lgc_mul_overflows(n, d) || lgc_mul_overflows(n * d, T) ||
+        lgc_mul_overflows(n * d * T, sizeof(double)) || lgc_mul_overflows(n, k) ||
+        lgc_mul_overflows(n * k, sizeof(double)) || lgc_mul_overflows(d, d) ||
+        lgc_mul_overflows(d * d, T) || lgc_mul_overflows(LGC_GMM_BLOCK * d, T) ||
+        lgc_mul_overflows(d * d, k) || lgc_mul_overflows(d * d * k, sizeof(double)))
         return LGC_ERR_LIMIT;
     w->X = malloc(n * d * sizeof *w->X);
     w->resp = malloc(n * k * sizeof *w->resp);
@@ -556,7 +556,7 @@ lgc_status lgc_gmmi_check_data(const float *X, size_t n, size_t d, lgc_err *err)
     if (!X)
         return lgc_err_set(err, LGC_ERR_ARG, "points must not be NULL");
     /* BLAS takes int sizes: a component's scatter multiplies up to n rows at once. */
-    if (n > INT_MAX || d > INT_MAX || lgc_gmmi_mul_overflows(n, d))
+    if (n > INT_MAX || d > INT_MAX || lgc_mul_overflows(n, d))
         return lgc_err_set(err, LGC_ERR_LIMIT, "%zu points of dimension %zu are too many", n, d);
     for (size_t i = 0; i < n * d; i++)
         if (!isfinite(X[i]))

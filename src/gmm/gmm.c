@@ -28,13 +28,12 @@ void lgc_gmm_opts_default(lgc_gmm_opts *o)
     o->refine_max_iter = 2000;
 }
 
-int lgc_gmmi_mul_overflows(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b; }
 
 lgc_status lgc_gmm_init(lgc_gmm *g, size_t k, size_t d)
 {
     memset(g, 0, sizeof *g);
-    if (k == 0 || d == 0 || lgc_gmmi_mul_overflows(k, d) || lgc_gmmi_mul_overflows(k * d, d) ||
-        lgc_gmmi_mul_overflows(k * d * d, sizeof(double)))
+    if (k == 0 || d == 0 || lgc_mul_overflows(k, d) || lgc_mul_overflows(k * d, d) ||
+        lgc_mul_overflows(k * d * d, sizeof(double)))
         return LGC_ERR_ARG;
     g->weights = calloc(k, sizeof *g->weights);
     g->means = calloc(k * d, sizeof *g->means);
@@ -259,7 +258,7 @@ lgc_status lgc_gmm_score(const lgc_gmm *g, const float *X, size_t n, double *log
     if (!X || !loglik)
         return lgc_err_set(err, LGC_ERR_ARG, "score: X and loglik must not be NULL");
     size_t k = g->k, d = g->d;
-    if (lgc_gmmi_mul_overflows(n, d))
+    if (lgc_mul_overflows(n, d))
         return lgc_err_set(err, LGC_ERR_LIMIT, "score: %zu points of dimension %zu overflow", n, d);
     for (size_t i = 0; i < n * d; i++)
         if (!isfinite(X[i]))

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "core/ckd.h"
 #include "lgc/gmm.h"
 
 #define LGC_GMM_LOG_2PI 1.8378770664093454836
@@ -54,6 +55,5 @@ lgc_status lgc_gmmi_continue(lgc_gmm *g, const float *X, size_t n, const lgc_gmm
                              int it0, double prev, lgc_gmm_info *info, lgc_err *err);
 
 /* 1 if a * b overflows size_t. */
-int lgc_gmmi_mul_overflows(size_t a, size_t b);
 
 #endif

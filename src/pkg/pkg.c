@@ -423,10 +423,10 @@ static lgc_status new_tensor(lgc_pkg *p, const char *name, lgc_dtype dt, int ran
                            p->origin, name, rank, LGC_PKG_RANK_MAX);
     uint64_t n_elem = 1, n_bytes;
     for (int i = 0; i < rank; i++)
-        if (!pkg_mul_u64(n_elem, shape[i], &n_elem))
+        if (!lgc_u64_mul(n_elem, shape[i], &n_elem))
             return lgc_err_set(err, LGC_ERR_ARG, "%s: tensor '%s': shape overflows", p->origin,
                                name);
-    if (!pkg_mul_u64(n_elem, es, &n_bytes) || n_bytes > SIZE_MAX)
+    if (!lgc_u64_mul(n_elem, es, &n_bytes) || n_bytes > SIZE_MAX)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: tensor '%s': too large", p->origin, name);
     pkg_tensor_rec *r = calloc(1, sizeof *r);
     if (!r || (n_bytes > 0 && !(r->own = malloc((size_t)n_bytes)))) {

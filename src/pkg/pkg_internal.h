@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/ckd.h"
+
 #include "lgc/pkg.h"
 
 /* Header field offsets (docs/FORMAT.md section 2). */
@@ -100,25 +102,10 @@ static inline uint64_t pkg_get_u64(const uint8_t *p)
     return v;
 }
 
-/* Overflow-checked arithmetic: return 0 on overflow, leaving *r unspecified. */
-static inline int pkg_add_u64(uint64_t a, uint64_t b, uint64_t *r)
-{
-    *r = a + b;
-    return *r >= a;
-}
-
-static inline int pkg_mul_u64(uint64_t a, uint64_t b, uint64_t *r)
-{
-    if (a != 0 && b > UINT64_MAX / a)
-        return 0;
-    *r = a * b;
-    return 1;
-}
-
 /* x rounded up to a multiple of LGC_PKG_ALIGN; 0 on overflow. */
 static inline int pkg_align_u64(uint64_t x, uint64_t *r)
 {
-    if (!pkg_add_u64(x, LGC_PKG_ALIGN - 1, r))
+    if (!lgc_u64_add(x, LGC_PKG_ALIGN - 1, r))
         return 0;
     *r &= ~(uint64_t)(LGC_PKG_ALIGN - 1);
     return 1;

@@ -203,7 +203,7 @@ static lgc_status check_header(const uint8_t *buf, size_t n, const lgc_pkg_limit
                            "%s: %u tensors cannot fit in a tensor table of %llu bytes", origin,
                            h->n_tensors, (ull)h->tt_size);
     uint64_t meta;
-    if (!pkg_add_u64(h->kv_size, h->tt_size, &meta) || meta > lim->max_meta_bytes)
+    if (!lgc_u64_add(h->kv_size, h->tt_size, &meta) || meta > lim->max_meta_bytes)
         return lgc_err_set(err, LGC_ERR_LIMIT,
                            "%s: tables of %llu + %llu bytes, above the limit of %llu", origin,
                            (ull)h->kv_size, (ull)h->tt_size, (ull)lim->max_meta_bytes);
@@ -221,12 +221,12 @@ static lgc_status check_header(const uint8_t *buf, size_t n, const lgc_pkg_limit
     /* 12: meta is at most max_meta_bytes, so none of these sums can wrap
      * unless the caller set absurd limits; check anyway. */
     uint64_t end;
-    if (!pkg_add_u64(LGC_PKG_HEADER_SIZE, meta, &h->tables_end) || h->tables_end > n)
+    if (!lgc_u64_add(LGC_PKG_HEADER_SIZE, meta, &h->tables_end) || h->tables_end > n)
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: truncated: the tables end at byte %llu, the file has %zu bytes",
                            origin, (ull)h->tables_end, n);
     if (!pkg_align_u64(h->tables_end, &h->data_offset) ||
-        !pkg_add_u64(h->data_offset, h->stored_size, &end) || end > n)
+        !lgc_u64_add(h->data_offset, h->stored_size, &end) || end > n)
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: truncated: the data section needs %llu bytes from byte %llu, "
                            "the file has %zu bytes",
@@ -465,12 +465,12 @@ static lgc_status parse_tensors(const uint8_t *buf, const pkg_header *h,
         int overflow = 0;
         for (int k = 0; k < LGC_PKG_RANK_MAX; k++) {
             t->shape[k] = k < t->rank ? pkg_get_u64(buf + c.pos + 8 * (uint64_t)k) : 1;
-            overflow |= !pkg_mul_u64(n_elem, t->shape[k], &n_elem);
+            overflow |= !lgc_u64_mul(n_elem, t->shape[k], &n_elem);
         }
         c.pos += 8 * (uint64_t)rank;
         uint64_t offset = pkg_get_u64(buf + c.pos), size = pkg_get_u64(buf + c.pos + 8);
         c.pos += 16;
-        if (overflow || !pkg_mul_u64(n_elem, lgc_pkg_dtype_size(t->dtype), &n_bytes)) {
+        if (overflow || !lgc_u64_mul(n_elem, lgc_pkg_dtype_size(t->dtype), &n_bytes)) {
             st = lgc_err_set(err, LGC_ERR_FORMAT,
                              "%s: tensor '%s' at byte %llu: shape %llux%llux%llux%llu overflows "
                              "64 bits",
@@ -492,7 +492,7 @@ static lgc_status parse_tensors(const uint8_t *buf, const pkg_header *h,
             goto fail;
         }
         /* Layout: exactly at the previous end rounded up to the alignment. */
-        uint64_t expected, end;
+        uint64_t expected = 0, end = 0;
         pkg_align_u64(prev_end, &expected); /* prev_end <= data_size, far from wrapping */
         if (offset % LGC_PKG_ALIGN != 0) {
             st = lgc_err_set(err, LGC_ERR_FORMAT,
@@ -517,7 +517,7 @@ static lgc_status parse_tensors(const uint8_t *buf, const pkg_header *h,
                              (ull)expected);
             goto fail;
         }
-        if (!pkg_add_u64(offset, size, &end) || end > h->data_size) {
+        if (!lgc_u64_add(offset, size, &end) || end > h->data_size) {
             st = lgc_err_set(err, LGC_ERR_FORMAT,
                              "%s: tensor '%s' at byte %llu: data ends at %llu, past the end of "
                              "the %llu-byte data section",
@@ -741,8 +741,8 @@ lgc_status lgc_pkg_read_file(const char *path, const lgc_pkg_limits *lim, lgc_pk
      * adds under 1/128 plus a little). Saturating, so absurd limits only
      * mean "no file-size cap". */
     uint64_t cap = LGC_PKG_HEADER_SIZE + LGC_PKG_ALIGN, x = lim->max_data_bytes / 128 + 65536;
-    int ok = pkg_add_u64(cap, lim->max_meta_bytes, &cap) &&
-             pkg_add_u64(cap, lim->max_data_bytes, &cap) && pkg_add_u64(cap, x, &cap);
+    int ok = lgc_u64_add(cap, lim->max_meta_bytes, &cap) &&
+             lgc_u64_add(cap, lim->max_data_bytes, &cap) && lgc_u64_add(cap, x, &cap);
     size_t max_bytes = !ok || cap > SIZE_MAX ? SIZE_MAX : (size_t)cap;
     uint8_t *buf = NULL;
     size_t n = 0;

@@ -116,7 +116,7 @@ lgc_status pkg_encode(const lgc_pkg *p, const char *origin, uint8_t **out, size_
     }
     for (size_t i = 0; i < p->n_tensors; i++) {
         if (!pkg_align_u64(data_size, &offsets[i]) ||
-            !pkg_add_u64(offsets[i], p->tensors[i]->pub.n_bytes, &data_size)) {
+            !lgc_u64_add(offsets[i], p->tensors[i]->pub.n_bytes, &data_size)) {
             st = lgc_err_set(err, LGC_ERR_LIMIT, "%s: data section too large", origin);
             goto fail;
         }
@@ -133,7 +133,7 @@ lgc_status pkg_encode(const lgc_pkg *p, const char *origin, uint8_t **out, size_
     uint64_t stored_size, file_size;
     if (p->zstd_level == 0) {
         stored_size = data_size;
-        if (!pkg_add_u64(data_offset, data_size, &file_size) || file_size > SIZE_MAX) {
+        if (!lgc_u64_add(data_offset, data_size, &file_size) || file_size > SIZE_MAX) {
             st = lgc_err_set(err, LGC_ERR_LIMIT, "%s: package too large for this host", origin);
             goto fail;
         }
