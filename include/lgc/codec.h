@@ -39,13 +39,11 @@
 
 #include "lgc/data.h"
 #include "lgc/gmm.h"
-#include "lgc/judge.h" /* LGC_MAX_CLASSES */
 #include "lgc/model.h"
 #include "lgc/pkg.h"
 #include "lgc/rng.h"
 
 #define LGC_CODEC_KMAX 32
-#define LGC_CODEC_MAX_MIXTURES 256 /* one per group; group ids are uint8 */
 
 typedef struct {
     lgc_model_kind model;
@@ -98,12 +96,12 @@ typedef struct {
     size_t class_n[LGC_MAX_CLASSES];
     /* per mixture m < n_mixtures (= n_classes, mixture m = class m, without groups) */
     size_t n_mixtures;
-    size_t mix_class[LGC_CODEC_MAX_MIXTURES], mix_group[LGC_CODEC_MAX_MIXTURES];
-    size_t mix_n[LGC_CODEC_MAX_MIXTURES];
-    size_t k[LGC_CODEC_MAX_MIXTURES];      /* K in the package */
-    size_t k_bic[LGC_CODEC_MAX_MIXTURES];  /* K chosen by BIC, before a budget lowered it */
+    size_t mix_class[LGC_MAX_GROUPS], mix_group[LGC_MAX_GROUPS];
+    size_t mix_n[LGC_MAX_GROUPS];
+    size_t k[LGC_MAX_GROUPS];      /* K in the package */
+    size_t k_bic[LGC_MAX_GROUPS];  /* K chosen by BIC, before a budget lowered it */
     size_t bytes;                          /* package bytes, when a budget was checked */
-    double bic[LGC_CODEC_MAX_MIXTURES][LGC_CODEC_KMAX]; /* NaN where not evaluated */
+    double bic[LGC_MAX_GROUPS][LGC_CODEC_KMAX]; /* NaN where not evaluated */
     double final_loss;
     double train_seconds, gmm_seconds;
     size_t resumed_epochs;  /* epochs taken from the checkpoint */
@@ -137,10 +135,10 @@ typedef struct {
      * grouped; the first n_mix entries of each array are used */
     size_t n_mix;
     int grouped;
-    lgc_gmm gmm[LGC_CODEC_MAX_MIXTURES];
-    double mix_prior[LGC_CODEC_MAX_MIXTURES];  /* sum 1 */
-    uint8_t mix_class[LGC_CODEC_MAX_MIXTURES]; /* the label mixture m generates */
-    uint8_t mix_group[LGC_CODEC_MAX_MIXTURES]; /* its group id (the class without groups) */
+    lgc_gmm gmm[LGC_MAX_GROUPS];
+    double mix_prior[LGC_MAX_GROUPS];  /* sum 1 */
+    uint8_t mix_class[LGC_MAX_GROUPS]; /* the label mixture m generates */
+    uint8_t mix_group[LGC_MAX_GROUPS]; /* its group id (the class without groups) */
     size_t dec_in;   /* decoder input: latent, or latent + n_classes (conditional kinds) */
     lgc_net dec;
     float *z;        /* (dec.max_batch, latent) sampling scratch */
@@ -167,7 +165,7 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                                  size_t max_batch, uint64_t max_bytes, lgc_err *err);
 void lgc_codec_free(lgc_codec *c);
 
-/* Counts for N samples in proportion to the n shares (n <= LGC_CODEC_MAX_MIXTURES;
+/* Counts for N samples in proportion to the n shares (n <= LGC_MAX_GROUPS;
  * the shares sum to 1), summing to N exactly (largest remainder; ties to the
  * lower index). */
 void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *counts);

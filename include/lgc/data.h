@@ -35,6 +35,11 @@
 
 #include "lgc/status.h"
 
+/* Most classes a labelled set may have, and most groups (group ids are
+ * uint8; a package holds at most one mixture per group). */
+#define LGC_MAX_CLASSES 16
+#define LGC_MAX_GROUPS 256
+
 typedef struct {
     size_t n, h, w, c;
     uint8_t *pix; /* (n, h, w, c), c = 1 or 3 */

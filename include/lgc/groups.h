@@ -15,9 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lgc/data.h" /* LGC_MAX_GROUPS */
+
 #include "lgc/status.h"
 
-#define LGC_MAX_GROUPS 256
 
 typedef struct {
     size_t n[LGC_MAX_GROUPS];       /* images per group */

@@ -13,10 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lgc/data.h" /* LGC_MAX_CLASSES */
+
 #include "lgc/nn.h"
 #include "lgc/status.h"
 
-#define LGC_MAX_CLASSES 16
 
 typedef enum {
     LGC_JUDGE_PAPER_CNN = 0,
@@ -96,9 +97,5 @@ lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, siz
 lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
                          const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
                          lgc_progress_fn progress, void *progress_ctx, lgc_err *err);
-
-/* Copy images idx[0..B) of a uint8 (n,h,w,c) set into x (B, c, h, w) as float x/255. */
-void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_t B, size_t h,
-                        size_t w, size_t c);
 
 #endif

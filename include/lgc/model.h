@@ -153,14 +153,4 @@ void lgc_decode_to_u8(lgc_net *dec, const float *z, size_t n, size_t c, size_t h
 size_t lgc_model_encoder_spec(lgc_model_kind kind, size_t hidden, size_t latent,
                               lgc_layer_spec *spec);
 
-/* The pixel of a logit, round(255 * sigmoid(z)): skipping the exp where the
- * pixel saturates (fast; valid after lgc_decode_to_u8 has run once, or after
- * lgc_logit_to_u8_init), and by the formula in double (the naive twin). */
-void lgc_logit_to_u8_init(void);
-uint8_t lgc_logit_to_u8(float z);
-uint8_t lgc_logit_to_u8_ref(float z);
-/* lgc_logit_to_u8 over z (n) into out (n), the same bytes, faster where runs
- * of logits saturate (valid after lgc_logit_to_u8_init). */
-void lgc_logits_to_u8(const float *z, size_t n, uint8_t *out);
-
 #endif

@@ -164,7 +164,7 @@ int cmd_grid(int argc, char **argv)
     for (size_t cls = 0; cls < codec.n_classes; cls++) {
         lgc_rng r; /* the class's own stream: the grid does not depend on the others */
         lgc_rng_init(&r, seed, 0x1000 + cls);
-        size_t mine[LGC_CODEC_MAX_MIXTURES], nk = 0; /* the class's mixtures, by group id */
+        size_t mine[LGC_MAX_GROUPS], nk = 0; /* the class's mixtures, by group id */
         for (size_t m = 0; m < codec.n_mix; m++)
             if (codec.mix_class[m] == cls)
                 mine[nk++] = m;

@@ -349,7 +349,7 @@ static lgc_status plan_mixtures(const lgc_dataset *data, size_t n_classes,
     if (o->keep_side)
         return lgc_err_set(err, LGC_ERR_ARG, "compress: the encoder side file describes per-class "
                            "mixtures; it is not available with groups");
-    size_t first[LGC_CODEC_MAX_MIXTURES], cnt[LGC_CODEC_MAX_MIXTURES] = {0};
+    size_t first[LGC_MAX_GROUPS], cnt[LGC_MAX_GROUPS] = {0};
     for (size_t i = 0; i < n; i++) {
         size_t g = o->groups[i];
         if (cnt[g]++ == 0)
@@ -361,7 +361,7 @@ static lgc_status plan_mixtures(const lgc_dataset *data, size_t n_classes,
                                g, y[first[g]], first[g], y[i], i);
     }
     rep->n_mixtures = 0;
-    for (size_t g = 0; g < LGC_CODEC_MAX_MIXTURES; g++)
+    for (size_t g = 0; g < LGC_MAX_GROUPS; g++)
         if (cnt[g]) {
             size_t m = rep->n_mixtures++;
             rep->mix_group[m] = g, rep->mix_class[m] = y[first[g]], rep->mix_n[m] = cnt[g];
@@ -374,8 +374,8 @@ static lgc_status put_mixture_keys(lgc_pkg *p, const lgc_compress_report *rep, s
                                    lgc_err *err)
 {
     size_t M = rep->n_mixtures;
-    uint64_t cls[LGC_CODEC_MAX_MIXTURES], grp[LGC_CODEC_MAX_MIXTURES], cnt[LGC_CODEC_MAX_MIXTURES];
-    double pri[LGC_CODEC_MAX_MIXTURES];
+    uint64_t cls[LGC_MAX_GROUPS], grp[LGC_MAX_GROUPS], cnt[LGC_MAX_GROUPS];
+    double pri[LGC_MAX_GROUPS];
     for (size_t m = 0; m < M; m++) {
         cls[m] = rep->mix_class[m], grp[m] = rep->mix_group[m], cnt[m] = rep->mix_n[m];
         pri[m] = (double)rep->mix_n[m] / (double)n;
@@ -414,7 +414,7 @@ static lgc_status assemble(const lgc_compress_opts *o, const lgc_model *m, const
         layers[4 * i] = (uint64_t)ds[i].kind, layers[4 * i + 1] = ds[i].a,
                    layers[4 * i + 2] = ds[i].b, layers[4 * i + 3] = ds[i].c;
     double priors[LGC_MAX_CLASSES];
-    uint64_t cnt64[LGC_MAX_CLASSES], k64[LGC_CODEC_MAX_MIXTURES];
+    uint64_t cnt64[LGC_MAX_CLASSES], k64[LGC_MAX_GROUPS];
     for (size_t c = 0; c < n_classes; c++)
         priors[c] = (double)counts[c] / (double)n, cnt64[c] = counts[c];
     if ((st = lgc_pkg_set_str(p, "lgc.version", ver, err)) ||
@@ -805,7 +805,7 @@ void lgc_codec_free(lgc_codec *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < LGC_CODEC_MAX_MIXTURES; i++)
+    for (size_t i = 0; i < LGC_MAX_GROUPS; i++)
         lgc_gmm_free(&c->gmm[i]);
     lgc_net_free(&c->dec);
     free(c->z), free(c->zin);
@@ -841,9 +841,9 @@ static lgc_status open_mixtures(lgc_codec *c, const lgc_pkg *p, const char *what
         const char *k = strstr(ek.msg, "key '");
         return lgc_err_set(err, st, "%s: mixtures per group: %s", what, k ? k : ek.msg);
     }
-    if (M < C || M > LGC_CODEC_MAX_MIXTURES)
+    if (M < C || M > LGC_MAX_GROUPS)
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixtures = %llu (%zu..%d)", what,
-                           (unsigned long long)M, C, LGC_CODEC_MAX_MIXTURES);
+                           (unsigned long long)M, C, LGC_MAX_GROUPS);
     if (n_cls != M || n_grp != M || n_pri != M || n_cnt != M)
         return lgc_err_set(err, LGC_ERR_VALUE, "%s: mixture.class, .group, .priors and .counts "
                            "have %zu, %zu, %zu and %zu entries, not mixtures = %llu", what, n_cls,
@@ -1101,7 +1101,7 @@ fail:
 
 void lgc_class_counts(const double *priors, size_t n_classes, size_t N, size_t *counts)
 {
-    double rem[LGC_CODEC_MAX_MIXTURES];
+    double rem[LGC_MAX_GROUPS];
     size_t used = 0;
     for (size_t c = 0; c < n_classes; c++) {
         double e = priors[c] * (double)N;
@@ -1132,7 +1132,7 @@ lgc_status lgc_codec_counts(const lgc_codec *c, size_t N, lgc_balance b, size_t 
                             lgc_err *err)
 {
     size_t M = c->n_mix, C = c->n_classes;
-    double share[LGC_CODEC_MAX_MIXTURES] = {0};
+    double share[LGC_MAX_GROUPS] = {0};
     switch (b) {
     case LGC_BALANCE_PRIOR:
         lgc_class_counts(c->mix_prior, M, N, counts);
@@ -1146,7 +1146,7 @@ lgc_status lgc_codec_counts(const lgc_codec *c, size_t N, lgc_balance b, size_t 
         lgc_class_counts(share, M, N, counts);
         return LGC_OK;
     case LGC_BALANCE_CLASSES: {
-        size_t per[LGC_MAX_CLASSES], idx[LGC_CODEC_MAX_MIXTURES], part[LGC_CODEC_MAX_MIXTURES];
+        size_t per[LGC_MAX_CLASSES], idx[LGC_MAX_GROUPS], part[LGC_MAX_GROUPS];
         for (size_t k = 0; k < C; k++)
             share[k] = 1.0 / (double)C;
         lgc_class_counts(share, C, N, per);
@@ -1346,7 +1346,7 @@ static lgc_status shuffled_block(const lgc_codec *c, lgc_net *net, shard *sh, ui
 static uint32_t *block_counts(const lgc_codec *c, const size_t *counts, size_t N, uint64_t seed,
                               size_t n_blocks)
 {
-    size_t M = c->n_mix, tree[LGC_CODEC_MAX_MIXTURES + 1] = {0}, top = 1;
+    size_t M = c->n_mix, tree[LGC_MAX_GROUPS + 1] = {0}, top = 1;
     uint32_t *cnt = calloc(n_blocks ? n_blocks * M : 1, sizeof *cnt);
     if (!cnt)
         return NULL;
@@ -1382,7 +1382,7 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
                                void (*progress)(void *, size_t, size_t), void *pctx,
                                lgc_err *err)
 {
-    size_t counts[LGC_CODEC_MAX_MIXTURES], img = c->c * c->h * c->w, L = c->latent;
+    size_t counts[LGC_MAX_GROUPS], img = c->c * c->h * c->w, L = c->latent;
     size_t M = c->n_mix, n_jobs = 0;
     size_t S = (size_t)lgc_threads_get();
     S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;

@@ -16,7 +16,7 @@
 #include <time.h>
 
 #include "core/simd.h"
-#include "lgc/judge.h" /* lgc_images_to_nchw */
+#include "lgc/pixels.h"
 #include "lgc/clock.h"
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
@@ -549,129 +549,10 @@ fail:
     return st;
 }
 
-/* Rounding thresholds on the logit axis: round(255 sigmoid(z)) >= k+1 exactly
- * when z >= T[k] = logit((k + 0.5) / 255), k = 0..254. A pixel is the number
- * of thresholds at or below its logit. Below T[0] it is 0 and from T[254] on
- * 255, with no exp; in between any estimate within one level of the sigmoid
- * (255 sigmoid off by less than 0.5) is settled exactly by comparing z with
- * the two thresholds around it. */
-static float g_thresh[255];
-static int g_thresh_ready;
-
-static void thresholds_init(void)
-{
-    if (g_thresh_ready)
-        return;
-    for (int k = 0; k < 255; k++) {
-        double p = (k + 0.5) / 255.0;
-        g_thresh[k] = (float)log(p / (1.0 - p));
-    }
-    g_thresh_ready = 1;
-}
-
-void lgc_logit_to_u8_init(void) { thresholds_init(); }
-
-/* The estimate k (any int within one level of the answer, for T[0] <= z <
- * T[254] or saturating beyond) made exact; NaN gives 0. No branches. */
-static inline uint8_t settle(float z, int k)
-{
-    k = k < 1 ? 1 : k > 254 ? 254 : k;
-    k += z >= g_thresh[k];     /* one level up, */
-    k -= z < g_thresh[k - 1];  /* or one down (never both) */
-    return z == z ? (uint8_t)k : 0;
-}
-
-uint8_t lgc_logit_to_u8(float z)
-{
-    /* Saturated pixels (most of a digit's background) cost two comparisons. */
-    if (!(z >= g_thresh[0])) /* also NaN */
-        return 0;
-    if (z >= g_thresh[254])
-        return 255;
-    return settle(z, (int)lrintf(255.0f / (1.0f + expf(-z))));
-}
-
-typedef float v8f __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
-
-/* lgc_logit_to_u8 of eight logits at once. A vector sigmoid gives
- * s = 255 sigmoid(z): exp(-z) as 2^n times a degree-5 polynomial in the
- * fraction (relative error below 3e-6), so s is off by less than 3e-4 with
- * float rounding. Where every s lies more than NEAR from a rounding boundary
- * k + 1/2, round(s) is the threshold count: the float thresholds sit within
- * 3e-5 (in s) of the exact boundaries. Otherwise, and for NaN, the lanes are
- * settled one by one against the thresholds. Logits are clamped to
- * [-9, 9] first (0 and 255 there, far from any boundary). Works on
- * pointers: a function passing v8f by value would differ in ABI between the
- * two clones. */
-#define NEAR 2e-3f
-LGC_WIDE static void logits8_to_u8(const float *restrict z, uint8_t *restrict out)
-{
-    v8f x, lo, hi;
-    memcpy(&x, z, sizeof x);
-    for (int j = 0; j < 8; j++)
-        lo[j] = -9.0f, hi[j] = 9.0f;
-    /* clamped to [-9, 9]; a NaN lane becomes 0, s = 127.5, and is settled */
-    v8i below = x < lo, above = x > hi, inside = (x >= lo) & (x <= hi);
-    v8f xc = (v8f)(((v8i)x & inside) | ((v8i)lo & below) | ((v8i)hi & above));
-    v8f t = xc * -1.44269504f;                        /* exp(-z) = 2^t, |t| < 13 */
-    v8i n = __builtin_convertvector(t + 16.5f, v8i) - 16; /* round(t), truncation of a positive */
-    v8f f = t - __builtin_convertvector(n, v8f);     /* [-0.5, 0.5] */
-    v8f p = 1.0f + f * (0.693147181f + f * (0.240226507f + f * (0.0555041087f +
-                                        f * (0.00961812911f + f * 0.00133335581f))));
-    v8f e = p * (v8f)((n + 127) << 23);
-    v8f s = 255.0f / (1.0f + e) + 0.5f;              /* in [0.5, 255.5] */
-    v8i k = __builtin_convertvector(s, v8i);          /* round(255 sigmoid) */
-    v8f frac = s - __builtin_convertvector(k, v8f);  /* distance above the boundary below */
-    v8i near = (frac < NEAR) | (frac > 1.0f - NEAR) | (x != x);
-    int any = 0;
-    for (int j = 0; j < 8; j++)
-        any |= near[j];
-    if (!any) {
-        for (int j = 0; j < 8; j++)
-            out[j] = (uint8_t)k[j];
-        return;
-    }
-    for (int j = 0; j < 8; j++)
-        out[j] = settle(z[j], k[j]);
-}
-
-uint8_t lgc_logit_to_u8_ref(float z)
-{
-    double v = 1.0 / (1.0 + exp(-(double)z));
-    return (uint8_t)lrint(255.0 * v);
-}
-
-void lgc_logits_to_u8(const float *z, size_t n, uint8_t *out)
-{
-    const float lo = g_thresh[0], hi = g_thresh[254];
-    size_t p = 0;
-    /* Eight at a time: a run where every logit saturates is settled by
-     * comparisons the compiler makes vector code; other runs take a vector
-     * estimate settled by thresholds, so the bytes are exactly
-     * lgc_logit_to_u8's. (Measured against a branch-free search over the
-     * thresholds, scalar or with AVX2 gathers, and a table of estimates with
-     * scalar settling: all slower than this.) */
-    for (; p + 8 <= n; p += 8) {
-        const float *v = z + p;
-        int sat = 1;
-        for (int j = 0; j < 8; j++)
-            sat &= (v[j] < lo) | (v[j] >= hi);
-        if (sat)
-            for (int j = 0; j < 8; j++)
-                out[p + j] = v[j] >= hi ? 255 : 0;
-        else
-            logits8_to_u8(v, out + p);
-    }
-    for (; p < n; p++)
-        out[p] = lgc_logit_to_u8(z[p]);
-}
-
 void lgc_decode_to_u8(lgc_net *dec, const float *z, size_t n, size_t c, size_t h, size_t w,
                       uint8_t *out)
 {
     size_t B = dec->max_batch, hw = h * w, L = dec->in_size;
-    thresholds_init(); /* before any thread reads the table; lgc_logit_to_u8 relies on it */
     for (size_t pos = 0; pos < n; pos += B) {
         size_t b = n - pos < B ? n - pos : B;
         const float *logits = lgc_net_forward(dec, z + pos * L, b);

@@ -1,5 +1,6 @@
 /* judge.c - train a classifier on a training set for a fixed step budget, test it. */
 #include "lgc/judge.h"
+#include "lgc/pixels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -81,25 +82,6 @@ lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h
         return lgc_net_init(net, convnet3, sizeof convnet3 / sizeof *convnet3, c, h, w, max_batch,
                             err);
     return lgc_net_init(net, paper, sizeof paper / sizeof *paper, c, h, w, max_batch, err);
-}
-
-void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_t B, size_t h,
-                        size_t w, size_t c)
-{
-    size_t hw = h * w;
-#pragma omp parallel for schedule(static) if (B * hw * c > 65536)
-    for (size_t b = 0; b < B; b++) {
-        const uint8_t *src = pix + (size_t)(idx ? idx[b] : b) * hw * c;
-        float *dst = x + b * c * hw;
-        if (c == 1) { /* grey: a straight, vectorisable pass */
-            for (size_t p = 0; p < hw; p++)
-                dst[p] = (float)src[p] * (1.0f / 255.0f);
-            continue;
-        }
-        for (size_t p = 0; p < hw; p++)
-            for (size_t ch = 0; ch < c; ch++)
-                dst[ch * hw + p] = (float)src[p * c + ch] * (1.0f / 255.0f);
-    }
 }
 
 lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, size_t n_classes,

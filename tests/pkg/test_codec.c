@@ -295,7 +295,7 @@ static void test_groups(void **s)
     assert_true(fabs(c.mix_prior[0] - 100.0 / 300) < 1e-12);
     assert_true(fabs(c.mix_prior[1] - 100.0 / 300) < 1e-12);
     assert_true(fabs(c.priors[0] - 200.0 / 300) < 1e-12);
-    size_t cnt[LGC_CODEC_MAX_MIXTURES];
+    size_t cnt[LGC_MAX_GROUPS];
     assert_int_equal(lgc_codec_counts(&c, 1000, LGC_BALANCE_PRIOR, cnt, NULL), LGC_OK);
     assert_int_equal(cnt[0] + cnt[1] + cnt[2], 1000);
     assert_true(cnt[0] >= 333 && cnt[0] <= 334 && cnt[2] >= 333 && cnt[2] <= 334);

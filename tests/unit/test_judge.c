@@ -11,6 +11,7 @@
 
 #include "lgc/data.h"
 #include "lgc/judge.h"
+#include "lgc/pixels.h"
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
 
