@@ -230,6 +230,22 @@ typedef struct {
     int shares_params;    /* a replica: params belong to another net */
 } lgc_net;
 
+/* What a layer list needs, counted without allocating anything. */
+typedef struct {
+    size_t n_params, n_acts, n_args, n_ws; /* floats (args: uint32) */
+    size_t out_size, conv_chunk;
+    uint64_t bytes; /* everything lgc_net_init allocates for it */
+} lgc_net_sizes;
+
+/* Plan a layer list for batches of up to max_batch: shapes, offsets (into
+ * layers (n_layers) when not NULL) and sizes. The one plan: lgc_net_init
+ * allocates by it, and a package's decoder is refused by it before anything
+ * is allocated. Sizes saturate at SIZE_MAX (a list read from a file may name
+ * any sizes); LGC_ERR_ARG (with a message) when the list does not chain. */
+lgc_status lgc_net_plan(const lgc_layer_spec *spec, size_t n_layers, size_t in_c, size_t in_h,
+                        size_t in_w, size_t max_batch, lgc_layer *layers, lgc_net_sizes *sz,
+                        lgc_err *err);
+
 /* Plan shapes and allocate everything for batches of up to max_batch.
  * Returns LGC_ERR_ARG (with a message) when the layer list does not chain. */
 lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layers, size_t in_c,
@@ -242,6 +258,34 @@ lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_
                                 lgc_err *err);
 /* dst->grads += src->grads (same layer plan). */
 void lgc_net_add_grads(lgc_net *dst, const lgc_net *src);
+
+/*
+ * Shards: a net and n - 1 replicas of it, for data-parallel batches (the
+ * small GEMMs of these nets gain more from one BLAS thread per shard than from
+ * threads inside each GEMM). Shard 0 is the net itself. A batch of b rows is
+ * cut the same way whatever the thread count (lgc_shard_rows), so sums over
+ * shards do not depend on it; threads (lgc_shard_threads) take shards in turn.
+ * The one shard loop of lgc: training, judging and decompressing use it.
+ */
+#define LGC_MAX_SHARDS 16
+typedef struct {
+    lgc_net *net;                /* shard 0 */
+    lgc_net rep[LGC_MAX_SHARDS]; /* replicas 1..n-1 (rep[0] unused) */
+    size_t n;
+} lgc_shards;
+
+/* n shards (1..LGC_MAX_SHARDS) of net, replicas for batches of up to max_batch. */
+lgc_status lgc_shards_init(lgc_shards *s, lgc_net *net, size_t n, size_t max_batch,
+                           lgc_err *err);
+/* A zeroed or freed s is a no-op. */
+void lgc_shards_free(lgc_shards *s);
+lgc_net *lgc_shard_net(lgc_shards *s, size_t t);
+/* Rows [*lo, *lo + *bt) of a batch of b that shard t of n takes. */
+void lgc_shard_rows(size_t b, size_t t, size_t n, size_t *lo, size_t *bt);
+/* Threads to run n shards with: lgc_threads_get(), at most n, at least 1. */
+size_t lgc_shard_threads(size_t n);
+/* The replicas' gradients added into shard 0's. */
+void lgc_shards_add_grads(lgc_shards *s);
 
 /* PyTorch's default: weights and biases uniform in +-1/sqrt(fan_in);
  * instnorm scales 1 and shifts 0 (drawing nothing from r). */

@@ -759,47 +759,6 @@ done:
 }
 
 
-/* Bytes lgc_net_init allocates for this layer list on an (in,1,1) input,
- * following its plan: four parameter-sized arrays (parameters, gradients, two
- * Adam moments), every layer's activations and their gradients, the input
- * gradient, maxpool winners and at most 32 MiB of conv scratch. *n_params
- * receives the parameter count. UINT64_MAX when a layer does not fit. */
-static uint64_t net_bytes(const lgc_layer_spec *ds, size_t n, uint64_t in, uint64_t max_batch,
-                          uint64_t *n_params)
-{
-    uint64_t c = in, h = 1, w = 1, params = 0, acts = 0, args = 0, ws = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t a = ds[i].a, b = ds[i].b, cc = ds[i].c, size = lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w);
-        switch (ds[i].kind) {
-        case LGC_L_DENSE:
-            params = lgc_u64_sat_add(params, lgc_u64_sat_mul(a, lgc_u64_sat_add(size, 1)));
-            c = a, h = w = 1;
-            break;
-        case LGC_L_CONV:
-            if (h + 2 * cc < b || w + 2 * cc < b || b == 0)
-                return UINT64_MAX;
-            params = lgc_u64_sat_add(params, lgc_u64_sat_mul(a, lgc_u64_sat_add(lgc_u64_sat_mul(lgc_u64_sat_mul(c, b), b), 1)));
-            c = a, h = h + 2 * cc - b + 1, w = w + 2 * cc - b + 1;
-            ws = (uint64_t)32 << 20;
-            break;
-        case LGC_L_RELU:
-        case LGC_L_SIGMOID: break;
-        case LGC_L_MAXPOOL2:
-        case LGC_L_AVGPOOL2:
-            h /= 2, w /= 2;
-            if (ds[i].kind == LGC_L_MAXPOOL2)
-                args = lgc_u64_sat_add(args, lgc_u64_sat_mul(max_batch, lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w)));
-            break;
-        case LGC_L_UPSAMPLE2: h = lgc_u64_sat_mul(h, 2), w = lgc_u64_sat_mul(w, 2); break;
-        case LGC_L_RESHAPE: c = a, h = b, w = cc; break;
-        default: return UINT64_MAX;
-        }
-        acts = lgc_u64_sat_add(acts, lgc_u64_sat_mul(max_batch, lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w)));
-    }
-    *n_params = params;
-    uint64_t floats = lgc_u64_sat_add(lgc_u64_sat_add(lgc_u64_sat_mul(4, params), lgc_u64_sat_mul(2, acts)), lgc_u64_sat_mul(max_batch, in));
-    return lgc_u64_sat_add(lgc_u64_sat_add(lgc_u64_sat_mul(floats, sizeof(float)), lgc_u64_sat_mul(args, sizeof(uint32_t))), ws);
-}
 
 void lgc_codec_free(lgc_codec *c)
 {
@@ -977,8 +936,12 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                            (unsigned long long)w0->shape[1], kind,
                            c->dec_in == latent ? "latent" : "latent + classes", c->dec_in);
     /* memory, from the sizes alone, before anything is allocated */
-    uint64_t n_params = 0, img = c->c * c->h * c->w, d64 = latent, tri64 = d64 * (d64 + 1) / 2;
-    uint64_t need = net_bytes(ds, nw, c->dec_in, max_batch, &n_params), buf_max = 0;
+    uint64_t img = c->c * c->h * c->w, d64 = latent, tri64 = d64 * (d64 + 1) / 2, buf_max = 0;
+    lgc_net_sizes dsz; /* the plan lgc_net_init would allocate by */
+    lgc_err en;
+    if ((st = lgc_net_plan(ds, nw, c->dec_in, 1, 1, max_batch, NULL, &dsz, &en)))
+        return lgc_err_set(err, st, "%s: %s", what, en.msg);
+    uint64_t need = dsz.bytes, n_params = dsz.n_params;
     for (size_t mi = 0; mi < c->n_mix; mi++) {
         uint64_t K = ks[mi] <= LGC_CODEC_KMAX ? ks[mi] : 0; /* a bad K is reported below */
         need = lgc_u64_sat_add(need, lgc_u64_sat_mul(K, (1 + d64 + d64 * d64) * sizeof(double)));
@@ -992,7 +955,6 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
                            "%llu, for batches of %zu), above the memory cap of %llu bytes",
                            what, (unsigned long long)need, (unsigned long long)n_params,
                            (unsigned long long)hidden, max_batch, (unsigned long long)max_bytes);
-    lgc_err en;
     if ((st = lgc_net_init(&c->dec, ds, nw, c->dec_in, 1, 1, max_batch, &en)))
         return lgc_err_set(err, st, "%s: %s", what, en.msg);
     if (c->dec.out_size != c->c * c->h * c->w) {
@@ -1252,8 +1214,6 @@ lgc_status lgc_codec_generate_mixture(lgc_codec *c, size_t m, size_t n, lgc_rng 
     return generate(c, c->mix_class[m], (long)m, n, r, out, err);
 }
 
-#define MAX_SHARDS 16
-
 static size_t thread_num(void)
 {
 #ifdef _OPENMP
@@ -1295,7 +1255,6 @@ static lgc_status generate_block(const lgc_codec *c, lgc_net *net, float *z, flo
 
 /* What one thread generates a block with. */
 typedef struct {
-    lgc_net rep;     /* decoder replica (thread 0 uses the codec's own) */
     float *z, *zin;  /* (BLOCK, latent), (BLOCK, dec_in) */
     float *zgrp;     /* (BLOCK, latent): shuffled order, samples grouped by mixture */
     uint8_t *pix;    /* (BLOCK, h, w, c) */
@@ -1384,10 +1343,11 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
 {
     size_t counts[LGC_MAX_GROUPS], img = c->c * c->h * c->w, L = c->latent;
     size_t M = c->n_mix, n_jobs = 0;
-    size_t S = (size_t)lgc_threads_get();
-    S = S < 1 ? 1 : S > MAX_SHARDS ? MAX_SHARDS : S;
-    shard sh[MAX_SHARDS];
+    size_t S = lgc_shard_threads(LGC_MAX_SHARDS);
+    shard sh[LGC_MAX_SHARDS];
+    lgc_shards dec; /* the codec's decoder and a replica per thread */
     memset(sh, 0, sizeof sh);
+    memset(&dec, 0, sizeof dec);
     uint32_t *cnt = NULL;
     size_t *job_m = NULL, *job_blk = NULL; /* class order: job j is block job_blk[j] of job_m[j] */
     lgc_status st = lgc_codec_counts(c, N, balance, counts, err);
@@ -1426,9 +1386,9 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
             st = lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
             goto done;
         }
-        if (t && (st = lgc_net_init_replica(&sh[t].rep, &c->dec, c->dec.max_batch, err)))
-            goto done;
     }
+    if (ns && (st = lgc_shards_init(&dec, &c->dec, ns, c->dec.max_batch, err)))
+        goto done;
     if (ns > 1)
         lgc_blas_serial();
     size_t done = 0;
@@ -1437,7 +1397,7 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
     for (size_t j = 0; j < n_jobs; j++) {
         size_t t = thread_num(), nb;
         shard *w = &sh[t];
-        lgc_net *net = t ? &w->rep : &c->dec;
+        lgc_net *net = lgc_shard_net(&dec, t);
         lgc_status bst = LGC_OK;
         int stopped;
         if (order == LGC_ORDER_SHUFFLED) {
@@ -1475,12 +1435,11 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
         }
     }
 done:
-    for (size_t t = 0; t < MAX_SHARDS; t++) {
+    for (size_t t = 0; t < LGC_MAX_SHARDS; t++) {
         free(sh[t].z), free(sh[t].zin), free(sh[t].zgrp), free(sh[t].pix);
         free(sh[t].lab), free(sh[t].mix), free(sh[t].perm);
-        if (t)
-            lgc_net_free(&sh[t].rep);
     }
+    lgc_shards_free(&dec);
     free(cnt), free(job_m), free(job_blk);
     return st;
 }

@@ -104,21 +104,15 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     /* Data parallelism: the batch is split over S shards, one per thread, each
      * running BLAS on one thread; the small GEMMs of these nets gain more from
      * that than from threads inside each GEMM. Shard 0 is the net itself. */
-    const size_t S = N_SHARDS;
-    size_t nthr = (size_t)lgc_threads_get();
-    nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
-    lgc_net rep[N_SHARDS];
-    memset(rep, 0, sizeof rep);
+    const size_t S = N_SHARDS, nthr = lgc_shard_threads(S);
+    lgc_shards sh;
     lgc_status st = lgc_judge_build(net, o->kind, train->c, train->h, train->w, K, maxb, err);
     if (st)
         return st;
-    for (size_t t = 1; t < S; t++)
-        if ((st = lgc_net_init_replica(&rep[t], net, (B + S - 1) / S, err))) {
-            for (size_t u = 1; u < t; u++)
-                lgc_net_free(&rep[u]);
-            lgc_net_free(net);
-            return st;
-        }
+    if ((st = lgc_shards_init(&sh, net, S, (B + S - 1) / S, err))) {
+        lgc_net_free(net);
+        return st;
+    }
     float *x = malloc(B * in * sizeof *x), *probs = malloc(B * K * sizeof *probs);
     float *dlogits = malloc(B * K * sizeof *dlogits), *wb = malloc(B * sizeof *wb);
     uint8_t *yb = malloc(B);
@@ -169,8 +163,9 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
         lgc_blas_serial();
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
         for (size_t t = 0; t < s_here; t++) {
-            size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
-            lgc_net *nt = t ? &rep[t] : net;
+            size_t lo, bt;
+            lgc_shard_rows(b, t, s_here, &lo, &bt);
+            lgc_net *nt = lgc_shard_net(&sh, t);
             lgc_net_zero_grad(nt);
             if (bt == 0)
                 continue;
@@ -191,8 +186,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
         double lsum = 0.0;
         for (size_t t = 0; t < s_here; t++)
             lsum += part[t];
-        for (size_t t = 1; t < s_here; t++)
-            lgc_net_add_grads(net, &rep[t]);
+        lgc_shards_add_grads(&sh);
         float loss = (float)(lsum / (double)b);
         if (!isfinite(loss)) {
             st = lgc_err_set(err, LGC_ERR_NUMERIC, "judge: training loss became %g at step %zu",
@@ -211,8 +205,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
         *final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
 fail:
     free(x), free(probs), free(dlogits), free(wb), free(yb), free(order);
-    for (size_t t = 1; t < S; t++)
-        lgc_net_free(&rep[t]);
+    lgc_shards_free(&sh);
     if (st)
         lgc_net_free(net);
     return st;
@@ -240,20 +233,17 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
      * region per batch, where threaded GEMMs and loops inside every layer
      * would meet at many barriers, which cost most on a busy machine. Shard 0
      * is the net itself; the others are replicas sharing its parameters. */
-    const size_t S = N_SHARDS, B = o->batch;
-    size_t nthr = (size_t)lgc_threads_get();
-    nthr = nthr < 1 ? 1 : nthr > S ? S : nthr;
-    lgc_net rep[N_SHARDS];
-    memset(rep, 0, sizeof rep);
+    const size_t S = N_SHARDS, B = o->batch, nthr = lgc_shard_threads(S);
+    lgc_shards sh;
+    memset(&sh, 0, sizeof sh);
     float *x = malloc(B * in * sizeof *x), *logits = malloc(B * K * sizeof *logits);
     uint32_t *tidx = malloc(B * sizeof *tidx);
     if (!x || !logits || !tidx) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto fail;
     }
-    for (size_t t = 1; t < S; t++)
-        if ((st = lgc_net_init_replica(&rep[t], &net, (B + S - 1) / S, err)))
-            goto fail;
+    if ((st = lgc_shards_init(&sh, &net, S, (B + S - 1) / S, err)))
+        goto fail;
     size_t correct = 0, per_n[LGC_MAX_CLASSES] = {0};
     lgc_blas_serial();
     for (size_t i0 = 0; i0 < test->n; i0 += B) {
@@ -263,10 +253,11 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         const size_t s_here = S;
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
         for (size_t t = 0; t < s_here; t++) {
-            size_t lo = b * t / s_here, hi = b * (t + 1) / s_here, bt = hi - lo;
+            size_t lo, bt;
+            lgc_shard_rows(b, t, s_here, &lo, &bt);
             if (bt == 0)
                 continue;
-            lgc_net *nt = t ? &rep[t] : &net;
+            lgc_net *nt = lgc_shard_net(&sh, t);
             lgc_images_to_nchw(x + lo * in, test->x, tidx + lo, bt, test->h, test->w, test->c);
             memcpy(logits + lo * K, lgc_net_forward(nt, x + lo * in, bt), bt * K * sizeof *logits);
         }
@@ -293,8 +284,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         res->per_class[k] = per_n[k] ? (double)res->confusion[k][k] / (double)per_n[k] : 0.0;
 fail:
     free(x), free(logits), free(tidx);
-    for (size_t t = 1; t < S; t++)
-        lgc_net_free(&rep[t]);
+    lgc_shards_free(&sh);
     lgc_net_free(&net);
     return st;
 }

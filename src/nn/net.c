@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ckd.h"
 #include "lgc/nn.h"
 
 /* Conv scratch is bounded: the batch is split into chunks whose im2col
@@ -12,6 +13,135 @@
 
 static size_t shape_size(size_t c, size_t h, size_t w) { return c * h * w; }
 
+/* Saturating shape product: a layer list read from a file may name any sizes. */
+static size_t sat3(size_t c, size_t h, size_t w)
+{
+    return (size_t)lgc_u64_sat_mul(lgc_u64_sat_mul(c, h), w);
+}
+
+/* One layer of the plan: its output shape from *c, *h, *w (updated) and its
+ * counts in L. 0 when the layer does not fit its input. */
+static int plan_layer(const lgc_layer_spec *sp, size_t *c, size_t *h, size_t *w, lgc_layer *L)
+{
+    memset(L, 0, sizeof *L);
+    L->kind = sp->kind;
+    L->in_c = *c, L->in_h = *h, L->in_w = *w;
+    switch (sp->kind) {
+    case LGC_L_DENSE:
+        if (sp->a == 0)
+            return 0;
+        L->out_c = sp->a, L->out_h = 1, L->out_w = 1;
+        L->n_w = (size_t)lgc_u64_sat_mul(sp->a, sat3(*c, *h, *w));
+        L->n_b = sp->a;
+        break;
+    case LGC_L_CONV: {
+        size_t K = sp->b, pad = sp->c;
+        if (sp->a == 0 || K == 0 || *h + 2 * pad < K || *w + 2 * pad < K)
+            return 0;
+        L->k = K, L->pad = pad;
+        L->out_c = sp->a, L->out_h = *h + 2 * pad - K + 1, L->out_w = *w + 2 * pad - K + 1;
+        L->n_w = (size_t)lgc_u64_sat_mul(sp->a, sat3(*c, K, K));
+        L->n_b = sp->a;
+        break;
+    }
+    case LGC_L_RELU:
+    case LGC_L_SIGMOID:
+        L->out_c = *c, L->out_h = *h, L->out_w = *w;
+        break;
+    case LGC_L_INSTNORM:
+        L->out_c = *c, L->out_h = *h, L->out_w = *w;
+        L->n_w = *c, L->n_b = *c; /* gamma, beta */
+        break;
+    case LGC_L_MAXPOOL2:
+    case LGC_L_AVGPOOL2:
+        if (*h < 2 || *w < 2)
+            return 0;
+        L->out_c = *c, L->out_h = *h / 2, L->out_w = *w / 2;
+        break;
+    case LGC_L_UPSAMPLE2:
+        L->out_c = *c, L->out_h = (size_t)lgc_u64_sat_mul(2, *h), L->out_w = (size_t)lgc_u64_sat_mul(2, *w);
+        break;
+    case LGC_L_RESHAPE:
+        if (sat3(sp->a, sp->b, sp->c) != sat3(*c, *h, *w))
+            return 0;
+        L->out_c = sp->a, L->out_h = sp->b, L->out_w = sp->c;
+        break;
+    default:
+        return 0;
+    }
+    *c = L->out_c, *h = L->out_h, *w = L->out_w;
+    return 1;
+}
+
+lgc_status lgc_net_plan(const lgc_layer_spec *spec, size_t n_layers, size_t in_c, size_t in_h,
+                        size_t in_w, size_t max_batch, lgc_layer *layers, lgc_net_sizes *sz,
+                        lgc_err *err)
+{
+    memset(sz, 0, sizeof *sz);
+    if (n_layers == 0 || max_batch == 0 || sat3(in_c, in_h, in_w) == 0)
+        return lgc_err_set(err, LGC_ERR_ARG, "net: empty layer list, batch or input shape");
+    /* First walk: shapes, parameters, activations; conv chunking needs the
+     * largest conv's patch size, so scratch waits for the second walk. */
+    size_t c = in_c, h = in_h, w = in_w, max_patch = 1;
+    for (size_t i = 0; i < n_layers; i++) {
+        lgc_layer tmp, *L = layers ? &layers[i] : &tmp;
+        size_t pc = c, ph = h, pw = w;
+        if (!plan_layer(&spec[i], &c, &h, &w, L))
+            return lgc_err_set(err, LGC_ERR_ARG,
+                               "net: layer %zu (kind %d) does not fit its input of shape "
+                               "%zux%zux%zu",
+                               i, spec[i].kind, pc, ph, pw);
+        size_t out = sat3(L->out_c, L->out_h, L->out_w);
+        if (L->kind == LGC_L_CONV) {
+            size_t patch = (size_t)lgc_u64_sat_mul(
+                sat3(1, L->out_h, L->out_w),
+                lgc_u64_sat_add(sat3(pc, L->k, L->k), L->out_c));
+            max_patch = patch > max_patch ? patch : max_patch;
+        }
+        if (L->kind == LGC_L_MAXPOOL2) {
+            L->arg_off = sz->n_args;
+            sz->n_args = lgc_u64_sat_add(sz->n_args, lgc_u64_sat_mul(max_batch, out));
+        }
+        L->w_off = sz->n_params;
+        sz->n_params = lgc_u64_sat_add(sz->n_params, L->n_w);
+        L->b_off = sz->n_params;
+        sz->n_params = lgc_u64_sat_add(sz->n_params, L->n_b);
+        L->act_off = sz->n_acts;
+        sz->n_acts = lgc_u64_sat_add(sz->n_acts, lgc_u64_sat_mul(max_batch, out));
+    }
+    sz->out_size = sat3(c, h, w);
+    sz->conv_chunk = CONV_WS_TARGET / max_patch;
+    if (sz->conv_chunk < 1)
+        sz->conv_chunk = 1;
+    if (sz->conv_chunk > max_batch)
+        sz->conv_chunk = max_batch;
+    /* Second walk: scratch (conv patches per chunk, instnorm statistics). */
+    c = in_c, h = in_h, w = in_w;
+    for (size_t i = 0; i < n_layers; i++) {
+        lgc_layer tmp, *L = layers ? &layers[i] : &tmp;
+        if (!layers)
+            plan_layer(&spec[i], &c, &h, &w, L);
+        if (L->kind == LGC_L_CONV) {
+            L->ws_off = sz->n_ws;
+            sz->n_ws = lgc_u64_sat_add(sz->n_ws, lgc_conv2d_ws_floats(sz->conv_chunk, L->in_c,
+                                                                    L->in_h, L->in_w, L->out_c,
+                                                                    L->k, L->pad));
+        } else if (L->kind == LGC_L_INSTNORM) {
+            L->ws_off = sz->n_ws;
+            sz->n_ws = lgc_u64_sat_add(sz->n_ws, lgc_u64_sat_mul(2 * max_batch, L->in_c));
+        }
+    }
+    /* what lgc_net_init allocates: params, grads, Adam m and v; acts and
+     * dacts; dinput; args (uint32); ws */
+    uint64_t floats = lgc_u64_sat_mul(4, sz->n_params);
+    floats = lgc_u64_sat_add(floats, lgc_u64_sat_mul(2, sz->n_acts));
+    floats = lgc_u64_sat_add(floats, lgc_u64_sat_mul(max_batch, sat3(in_c, in_h, in_w)));
+    floats = lgc_u64_sat_add(floats, sz->n_ws);
+    sz->bytes = lgc_u64_sat_add(lgc_u64_sat_mul(floats, sizeof(float)),
+                                lgc_u64_sat_mul(sz->n_args, sizeof(uint32_t)));
+    return LGC_OK;
+}
+
 lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layers, size_t in_c,
                         size_t in_h, size_t in_w, size_t max_batch, lgc_err *err)
 {
@@ -19,106 +149,30 @@ lgc_status lgc_net_init(lgc_net *net, const lgc_layer_spec *spec, size_t n_layer
     if (n_layers == 0 || max_batch == 0 || in_c * in_h * in_w == 0)
         return lgc_err_set(err, LGC_ERR_ARG, "net: empty layer list, batch or input shape");
     net->layers = calloc(n_layers, sizeof *net->layers);
-    if (!net->layers)
-        return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory");
-    net->n_layers = n_layers;
     net->spec = malloc(n_layers * sizeof *net->spec);
-    if (!net->spec) {
-        free(net->layers);
-        net->layers = NULL;
+    if (!net->layers || !net->spec) {
+        lgc_net_free(net);
         return lgc_err_set(err, LGC_ERR_NOMEM, "net: out of memory");
     }
     memcpy(net->spec, spec, n_layers * sizeof *spec);
+    net->n_layers = n_layers;
     net->in_c = in_c, net->in_h = in_h, net->in_w = in_w;
     net->in_size = shape_size(in_c, in_h, in_w);
     net->max_batch = max_batch;
-
-    /* First pass: shapes and offsets. Conv chunking needs the largest conv's patch size. */
-    size_t c = in_c, h = in_h, w = in_w, max_patch = 1;
-    for (size_t i = 0; i < n_layers; i++) {
-        lgc_layer *L = &net->layers[i];
-        L->kind = spec[i].kind;
-        L->in_c = c, L->in_h = h, L->in_w = w;
-        switch (spec[i].kind) {
-        case LGC_L_DENSE:
-            if (spec[i].a == 0)
-                goto bad;
-            L->out_c = spec[i].a, L->out_h = 1, L->out_w = 1;
-            L->n_w = spec[i].a * shape_size(c, h, w);
-            L->n_b = spec[i].a;
-            break;
-        case LGC_L_CONV: {
-            size_t K = spec[i].b, pad = spec[i].c;
-            if (spec[i].a == 0 || K == 0 || h + 2 * pad < K || w + 2 * pad < K)
-                goto bad;
-            L->k = K, L->pad = pad;
-            L->out_c = spec[i].a, L->out_h = h + 2 * pad - K + 1, L->out_w = w + 2 * pad - K + 1;
-            L->n_w = spec[i].a * c * K * K;
-            L->n_b = spec[i].a;
-            size_t patch = L->out_h * L->out_w * (c * K * K + L->out_c);
-            max_patch = patch > max_patch ? patch : max_patch;
-            break;
-        }
-        case LGC_L_RELU:
-        case LGC_L_SIGMOID:
-            L->out_c = c, L->out_h = h, L->out_w = w;
-            break;
-        case LGC_L_INSTNORM:
-            L->out_c = c, L->out_h = h, L->out_w = w;
-            L->n_w = c, L->n_b = c; /* gamma, beta */
-            break;
-        case LGC_L_MAXPOOL2:
-        case LGC_L_AVGPOOL2:
-            if (h < 2 || w < 2)
-                goto bad;
-            L->out_c = c, L->out_h = h / 2, L->out_w = w / 2;
-            if (spec[i].kind == LGC_L_MAXPOOL2) {
-                L->arg_off = net->n_args;
-                net->n_args += max_batch * shape_size(L->out_c, L->out_h, L->out_w);
-            }
-            break;
-        case LGC_L_UPSAMPLE2:
-            L->out_c = c, L->out_h = 2 * h, L->out_w = 2 * w;
-            break;
-        case LGC_L_RESHAPE:
-            if (shape_size(spec[i].a, spec[i].b, spec[i].c) != shape_size(c, h, w))
-                goto bad;
-            L->out_c = spec[i].a, L->out_h = spec[i].b, L->out_w = spec[i].c;
-            break;
-        default:
-            goto bad;
-        }
-        L->w_off = net->n_params;
-        net->n_params += L->n_w;
-        L->b_off = net->n_params;
-        net->n_params += L->n_b;
-        L->act_off = net->n_acts;
-        net->n_acts += max_batch * shape_size(L->out_c, L->out_h, L->out_w);
-        c = L->out_c, h = L->out_h, w = L->out_w;
-        continue;
-    bad:
+    lgc_net_sizes sz;
+    lgc_status st = lgc_net_plan(spec, n_layers, in_c, in_h, in_w, max_batch, net->layers, &sz,
+                                 err);
+    if (st) {
         lgc_net_free(net);
-        return lgc_err_set(err, LGC_ERR_ARG,
-                           "net: layer %zu (kind %d) does not fit its input of shape %zux%zux%zu",
-                           i, spec[i].kind, c, h, w);
+        return st;
     }
-    net->out_size = shape_size(c, h, w);
-    net->conv_chunk = CONV_WS_TARGET / max_patch;
-    if (net->conv_chunk < 1)
-        net->conv_chunk = 1;
-    if (net->conv_chunk > max_batch)
-        net->conv_chunk = max_batch;
-    for (size_t i = 0; i < n_layers; i++) {
-        lgc_layer *L = &net->layers[i];
-        if (L->kind == LGC_L_CONV) {
-            L->ws_off = net->n_ws;
-            net->n_ws += lgc_conv2d_ws_floats(net->conv_chunk, L->in_c, L->in_h, L->in_w,
-                                              L->out_c, L->k, L->pad);
-        } else if (L->kind == LGC_L_INSTNORM) {
-            L->ws_off = net->n_ws;
-            net->n_ws += 2 * max_batch * L->in_c;
-        }
+    if (sz.bytes == UINT64_MAX || sz.bytes > SIZE_MAX) {
+        lgc_net_free(net);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "net: sizes overflow for a batch of %zu",
+                           max_batch);
     }
+    net->n_params = sz.n_params, net->n_acts = sz.n_acts, net->n_args = sz.n_args;
+    net->n_ws = sz.n_ws, net->out_size = sz.out_size, net->conv_chunk = sz.conv_chunk;
     size_t np = net->n_params ? net->n_params : 1;
     net->params = calloc(np, sizeof(float));
     net->grads = calloc(np, sizeof(float));

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "codec/model_internal.h"
+#include "nn/model_internal.h"
 #include "gradcheck.h"
 #include "lgc/model.h"
 #include "lgc/nn.h"

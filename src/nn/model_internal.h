@@ -1,22 +1,22 @@
 /*
  * model_internal.h - one training step of a model, exposed to the gradient
- * tests so that they check the very code that trains (see model.c).
+ * tests so that they check the very code that trains (see train.c).
  */
 #ifndef LGC_MODEL_INTERNAL_H
 #define LGC_MODEL_INTERNAL_H
 
 #include "lgc/model.h"
 
-#define LGC_MODEL_MAX_SHARDS 16
 /* shards a training batch is cut into, whatever the thread count */
-#define LGC_MODEL_SHARDS 4
+#define LGC_MODEL_TRAIN_SHARDS 4
 
 /* Buffers of one batch, all (batch, ...) and sliced by shard: shard t works
- * on rows [lo, lo + bt). Replicas 1..S-1 of the encoder and decoder hold each
- * shard's activations and gradients; shard 0 uses the model's own nets. */
+ * on rows [lo, lo + bt) (lgc_shard_rows). Replicas 1..S-1 of the encoder and
+ * decoder hold each shard's activations and gradients; shard 0 uses the
+ * model's own nets. */
 typedef struct {
     size_t S, batch;
-    lgc_net enc_r[LGC_MODEL_MAX_SHARDS], dec_r[LGC_MODEL_MAX_SHARDS];
+    lgc_shards enc, dec; /* the model's encoder and decoder, and their replicas */
     float *encin;   /* (batch, enc_in) encoder input, conditional kinds */
     float *cls_enc; /* (batch, classes x planes) one-hot planes or rows for the encoder */
     float *cls_dec; /* (batch, classes) one-hot rows for the decoder */
@@ -30,7 +30,11 @@ typedef struct {
     float *sws;     /* contrastive scratch, lgc_supcon_ws_floats(batch, latent) */
 } lgc_model_work;
 
-/* shards: at most LGC_MODEL_MAX_SHARDS; batches of fewer than 8 x shards
+/* Encoder input planes per class: 1 (MLP: the one-hot joins the flattened
+ * image) or h x w (conv: constant channels). */
+size_t lgc_model_class_reps(const lgc_model *m);
+
+/* shards: at most LGC_MAX_SHARDS; batches of fewer than 8 x shards
  * images run as one shard. */
 lgc_status lgc_model_work_init(lgc_model_work *w, lgc_model *m, size_t batch, size_t shards,
                                lgc_err *err);
