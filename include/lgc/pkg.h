@@ -210,8 +210,14 @@ int lgc_pkg_compression(const lgc_pkg *p);
 lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err);
 uint32_t lgc_pkg_features(const lgc_pkg *p);
 
+/* A package is encoded once, when first written or measured, and the
+ * encoding kept until the package changes: asking for its size, writing it to
+ * memory and to a file cost one encoding in all. (Not thread-safe on one
+ * package: the cache is filled through the const pointer.) */
 /* Serialise to a malloc'd buffer the caller frees. */
 lgc_status lgc_pkg_write_mem(const lgc_pkg *p, uint8_t **buf, size_t *n, lgc_err *err);
+/* Bytes the package takes once written. */
+lgc_status lgc_pkg_encoded_size(const lgc_pkg *p, size_t *n, lgc_err *err);
 /* Write atomically (see lgc/io.h); overwrite 0 refuses an existing path.
  * Errors name the path. */
 lgc_status lgc_pkg_write_file(const lgc_pkg *p, const char *path, int overwrite, lgc_err *err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys.h"
 #include "lgc/codec.h"
 
 #define SIDE_KIND "encoder"
@@ -41,18 +42,18 @@ lgc_status lgc_side_build(const lgc_model *m, size_t n_classes, const size_t *k,
                    layers[4 * i + 2] = es[i].b, layers[4 * i + 3] = es[i].c;
     for (size_t c = 0; c < n_classes; c++)
         k64[c] = k[c];
-    if ((st = lgc_pkg_set_str(p, "side.kind", SIDE_KIND, err)) ||
-        (st = lgc_pkg_set_str(p, "model.kind", lgc_model_name(m->kind), err)) ||
-        (st = lgc_pkg_set_u64(p, "model.hidden", m->hidden, err)) ||
-        (st = lgc_pkg_set_u64(p, "model.latent", m->latent, err)) ||
-        (st = lgc_pkg_set_u64_array(p, "image.shape", shape, 3, err)) ||
-        (st = lgc_pkg_set_u64_array(p, "encoder.layers", layers, 4 * ne, err)) ||
-        (st = lgc_pkg_set_u64(p, "classes", n_classes, err)) ||
-        (st = lgc_pkg_set_u64_array(p, "gmm.k", k64, n_classes, err)) ||
-        (st = lgc_pkg_set_u64(p, "gmm.k_max", k_max, err)) ||
-        (st = lgc_pkg_set_f64_array(p, "gmm.bic", bic, n_classes * k_max, err)) ||
-        (st = lgc_pkg_set_f64_array(p, "train.loss_curve", loss, n_epochs, err)) ||
-        (created && (st = lgc_pkg_set_str(p, "created", created, err))))
+    if ((st = lgc_pkg_set_str(p, KEY_SIDE_KIND, SIDE_KIND, err)) ||
+        (st = lgc_pkg_set_str(p, KEY_MODEL_KIND, lgc_model_name(m->kind), err)) ||
+        (st = lgc_pkg_set_u64(p, KEY_MODEL_HIDDEN, m->hidden, err)) ||
+        (st = lgc_pkg_set_u64(p, KEY_MODEL_LATENT, m->latent, err)) ||
+        (st = lgc_pkg_set_u64_array(p, KEY_IMAGE_SHAPE, shape, 3, err)) ||
+        (st = lgc_pkg_set_u64_array(p, KEY_ENCODER_LAYERS, layers, 4 * ne, err)) ||
+        (st = lgc_pkg_set_u64(p, KEY_CLASSES, n_classes, err)) ||
+        (st = lgc_pkg_set_u64_array(p, KEY_GMM_K, k64, n_classes, err)) ||
+        (st = lgc_pkg_set_u64(p, KEY_GMM_K_MAX, k_max, err)) ||
+        (st = lgc_pkg_set_f64_array(p, KEY_GMM_BIC, bic, n_classes * k_max, err)) ||
+        (st = lgc_pkg_set_f64_array(p, KEY_LOSS_CURVE, loss, n_epochs, err)) ||
+        (created && (st = lgc_pkg_set_str(p, KEY_CREATED, created, err))))
         goto fail;
     char name[32];
     for (size_t i = 0; i < m->enc.n_layers; i++) {
@@ -62,11 +63,11 @@ lgc_status lgc_side_build(const lgc_model *m, size_t n_classes, const size_t *k,
         uint64_t ws[4], bs[1] = {L->n_b};
         int rank;
         layer_weight_shape(L, ws, &rank);
-        snprintf(name, sizeof name, "enc.%zu.w", i);
+        snprintf(name, sizeof name, TENSOR_ENC_W, i);
         if ((st = lgc_pkg_add_tensor_f32(p, name, LGC_DT_F32, rank, ws, m->enc.params + L->w_off,
                                          err)))
             goto fail;
-        snprintf(name, sizeof name, "enc.%zu.b", i);
+        snprintf(name, sizeof name, TENSOR_ENC_B, i);
         if ((st = lgc_pkg_add_tensor_f32(p, name, LGC_DT_F32, 1, bs, m->enc.params + L->b_off,
                                          err)))
             goto fail;
@@ -101,19 +102,19 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
     uint64_t hidden, latent, classes, k_max;
     lgc_err ek;
     lgc_status st;
-    if ((st = lgc_pkg_get_str(side, "side.kind", &kind, &ek)) ||
-        (st = lgc_pkg_get_str(side, "model.kind", &mkind, &ek)) ||
-        (st = lgc_pkg_get_u64(side, "model.hidden", &hidden, &ek)) ||
-        (st = lgc_pkg_get_u64(side, "model.latent", &latent, &ek)) ||
-        (st = lgc_pkg_get_u64_array(side, "image.shape", &shape, &n_shape, &ek)) ||
-        (st = lgc_pkg_get_u64_array(side, "encoder.layers", &layers, &n_layers4, &ek)) ||
-        (st = lgc_pkg_get_u64(side, "classes", &classes, &ek)) ||
-        (st = lgc_pkg_get_u64_array(side, "gmm.k", &ks, &n_ks, &ek)) ||
-        (st = lgc_pkg_get_u64(side, "gmm.k_max", &k_max, &ek)) ||
-        (st = lgc_pkg_get_f64_array(side, "gmm.bic", &bic, &n_bic, &ek)) ||
-        (st = lgc_pkg_get_f64_array(side, "train.loss_curve", &loss, &n_loss, &ek)))
+    if ((st = lgc_pkg_get_str(side, KEY_SIDE_KIND, &kind, &ek)) ||
+        (st = lgc_pkg_get_str(side, KEY_MODEL_KIND, &mkind, &ek)) ||
+        (st = lgc_pkg_get_u64(side, KEY_MODEL_HIDDEN, &hidden, &ek)) ||
+        (st = lgc_pkg_get_u64(side, KEY_MODEL_LATENT, &latent, &ek)) ||
+        (st = lgc_pkg_get_u64_array(side, KEY_IMAGE_SHAPE, &shape, &n_shape, &ek)) ||
+        (st = lgc_pkg_get_u64_array(side, KEY_ENCODER_LAYERS, &layers, &n_layers4, &ek)) ||
+        (st = lgc_pkg_get_u64(side, KEY_CLASSES, &classes, &ek)) ||
+        (st = lgc_pkg_get_u64_array(side, KEY_GMM_K, &ks, &n_ks, &ek)) ||
+        (st = lgc_pkg_get_u64(side, KEY_GMM_K_MAX, &k_max, &ek)) ||
+        (st = lgc_pkg_get_f64_array(side, KEY_GMM_BIC, &bic, &n_bic, &ek)) ||
+        (st = lgc_pkg_get_f64_array(side, KEY_LOSS_CURVE, &loss, &n_loss, &ek)))
         return lgc_err_set(err, st, "%s: not an encoder side file: %s", what, ek.msg);
-    const lgc_pkg_kv *kc = lgc_pkg_find_kv(side, "created");
+    const lgc_pkg_kv *kc = lgc_pkg_find_kv(side, KEY_CREATED);
     if (kc && kc->type == LGC_KV_STR)
         created = kc->v.str;
     if (c->grouped)
@@ -189,7 +190,7 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
         int rank;
         layer_weight_shape(L, want, &rank);
         for (int part = 0; part < 2; part++) {
-            snprintf(name, sizeof name, part ? "enc.%zu.b" : "enc.%zu.w", i);
+            snprintf(name, sizeof name, part ? TENSOR_ENC_B : TENSOR_ENC_W, i);
             const uint64_t *sh = part ? bs : want;
             int rk = part ? 1 : rank;
             const lgc_pkg_tensor *t = lgc_pkg_find(side, name);

@@ -95,10 +95,19 @@ lgc_pkg *lgc_pkg_new(void)
     return pkg_new_named("<memory>");
 }
 
+void pkg_changed(lgc_pkg *p)
+{
+    p->have_info = 0;
+    free(p->enc);
+    p->enc = NULL;
+    p->n_enc = 0;
+}
+
 void lgc_pkg_free(lgc_pkg *p)
 {
     if (!p)
         return;
+    free(p->enc);
     for (size_t i = 0; i < p->n_kv; i++) {
         free(p->kv[i]->own);
         free(p->kv[i]);
@@ -166,7 +175,7 @@ pkg_kv_rec *pkg_kv_append(lgc_pkg *p, const char *key)
         return NULL;
     strcpy(r->pub.key, key); /* callers have checked the length */
     p->kv[p->n_kv++] = r;
-    p->have_info = 0;
+    pkg_changed(p);
     return r;
 }
 
@@ -175,7 +184,7 @@ int pkg_tensor_attach(lgc_pkg *p, pkg_tensor_rec *r)
     if (!grow_tensors(p, p->n_tensors + 1))
         return 0;
     p->tensors[p->n_tensors++] = r;
-    p->have_info = 0;
+    pkg_changed(p);
     return 1;
 }
 
@@ -239,7 +248,7 @@ static lgc_status set_kv(lgc_pkg *p, const char *key, lgc_kv_type t, size_t n, v
     case LGC_KV_F64_ARRAY: r->pub.v.f64s = own; break;
     case LGC_KV_U64_ARRAY: r->pub.v.u64s = own; break;
     }
-    p->have_info = 0;
+    pkg_changed(p);
     return LGC_OK;
 fail:
     free(own);
@@ -595,7 +604,7 @@ lgc_status lgc_pkg_set_compression(lgc_pkg *p, int zstd_level, lgc_err *err)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: zstd level %d, must be 0..%d", p->origin,
                            zstd_level, LGC_PKG_ZSTD_LEVEL_MAX);
     if (zstd_level != p->zstd_level)
-        p->have_info = 0;
+        pkg_changed(p);
     p->zstd_level = zstd_level;
     return LGC_OK;
 }
@@ -611,7 +620,7 @@ lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: feature flags 0x%08x are not features this "
                            "writer knows", p->origin, flags);
     if (flags != p->features)
-        p->have_info = 0;
+        pkg_changed(p);
     p->features = flags;
     return LGC_OK;
 }
@@ -619,17 +628,4 @@ lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err)
 uint32_t lgc_pkg_features(const lgc_pkg *p)
 {
     return p->features;
-}
-
-lgc_status lgc_pkg_get_info(const lgc_pkg *p, lgc_pkg_info *info, lgc_err *err)
-{
-    if (p->have_info) {
-        *info = p->info;
-        return LGC_OK;
-    }
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    lgc_status st = pkg_encode(p, p->origin, &buf, &n, info, err);
-    free(buf);
-    return st;
 }

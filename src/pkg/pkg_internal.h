@@ -61,9 +61,20 @@ struct lgc_pkg {
     int zstd_level;
     uint32_t features; /* required flags besides LGC_PKG_FLAG_ZSTD */
     char *origin;    /* "<memory>" or the path it was read from: starts error messages */
-    int have_info;   /* info describes the file this package was read from, unchanged */
+    int have_info;   /* info describes the file this package was read from, or its
+                      * encoding in enc, unchanged since */
     lgc_pkg_info info;
+    /* The encoding of the package as it is now, made once by pkg_write.c
+     * (lgc_pkg_write_file, _mem, lgc_pkg_encoded_size, lgc_pkg_get_info) and
+     * dropped by any change (pkg_changed): a package is encoded once however
+     * often its size is asked and it is written. A cache, not part of the
+     * package's value, so it is filled through const pointers. */
+    uint8_t *enc;
+    size_t n_enc;
 };
+
+/* Any change to p: drops the cached encoding and info. */
+void pkg_changed(lgc_pkg *p);
 
 static inline void pkg_put_u16(uint8_t *p, uint16_t v)
 {

@@ -239,28 +239,63 @@ fail:
     return st;
 }
 
+/* The encoding of p as it is now, made once (see enc in pkg_internal.h). */
+static lgc_status encoded(const lgc_pkg *cp, lgc_err *err)
+{
+    lgc_pkg *p = (lgc_pkg *)cp; /* the cache only: p's value does not change */
+    if (p->enc)
+        return LGC_OK;
+    lgc_pkg_info info;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    lgc_status st = pkg_encode(p, p->origin, &buf, &n, &info, err);
+    if (st)
+        return st;
+    p->enc = buf, p->n_enc = n;
+    if (!p->have_info)
+        p->info = info, p->have_info = 1;
+    return LGC_OK;
+}
+
+lgc_status lgc_pkg_encoded_size(const lgc_pkg *p, size_t *n, lgc_err *err)
+{
+    lgc_status st = encoded(p, err);
+    *n = st ? 0 : p->n_enc;
+    return st;
+}
+
+lgc_status lgc_pkg_get_info(const lgc_pkg *p, lgc_pkg_info *info, lgc_err *err)
+{
+    lgc_status st = p->have_info ? LGC_OK : encoded(p, err);
+    if (st == LGC_OK)
+        *info = p->info;
+    return st;
+}
+
 lgc_status lgc_pkg_write_mem(const lgc_pkg *p, uint8_t **buf, size_t *n, lgc_err *err)
 {
-    return pkg_encode(p, p->origin, buf, n, NULL, err);
+    *buf = NULL, *n = 0;
+    lgc_status st = encoded(p, err);
+    if (st)
+        return st;
+    if (!(*buf = malloc(p->n_enc ? p->n_enc : 1)))
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", p->origin);
+    memcpy(*buf, p->enc, p->n_enc);
+    *n = p->n_enc;
+    return LGC_OK;
 }
 
 lgc_status lgc_pkg_write_file(const lgc_pkg *p, const char *path, int overwrite, lgc_err *err)
 {
-    uint8_t *buf = NULL;
-    size_t n = 0;
     lgc_afile af = {0};
     af.fd = -1;
-    lgc_status st = pkg_encode(p, path, &buf, &n, NULL, err);
+    lgc_status st = encoded(p, err);
     if (st != LGC_OK)
-        goto fail;
+        return st;
     if ((st = lgc_afile_open(&af, path, overwrite, err)) != LGC_OK ||
-        (st = lgc_afile_write(&af, buf, n, err)) != LGC_OK)
-        goto fail;
-    st = lgc_afile_commit(&af, err); /* frees af on success and on failure */
-    free(buf);
-    return st;
-fail:
-    lgc_afile_abort(&af);
-    free(buf);
-    return st;
+        (st = lgc_afile_write(&af, p->enc, p->n_enc, err)) != LGC_OK) {
+        lgc_afile_abort(&af);
+        return st;
+    }
+    return lgc_afile_commit(&af, err); /* frees af on success and on failure */
 }

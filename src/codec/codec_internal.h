@@ -1,0 +1,52 @@
+/*
+ * codec_internal.h - what the files of src/codec share; not a public header.
+ *
+ *   compress.c    the pipeline: train, encode, sweep the mixtures, assemble,
+ *                 fit a byte budget
+ *   checkpoint.c  training state after every epoch, and resuming from it
+ *   schema.c      every key and tensor of a package: each writer beside its
+ *                 reader (key names in keys.h); lgc_codec_open
+ *   decompress.c  counts, sampling, decoding, the regenerated files
+ *   budget.c      sizes for a byte budget
+ *   side.c        the encoder side file
+ */
+#ifndef LGC_CODEC_INTERNAL_H
+#define LGC_CODEC_INTERNAL_H
+
+#include "lgc/codec.h"
+
+/* ---- checkpoint.c ---- */
+
+/* What a checkpoint must agree on to be resumed: the data and every option
+ * that shapes training. Stored as keys; compared one by one. */
+typedef struct {
+    uint64_t data_crc, n, seed, batch, hidden, latent;
+    double lr;
+    const char *kind, *loss;
+} ckpt_id;
+
+typedef struct {
+    const char *path;
+    ckpt_id id;
+    double *loss;   /* (capacity epochs) loss per epoch so far, kept across a resume */
+    size_t *n_loss;
+    size_t cap_loss;
+} ckpt_ctx;
+
+void codec_ckpt_id_make(ckpt_id *id, const lgc_dataset *d, const lgc_compress_opts *o);
+/* after_epoch hook of lgc_train_opts: ctx is a ckpt_ctx. */
+lgc_status codec_ckpt_save(void *ctx, const lgc_model *m, size_t epochs_done, lgc_err *err);
+/* Load a checkpoint into m if one exists; *epochs_done = 0 when there is none. */
+lgc_status codec_ckpt_load(const ckpt_ctx *c, lgc_model *m, size_t epochs, size_t *epochs_done,
+                           lgc_err *err);
+
+/* ---- schema.c ---- */
+
+/* Every key of a package, the decoder tensors and the mixtures gm[0..M) (M =
+ * rep->n_mixtures) into a new package *out (see codec.h for the list). */
+lgc_status codec_assemble(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
+                          const size_t *counts, size_t n, size_t n_classes,
+                          const lgc_compress_report *rep, const lgc_gmm *gm, lgc_pkg **out,
+                          lgc_err *err);
+
+#endif

@@ -1,0 +1,320 @@
+/* compress.c - a labelled image set becomes a package: train the autoencoder,
+ * encode, sweep the mixtures per class (or group), assemble, and with a byte
+ * budget lower K until the package fits (see include/lgc/codec.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec_internal.h"
+#include "lgc/clock.h"
+
+void lgc_compress_opts_default(lgc_compress_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->model = LGC_MODEL_AE;
+    o->hidden = 128;
+    o->latent = 64;
+    lgc_train_opts_default(&o->train);
+    lgc_gmm_opts_default(&o->gmm);
+    /* One EM start per K: with the refinement below, the K that full runs pick
+     * (bench/README.md), at a third of the sweep's time. */
+    o->gmm.n_init = 1;
+    /* Measured on MNIST codes (bench/README.md): float products fit what double
+     * fits about 1.5x faster, and running the fits within one BIC unit per
+     * point of the best on to 1e-5 picks the K that full double runs pick,
+     * where tol 1e-3 alone did not. 1e-5, not 1e-6: in float the mean
+     * log-likelihood jitters by about 1e-6 from one iteration to the next. */
+    o->gmm.precision = LGC_GMM_F32;
+    o->gmm.refine_margin = 1.0;
+    o->gmm.refine_tol = 1e-5;
+    o->param_dtype = LGC_DT_F16;
+    /* int8 decoder weights: measured on MNIST (README), 22% smaller packages
+     * than float16 at the same judge accuracy */
+    o->decoder_dtype = LGC_DT_I8;
+    o->zstd_level = 19;
+    o->fit_on = LGC_FIT_MU;
+}
+
+/* Keeps every epoch's loss (for rep->final_loss and the side file), then
+ * calls the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *user;
+    double *loss; /* (cap) */
+    size_t n, cap;
+} epoch_log;
+
+static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+{
+    epoch_log *l = ctx;
+    if (l->n < l->cap)
+        l->loss[l->n++] = loss;
+    if (l->user && l->user->on_epoch)
+        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+}
+
+/* The mixtures to fit, into rep: one per class, or one per group present
+ * (ascending ids), each group within one class. Every class needs images. */
+static lgc_status plan_mixtures(const lgc_dataset *data, size_t n_classes,
+                                const lgc_compress_opts *o, lgc_compress_report *rep, lgc_err *err)
+{
+    size_t n = data->x.n;
+    const uint8_t *y = data->y.y;
+    rep->n_classes = n_classes;
+    for (size_t i = 0; i < n; i++)
+        rep->class_n[y[i]]++;
+    for (size_t c = 0; c < n_classes; c++)
+        if (rep->class_n[c] == 0)
+            return lgc_err_set(err, LGC_ERR_VALUE,
+                               "compress: class %zu has no images; use --classes to say how many "
+                               "classes there are",
+                               c);
+    if (!o->groups) {
+        rep->n_mixtures = n_classes;
+        for (size_t c = 0; c < n_classes; c++)
+            rep->mix_class[c] = rep->mix_group[c] = c, rep->mix_n[c] = rep->class_n[c];
+        return LGC_OK;
+    }
+    if (o->keep_side)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: the encoder side file describes per-class "
+                           "mixtures; it is not available with groups");
+    size_t first[LGC_MAX_GROUPS], cnt[LGC_MAX_GROUPS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        size_t g = o->groups[i];
+        if (cnt[g]++ == 0)
+            first[g] = i;
+        else if (y[i] != y[first[g]])
+            return lgc_err_set(err, LGC_ERR_VALUE,
+                               "compress: group %zu holds images of class %u (index %zu) and "
+                               "class %u (index %zu); every group must belong to one class",
+                               g, y[first[g]], first[g], y[i], i);
+    }
+    rep->n_mixtures = 0;
+    for (size_t g = 0; g < LGC_MAX_GROUPS; g++)
+        if (cnt[g]) {
+            size_t m = rep->n_mixtures++;
+            rep->mix_group[m] = g, rep->mix_class[m] = y[first[g]], rep->mix_n[m] = cnt[g];
+        }
+    return LGC_OK;
+}
+
+/* Copy the codes of mixture mi (its class, or its group) out of z (n, L) into
+ * zc, in order; returns how many. */
+static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *groups, size_t n,
+                             size_t L, const lgc_compress_report *rep, size_t mi, float *zc)
+{
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (groups ? groups[i] == rep->mix_group[mi] : y[i] == mi)
+            memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
+    return nc;
+}
+
+/* lgc_gmm_select_many's per-mixture report, passed on to the caller's hook. */
+typedef struct {
+    const lgc_compress_hooks *hooks;
+    size_t n_mix;
+    double t0;
+} mix_progress;
+
+static void on_mixture(void *ctx, size_t mi, size_t k)
+{
+    const mix_progress *mp = ctx;
+    if (mp->hooks && mp->hooks->on_class)
+        mp->hooks->on_class(mp->hooks->ctx, mi, mp->n_mix, k, lgc_now() - mp->t0);
+}
+
+/* Bring *p under o->budget bytes by taking mixture components away one at a
+ * time. Each step removes a component from the mixture whose BIC rises least
+ * when its K drops by one (bic[K-2] - bic[K-1], from the sweep's curve),
+ * refits that mixture at the lower K with the sweep's options and
+ * reassembles. The decoder is not touched: lgc_budget_plan sized it so that
+ * one component per mixture leaves room. Fails with LGC_ERR_LIMIT when even
+ * K = 1 everywhere is over budget. */
+static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
+                             const uint8_t *y, const size_t *counts, size_t n, size_t n_classes,
+                             const float *z, float *zc, lgc_gmm *gm, lgc_pkg **p,
+                             lgc_compress_report *rep, lgc_err *err)
+{
+    size_t L = o->latent, M = rep->n_mixtures, bytes;
+    lgc_status st;
+    for (;;) {
+        if ((st = lgc_pkg_encoded_size(*p, &bytes, err)))
+            return st;
+        rep->bytes = bytes;
+        if (bytes <= o->budget)
+            return LGC_OK;
+        size_t best = M;
+        double best_rise = INFINITY;
+        for (size_t mi = 0; mi < M; mi++) {
+            size_t K = gm[mi].k;
+            if (K < 2)
+                continue;
+            double rise = rep->bic[mi][K - 2] - rep->bic[mi][K - 1];
+            if (isnan(rise))
+                rise = 0.0; /* no curve there: dropping costs nothing known */
+            if (best == M || rise < best_rise)
+                best = mi, best_rise = rise;
+        }
+        if (best == M)
+            return lgc_err_set(err, LGC_ERR_LIMIT,
+                               "budget: the package takes %zu bytes with one component in every "
+                               "mixture, over the budget of %llu; choose a smaller --hidden or "
+                               "--latent",
+                               bytes, (unsigned long long)o->budget);
+        size_t nc = gather_mixture(z, y, o->groups, n, L, rep, best, zc);
+        lgc_gmm_opts go = o->gmm;
+        go.seed = o->gmm.seed + 1000 * best;
+        lgc_gmm g = {0};
+        if ((st = lgc_gmm_fit(&g, zc, nc, L, gm[best].k - 1, &go, NULL, err)))
+            return st;
+        lgc_gmm_free(&gm[best]);
+        gm[best] = g;
+        rep->k[best] = g.k;
+        lgc_pkg_free(*p);
+        *p = NULL;
+        if ((st = codec_assemble(o, m, x, counts, n, n_classes, rep, gm, p, err)))
+            return st;
+    }
+}
+
+lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
+                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
+                        lgc_err *err)
+{
+    *out = NULL;
+    memset(rep, 0, sizeof *rep);
+    const lgc_images *x = &data->x;
+    size_t n = x->n, L = o->latent;
+    if (n_classes < 1 || n_classes > LGC_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: %zu classes (1..%d)", n_classes,
+                           LGC_MAX_CLASSES);
+    if (o->gmm.k_max < 1 || o->gmm.k_max > LGC_CODEC_KMAX)
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: kmax %zu (1..%d)", o->gmm.k_max,
+                           LGC_CODEC_KMAX);
+    for (size_t i = 0; i < n; i++)
+        if (data->y.y[i] >= n_classes)
+            return lgc_err_set(err, LGC_ERR_VALUE, "compress: label %u at index %zu >= %zu classes",
+                               data->y.y[i], i, n_classes);
+    lgc_status st;
+    if ((st = plan_mixtures(data, n_classes, o, rep, err)))
+        return st;
+    if (!lgc_model_family_get((int)o->model))
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
+    lgc_model m;
+    lgc_pkg *p = NULL;
+    float *z = NULL, *zc = NULL;
+    double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
+    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
+    size_t M = rep->n_mixtures;
+    lgc_gmm *gm = calloc(M, sizeof *gm); /* (M) the mixtures, until the package is assembled */
+    size_t counts[LGC_MAX_CLASSES] = {0};
+    if (!gm)
+        return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+    st = lgc_model_init(&m, o->model, x->c, x->h, x->w, o->hidden, L, n_classes,
+                        o->train.batch > 256 ? o->train.batch : 256, err);
+    if (st) {
+        free(gm);
+        return st;
+    }
+    if (!(elog.loss = malloc((o->train.epochs + 1) * sizeof *elog.loss))) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
+    double t0 = lgc_now();
+    lgc_train_opts to = o->train;
+    ckpt_ctx ck;
+    if (o->checkpoint_path) {
+        ck.path = o->checkpoint_path;
+        ck.loss = elog.loss, ck.n_loss = &elog.n, ck.cap_loss = elog.cap;
+        codec_ckpt_id_make(&ck.id, data, o);
+        if ((st = codec_ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
+            goto fail;
+        to.start_epoch = rep->resumed_epochs;
+        to.after_epoch = codec_ckpt_save;
+        to.after_epoch_ctx = &ck;
+    }
+    if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
+        goto fail;
+    rep->train_seconds = lgc_now() - t0;
+    rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
+    z = malloc(n * L * sizeof *z);
+    zc = malloc(n * L * sizeof *zc);
+    if (!z || !zc) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        goto fail;
+    }
+    /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
+    if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        counts[data->y.y[i]]++;
+
+    double tg = lgc_now();
+    /* one mixture per class, or per group (plan_mixtures checked that every
+     * class has images and every group one class): the codes of mixture mi
+     * go to zc + off[mi] * L, and all mixtures are swept at once */
+    {
+        const float **sets = malloc(M * sizeof *sets);
+        size_t *nm = malloc(M * sizeof *nm), *kc = malloc(M * sizeof *kc);
+        uint64_t *seeds = malloc(M * sizeof *seeds);
+        double *bic = malloc(M * o->gmm.k_max * sizeof *bic);
+        if (!sets || !nm || !kc || !seeds || !bic)
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+        for (size_t mi = 0, off = 0; st == LGC_OK && mi < M; mi++) {
+            sets[mi] = zc + off * L;
+            nm[mi] = gather_mixture(z, data->y.y, o->groups, n, L, rep, mi, zc + off * L);
+            seeds[mi] = o->gmm.seed + 1000 * mi;
+            off += nm[mi];
+        }
+        mix_progress mp = {hooks, M, tg};
+        if (st == LGC_OK)
+            st = lgc_gmm_select_many(M, sets, nm, L, seeds, &o->gmm, gm, bic, kc, on_mixture, &mp,
+                                     err);
+        for (size_t mi = 0; st == LGC_OK && mi < M; mi++) {
+            for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
+                rep->bic[mi][k] = k < o->gmm.k_max ? bic[mi * o->gmm.k_max + k] : NAN;
+            rep->k[mi] = rep->k_bic[mi] = kc[mi];
+        }
+        free(sets), free(nm), free(kc), free(seeds), free(bic);
+        if (st != LGC_OK)
+            goto fail;
+    }
+    if ((st = codec_assemble(o, &m, x, counts, n, n_classes, rep, gm, &p, err)))
+        goto fail;
+    if (o->budget && (st = fit_budget(o, &m, x, data->y.y, counts, n, n_classes, z, zc, gm, &p,
+                                      rep, err)))
+        goto fail;
+    rep->gmm_seconds = lgc_now() - tg;
+    if (o->keep_codes) {
+        rep->codes = z, rep->n_codes = n, rep->latent = L;
+        z = NULL;
+    }
+    if (o->keep_side) {
+        size_t km = o->gmm.k_max;
+        if (!(bic_flat = malloc(n_classes * km * sizeof *bic_flat))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+            goto fail;
+        }
+        for (size_t c = 0; c < n_classes; c++)
+            memcpy(bic_flat + c * km, rep->bic[c], km * sizeof *bic_flat);
+        if ((st = lgc_side_build(&m, n_classes, rep->k, km, bic_flat, elog.loss, elog.n,
+                                 o->created, &rep->side, err)))
+            goto fail;
+    }
+    *out = p;
+    p = NULL;
+fail:
+    if (st) {
+        lgc_pkg_free(rep->side);
+        rep->side = NULL;
+    }
+    for (size_t mi = 0; mi < M; mi++)
+        lgc_gmm_free(&gm[mi]);
+    free(gm);
+    lgc_pkg_free(p);
+    free(z), free(zc), free(bic_flat);
+    free(elog.loss);
+    lgc_model_free(&m);
+    return st;
+}
+
