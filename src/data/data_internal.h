@@ -34,14 +34,14 @@ size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
 
 /* Move buf[off..off+n) to the front and shrink the block to n bytes (at least
  * 1). Never fails: if realloc refuses to shrink, the larger block is kept. */
-uint8_t *lgc_data_take(uint8_t *buf, size_t off, size_t n);
+uint8_t *data_take(uint8_t *buf, size_t off, size_t n);
 
 /* "; it is gzip-compressed: gunzip it first" and the like: what a file with
  * an unexpected magic really is (gzip, NPY, IDX, PNG), or "". */
-const char *lgc_data_magic_hint(const uint8_t *buf, size_t n);
+const char *data_magic_hint(const uint8_t *buf, size_t n);
 
 /* "60000x28x28" (sep "x") or "60000, 28, 28" (sep ", ") into s. */
-void lgc_data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep);
+void data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep);
 
 /* Largest file a reader loads (there is no other cap: the file must fit in memory). */
 #define LGC_DATA_MAX_FILE ((size_t)-1)

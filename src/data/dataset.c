@@ -1,43 +1,10 @@
-/* dataset.c - format detection, image/label pairing, and the helpers idx.c and npy.c share. */
+/* dataset.c - either format, told apart by its magic bytes, and images paired with labels. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "data/data_internal.h"
 #include "lgc/io.h"
-
-uint8_t *lgc_data_take(uint8_t *buf, size_t off, size_t n)
-{
-    if (off)
-        memmove(buf, buf + off, n);
-    uint8_t *p = realloc(buf, n ? n : 1);
-    return p ? p : buf;
-}
-
-const char *lgc_data_magic_hint(const uint8_t *buf, size_t n)
-{
-    if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
-        return "; it is gzip-compressed: gunzip it first";
-    if (n >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
-        return "; it is an NPY file";
-    if (n >= 4 && buf[0] == 0 && buf[1] == 0)
-        return "; it looks like an IDX file";
-    if (n >= 4 && memcmp(buf, "\x89PNG", 4) == 0)
-        return "; it is a PNG image";
-    return "";
-}
-
-void lgc_data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep)
-{
-    size_t k = 0;
-    s[0] = '\0';
-    for (int i = 0; i < rank && k < cap; i++) {
-        int w = snprintf(s + k, cap - k, "%s%zu", i ? sep : "", dims[i]);
-        if (w < 0)
-            break;
-        k += (size_t)w;
-    }
-}
 
 typedef enum { FMT_IDX, FMT_NPY, FMT_UNKNOWN } data_format;
 
@@ -60,7 +27,7 @@ static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, lgc_e
 {
     lgc_status st = lgc_err_set(err, LGC_ERR_FORMAT,
                                 "%s: not an IDX or NPY file (first bytes %02x %02x %02x %02x)%s",
-                                path, buf[0], buf[1], buf[2], buf[3], lgc_data_magic_hint(buf, n));
+                                path, buf[0], buf[1], buf[2], buf[3], data_magic_hint(buf, n));
     free(buf);
     return st;
 }
@@ -132,29 +99,4 @@ lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,
 fail:
     lgc_dataset_free(out);
     return st;
-}
-
-void lgc_images_free(lgc_images *x)
-{
-    if (!x)
-        return;
-    free(x->pix);
-    memset(x, 0, sizeof *x);
-}
-
-void lgc_labels_free(lgc_labels *y)
-{
-    if (!y)
-        return;
-    free(y->y);
-    memset(y, 0, sizeof *y);
-}
-
-void lgc_dataset_free(lgc_dataset *d)
-{
-    if (!d)
-        return;
-    lgc_images_free(&d->x);
-    lgc_labels_free(&d->y);
-    d->n_classes = 0;
 }

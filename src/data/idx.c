@@ -39,7 +39,7 @@ static lgc_status idx_check(const char *path, const uint8_t *buf, size_t n, int 
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: bad magic %02x %02x %02x %02x: not an IDX file "
                            "(expected 00 00 08 followed by the rank)%s",
-                           path, buf[0], buf[1], buf[2], buf[3], lgc_data_magic_hint(buf, n));
+                           path, buf[0], buf[1], buf[2], buf[3], data_magic_hint(buf, n));
     if (buf[2] != IDX_UBYTE)
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: IDX type code 0x%02x (%s), expected 0x08 (unsigned byte)", path,
@@ -63,7 +63,7 @@ static lgc_status idx_check(const char *path, const uint8_t *buf, size_t n, int 
         const uint8_t *p = buf + 4 + 4 * (size_t)i;
         dims[i] = ((size_t)p[0] << 24) | ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
     }
-    lgc_data_dims_str(shape, sizeof shape, dims, r, "x");
+    data_dims_str(shape, sizeof shape, dims, r, "x");
     for (int i = 0; i < r; i++)
         if (dims[i] == 0)
             return lgc_err_set(err, LGC_ERR_FORMAT, "%s: zero dimension: header says shape %s",
@@ -117,7 +117,7 @@ lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     out->h = dims[1];
     out->w = dims[2];
     out->c = rank == 4 ? dims[3] : 1;
-    out->pix = lgc_data_take(buf, off, n - off);
+    out->pix = data_take(buf, off, n - off);
     return LGC_OK;
 fail:
     free(buf);
@@ -134,7 +134,7 @@ lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     if (st != LGC_OK)
         goto fail;
     out->n = dims[0];
-    out->y = lgc_data_take(buf, off, n - off);
+    out->y = data_take(buf, off, n - off);
     return LGC_OK;
 fail:
     free(buf);
@@ -194,7 +194,7 @@ static lgc_status idx_check_dims(const char *path, const size_t *dims, int rank,
 {
     char shape[128];
     size_t total = 1;
-    lgc_data_dims_str(shape, sizeof shape, dims, rank, "x");
+    data_dims_str(shape, sizeof shape, dims, rank, "x");
     for (int i = 0; i < rank; i++) {
         if (dims[i] == 0 || dims[i] > 0xFFFFFFFFu)
             return lgc_err_set(err, LGC_ERR_ARG,

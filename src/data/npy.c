@@ -215,7 +215,7 @@ static lgc_status npy_check(const char *path, const uint8_t *buf, size_t n, unsi
                            "%s: bad magic %02x %02x %02x %02x %02x %02x: not an NPY file "
                            "(expected 93 'NUMPY')%s",
                            path, buf[0], buf[1], buf[2], buf[3], buf[4], buf[5],
-                           lgc_data_magic_hint(buf, n));
+                           data_magic_hint(buf, n));
     int major = buf[6], minor = buf[7];
     if (major < 1 || major > 3 || minor != 0)
         return lgc_err_set(err, LGC_ERR_VERSION,
@@ -270,7 +270,7 @@ static lgc_status npy_check(const char *path, const uint8_t *buf, size_t n, unsi
                            path);
 
     char shape[LGC_NPY_MAX_RANK * 22 + 8];
-    lgc_data_dims_str(shape, sizeof shape, h->shape, h->rank, ", ");
+    data_dims_str(shape, sizeof shape, h->shape, h->rank, ", ");
     for (int i = 0; i < h->rank; i++)
         if (h->shape[i] == 0)
             return lgc_err_set(err, LGC_ERR_FORMAT, "%s: zero dimension: header says shape (%s)",
@@ -330,7 +330,7 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     if (st != LGC_OK)
         goto fail;
     char shape[LGC_NPY_MAX_RANK * 22 + 8];
-    lgc_data_dims_str(shape, sizeof shape, h.shape, h.rank, ", ");
+    data_dims_str(shape, sizeof shape, h.shape, h.rank, ", ");
     size_t c = 1;
     if (h.rank == 2) {
         if (h.shape[1] != 784) {
@@ -368,7 +368,7 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     out->h = h.shape[1];
     out->w = h.shape[2];
     out->c = c;
-    out->pix = lgc_data_take(buf, h.off, h.count);
+    out->pix = data_take(buf, h.off, h.count);
     return LGC_OK;
 fail:
     free(buf);
@@ -386,7 +386,7 @@ lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
         goto fail;
     if (h.rank != 1) {
         char shape[LGC_NPY_MAX_RANK * 22 + 8];
-        lgc_data_dims_str(shape, sizeof shape, h.shape, h.rank, ", ");
+        data_dims_str(shape, sizeof shape, h.shape, h.rank, ", ");
         st = lgc_err_set(err, LGC_ERR_FORMAT, "%s: shape (%s) has rank %d, expected 1 for labels",
                          path, shape, h.rank);
         goto fail;
@@ -410,7 +410,7 @@ lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
         h.off = 0;
     }
     out->n = h.count;
-    out->y = lgc_data_take(buf, h.off, h.count);
+    out->y = data_take(buf, h.off, h.count);
     return LGC_OK;
 fail:
     free(buf);

@@ -1,0 +1,65 @@
+/* common.c - what the readers and writers of src/data share: taking a
+ * buffer's payload, naming a file's real format, printing shapes, freeing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/data_internal.h"
+
+uint8_t *data_take(uint8_t *buf, size_t off, size_t n)
+{
+    if (off)
+        memmove(buf, buf + off, n);
+    uint8_t *p = realloc(buf, n ? n : 1);
+    return p ? p : buf;
+}
+
+const char *data_magic_hint(const uint8_t *buf, size_t n)
+{
+    if (n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)
+        return "; it is gzip-compressed: gunzip it first";
+    if (n >= 6 && memcmp(buf, "\x93NUMPY", 6) == 0)
+        return "; it is an NPY file";
+    if (n >= 4 && buf[0] == 0 && buf[1] == 0)
+        return "; it looks like an IDX file";
+    if (n >= 4 && memcmp(buf, "\x89PNG", 4) == 0)
+        return "; it is a PNG image";
+    return "";
+}
+
+void data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep)
+{
+    size_t k = 0;
+    s[0] = '\0';
+    for (int i = 0; i < rank && k < cap; i++) {
+        int w = snprintf(s + k, cap - k, "%s%zu", i ? sep : "", dims[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+void lgc_images_free(lgc_images *x)
+{
+    if (!x)
+        return;
+    free(x->pix);
+    memset(x, 0, sizeof *x);
+}
+
+void lgc_labels_free(lgc_labels *y)
+{
+    if (!y)
+        return;
+    free(y->y);
+    memset(y, 0, sizeof *y);
+}
+
+void lgc_dataset_free(lgc_dataset *d)
+{
+    if (!d)
+        return;
+    lgc_images_free(&d->x);
+    lgc_labels_free(&d->y);
+    d->n_classes = 0;
+}
