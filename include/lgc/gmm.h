@@ -220,4 +220,10 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
  * the problem. */
 lgc_status lgc_gmm_validate(const lgc_gmm *g, lgc_err *err);
 
+/* Assign each row of Z (n, g->d) to its most responsible component (largest
+ * weight times density; ties to the lower index): comp (n), and d2 (n), its
+ * squared Mahalanobis distance to that component. */
+lgc_status lgc_gmm_assign(const lgc_gmm *g, const float *Z, size_t n, uint32_t *comp,
+                          double *d2, lgc_err *err);
+
 #endif

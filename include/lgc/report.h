@@ -47,11 +47,6 @@
 /* chi^2 density with dof degrees of freedom at x (0 for x < 0). */
 double lgc_chi2_pdf(double x, double dof);
 
-/* Assign each row of Z (n, g->d) to its most responsible component: comp (n),
- * and d2 (n), its squared Mahalanobis distance to that component. */
-lgc_status lgc_gmm_assign(const lgc_gmm *g, const float *Z, size_t n, uint32_t *comp,
-                          double *d2, lgc_err *err);
-
 /* The study's KL(histogram of d2 || chi^2(dof)) (see above) with `bins`
  * bins; d2 (n) is not modified. NaN when fewer than 2 values are left or
  * out of memory. */

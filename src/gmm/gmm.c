@@ -412,3 +412,47 @@ fail:
     free(Lt);
     return st;
 }
+
+#define ASSIGN_BLOCK 512 /* rows whitened at once: (512, d) doubles */
+
+lgc_status lgc_gmm_assign(const lgc_gmm *g, const float *Z, size_t n, uint32_t *comp,
+                          double *d2, lgc_err *err)
+{
+    size_t k = g->k, d = g->d, B = ASSIGN_BLOCK;
+    double *W = malloc(B * d * sizeof *W);    /* (B, d) a block, centred and whitened */
+    double *best = malloc(B * sizeof *best);  /* (B) best log weight + log density so far */
+    double *logc = malloc(k * sizeof *logc);  /* (k) log w - log det L */
+    if (!W || !best || !logc) {
+        free(W), free(best), free(logc);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "assign: out of memory");
+    }
+    for (size_t c = 0; c < k; c++) {
+        double ld = 0.0;
+        for (size_t j = 0; j < d; j++)
+            ld += log(g->chol[(c * d + j) * d + j]);
+        /* a component of weight 0 (possible after float16 rounding) never wins */
+        logc[c] = g->weights[c] > 0.0 ? log(g->weights[c]) - ld : -INFINITY;
+    }
+    for (size_t i0 = 0; i0 < n; i0 += B) {
+        size_t nb = n - i0 < B ? n - i0 : B;
+        for (size_t i = 0; i < nb; i++)
+            best[i] = -INFINITY, comp[i0 + i] = 0, d2[i0 + i] = INFINITY;
+        for (size_t c = 0; c < k; c++) {
+            const double *mu = g->means + c * d;
+            for (size_t i = 0; i < nb; i++)
+                for (size_t j = 0; j < d; j++)
+                    W[i * d + j] = (double)Z[(i0 + i) * d + j] - mu[j];
+            lgc_dtrsm_right_lower_t(nb, d, g->chol + c * d * d, d, W, d);
+            for (size_t i = 0; i < nb; i++) {
+                double q = 0.0;
+                for (size_t j = 0; j < d; j++)
+                    q += W[i * d + j] * W[i * d + j];
+                double lp = logc[c] - 0.5 * q; /* the 2 pi term is the same for all */
+                if (lp > best[i] || (c == 0 && !(best[i] > -INFINITY)))
+                    best[i] = lp, comp[i0 + i] = (uint32_t)c, d2[i0 + i] = q;
+            }
+        }
+    }
+    free(W), free(best), free(logc);
+    return LGC_OK;
+}
