@@ -918,10 +918,50 @@ static void test_bic_formula(void **state)
     assert_int_equal(lgc_gmm_init(&g, 0, 4), LGC_ERR_ARG);
 }
 
+/* Assignment to the most responsible component: against the weighted
+ * densities computed by hand, with a component made unlikely by its weight
+ * and one wider than the others. */
+static void test_assign(void **s)
+{
+    (void)s;
+    lgc_gmm g;
+    assert_int_equal(lgc_gmm_init(&g, 3, 2), LGC_OK);
+    const double mu[6] = {0, 0, 10, 10, 0, 10}, w[3] = {0.45, 0.45, 0.1}, sd[3] = {1, 1, 3};
+    memset(g.chol, 0, 3 * 4 * sizeof *g.chol);
+    for (int c = 0; c < 3; c++) {
+        g.weights[c] = w[c];
+        g.means[2 * c] = mu[2 * c], g.means[2 * c + 1] = mu[2 * c + 1];
+        g.chol[c * 4 + 0] = g.chol[c * 4 + 3] = sd[c];
+    }
+    enum { N = 400 };
+    float Z[2 * N];
+    lgc_rng r;
+    lgc_rng_init(&r, 5, 0);
+    for (int i = 0; i < 2 * N; i++)
+        Z[i] = (float)(lgc_rng_uniform(&r) * 16.0 - 3.0);
+    uint32_t comp[N];
+    double d2[N];
+    assert_int_equal(lgc_gmm_assign(&g, Z, N, comp, d2, NULL), LGC_OK);
+    for (int i = 0; i < N; i++) {
+        int best = 0;
+        double bl = -INFINITY, bq = 0;
+        for (int c = 0; c < 3; c++) {
+            double dx = (Z[2 * i] - mu[2 * c]) / sd[c], dy = (Z[2 * i + 1] - mu[2 * c + 1]) / sd[c];
+            double q = dx * dx + dy * dy, lp = log(w[c]) - 2.0 * log(sd[c]) - 0.5 * q;
+            if (lp > bl)
+                bl = lp, best = c, bq = q;
+        }
+        assert_int_equal(comp[i], best);
+        assert_true(fabs(d2[i] - bq) < 1e-9 * (1.0 + bq));
+    }
+    lgc_gmm_free(&g);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_assign),
         cmocka_unit_test(test_opts_default),
         cmocka_unit_test(test_recovers_known_mixture),
         cmocka_unit_test(test_em_monotone),
