@@ -111,19 +111,15 @@ typedef struct {
                     * else NULL */
 } lgc_compress_report;
 
-typedef struct {
-    lgc_epoch_fn on_epoch;
-    /* as each mixture's K is chosen, in the order they finish: its index m of
-     * n (the class without groups), K, seconds since the mixtures began */
-    void (*on_class)(void *ctx, size_t m, size_t n, size_t k, double seconds);
-    void *ctx;
-} lgc_compress_hooks;
-
 /* data: the training set (labels < n_classes). On success *out is a new package
- * (and rep->side a side file if o->keep_side); on failure both are NULL. */
+ * (and rep->side a side file if o->keep_side); on failure both are NULL.
+ * progress (may be NULL) hears stage "train" after every epoch (value: the
+ * loss, seconds: the epoch's) and stage "mixtures" as each mixture's K is
+ * chosen, in the order they finish (item: the mixture, the class without
+ * groups; value: K; seconds: since the mixtures began). */
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
-                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
-                        lgc_err *err);
+                        lgc_progress_fn progress, void *ctx, lgc_pkg **out,
+                        lgc_compress_report *rep, lgc_err *err);
 
 /* A package opened for generation. */
 typedef struct {
@@ -203,11 +199,12 @@ typedef enum { LGC_ORDER_SHUFFLED = 0, LGC_ORDER_CLASS = 1 } lgc_order;
  * mixture and block in shuffled order. The bytes depend on the seed, balance
  * and order, not on the thread count. Both files appear together at the end
  * or not at all; without overwrite an existing name is refused at the moment
- * of publishing. progress may be NULL. */
+ * of publishing. progress (may be NULL) hears stage "decompress" after every
+ * block, done the images written of total N. */
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
                                       lgc_order order, const char *prefix, lgc_file_format fmt,
                                       int overwrite,
-                                      void (*progress)(void *ctx, size_t done, size_t total),
+                                      lgc_progress_fn progress,
                                       void *ctx, lgc_err *err);
 
 /*

@@ -94,6 +94,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lgc/progress.h"
 #include "lgc/rng.h"
 #include "lgc/status.h"
 
@@ -183,14 +184,14 @@ lgc_status lgc_gmm_select(lgc_gmm *best, double *bic_out, size_t *k_chosen, cons
  * and, if bic_out is not NULL, the curve bic_out + s * k_max. All (set, k)
  * fits and refinements share the threads, largest k first over all sets, so
  * no thread idles at the end of each set; results are those of
- * lgc_gmm_select on each set alone. on_set, if not NULL, is called once per
- * set as its k is chosen, from whichever thread finished it, one call at a
- * time. On failure every best[s] is left zeroed. */
+ * lgc_gmm_select on each set alone. progress, if not NULL, is called once per
+ * set as its k is chosen (stage "mixtures", item the set, value its k,
+ * seconds since the sweep began), from whichever thread finished it, one call
+ * at a time. On failure every best[s] is left zeroed. */
 lgc_status lgc_gmm_select_many(size_t n_sets, const float *const *X, const size_t *n, size_t d,
                                const uint64_t *seeds, const lgc_gmm_opts *o, lgc_gmm *best,
                                double *bic_out, size_t *k_chosen,
-                               void (*on_set)(void *ctx, size_t s, size_t k), void *ctx,
-                               lgc_err *err);
+                               lgc_progress_fn progress, void *ctx, lgc_err *err);
 
 /* The k (1-based) that rule picks from a BIC curve bic (k_max), NaN meaning
  * "not available": ARGMIN, the lowest (ties: the smaller k); GREEDY, walking

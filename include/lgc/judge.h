@@ -13,7 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lgc/data.h" /* LGC_MAX_CLASSES */
+#include "lgc/data.h"
+#include "lgc/progress.h"
 
 #include "lgc/nn.h"
 #include "lgc/status.h"
@@ -43,18 +44,12 @@ typedef struct {
      * groups upsampled), each < its n; NULL: every row once per pass */
     const uint32_t *train_idx;
     size_t n_train_idx;
+    /* (training n) per-image loss weights >= 0, or NULL (all 1); a batch's
+     * loss is then sum w_i l_i / sum w_i, as CRUST trains */
+    const float *weights;
 } lgc_judge_opts;
 
 void lgc_judge_opts_default(lgc_judge_opts *o);
-
-/* A borrowed view of a labelled image set. */
-typedef struct {
-    const uint8_t *x;      /* (n, h, w, c) */
-    const uint8_t *y;      /* (n) labels < n_classes */
-    const float *weight;   /* (n) per-example loss weights >= 0, or NULL (all 1); a batch's
-                            * loss is then sum w_i l_i / sum w_i, as CRUST trains */
-    size_t n, h, w, c;
-} lgc_labelled;
 
 typedef struct {
     double accuracy;                                 /* on the test set, in [0,1] */
@@ -64,8 +59,9 @@ typedef struct {
     size_t n_params;
 } lgc_judge_result;
 
-/* Called every few steps; done counts steps. May be NULL. */
-typedef void (*lgc_progress_fn)(void *ctx, size_t done, size_t total, double loss);
+/* progress (may be NULL) hears stage "judge" every 50 steps: done steps of
+ * total, value the batch loss. Sets are lgc_dataset (data.h), labels below
+ * n_classes; a view of borrowed buffers is fine, nothing is freed. */
 
 /* Build the judge's net for images of shape (c, h, w) and n_classes outputs. */
 lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
@@ -78,7 +74,7 @@ lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h
  * receives the trained net, built for batches of up to o->batch (forward
  * passes over larger sets go by max_batch); the caller frees it with
  * lgc_net_free (on failure there is nothing to free). final_loss may be NULL. */
-lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, size_t n_classes,
+lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, size_t n_classes,
                            lgc_net *net, double *final_loss, lgc_progress_fn progress,
                            void *progress_ctx, lgc_err *err);
 
@@ -91,11 +87,11 @@ size_t lgc_judge_last_layer_dim(const lgc_net *net);
  * g (n, K*H + K), row i = [(p - e_y) outer h (K, H) row-major, p - e_y (K)],
  * with h (H) the input of that layer (paper-cnn: the 16 ReLU outputs),
  * p = softmax(logits) and e_y the one-hot label. Weights are ignored. */
-lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, size_t n_classes,
+lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_dataset *set, size_t n_classes,
                                       float *g, lgc_err *err);
 
-lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
-                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
+lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_dataset *train,
+                         const lgc_dataset *test, size_t n_classes, lgc_judge_result *res,
                          lgc_progress_fn progress, void *progress_ctx, lgc_err *err);
 
 #endif

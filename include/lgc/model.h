@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "lgc/nn.h"
+#include "lgc/progress.h"
 #include "lgc/status.h"
 
 typedef enum {
@@ -128,13 +129,12 @@ lgc_status lgc_model_init(lgc_model *m, lgc_model_kind kind, size_t c, size_t h,
                           lgc_err *err);
 void lgc_model_free(lgc_model *m);
 
-/* Called after every epoch with the mean training loss per image. */
-typedef void (*lgc_epoch_fn)(void *ctx, size_t epoch, size_t epochs, double loss, double seconds);
-
 /* Train on x (n, h, w, c) uint8 with labels y (n), each < n_classes (y may be
- * NULL for ae, vae, conv-ae and conv-vae, which do not read it). */
+ * NULL for ae, vae, conv-ae and conv-vae, which do not read it). progress,
+ * if not NULL, is called after every epoch: stage "train", done the epochs
+ * done, value the mean training loss per image, seconds the epoch's. */
 lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
-                           const lgc_train_opts *o, lgc_epoch_fn on_epoch, void *ctx,
+                           const lgc_train_opts *o, lgc_progress_fn progress, void *ctx,
                            lgc_err *err);
 /* Latent codes z (n, latent) of x (n, h, w, c): the code for the AE kinds; mu
  * or a sample z (noise from seed) for the VAE kinds. y as for training. */

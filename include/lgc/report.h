@@ -84,15 +84,12 @@ typedef struct {
     char files[LGC_REPORT_MAX_FILES][64]; /* names written in dir, index.html last */
 } lgc_report_result;
 
-/* Called at the start of each stage with a short description. */
-typedef void (*lgc_report_progress)(void *ctx, const char *stage);
-
 /* p and c: the package and its opened codec; side may be NULL; train is the
  * training set the package was made from, test a holdout set (same image
  * shape, labels below c->n_classes). */
 lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
                             const lgc_dataset *train, const lgc_dataset *test,
                             const lgc_report_opts *o, lgc_report_result *res,
-                            lgc_report_progress progress, void *ctx, lgc_err *err);
+                            lgc_progress_fn progress, void *ctx, lgc_err *err);
 
 #endif

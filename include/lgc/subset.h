@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "lgc/data.h"
+#include "lgc/progress.h"
 #include "lgc/status.h"
 
 typedef enum { LGC_SUBSET_RANDOM = 0, LGC_SUBSET_CRUST = 1 } lgc_subset_method;
@@ -81,10 +82,9 @@ typedef struct {
     int capped;        /* CRUST: some class stopped at max_iter, not at convergence */
 } lgc_subset;
 
-/* Stages reported while selecting: "search" (done = subsets measured, total
- * 0), "train" (judge steps), "embed" (0 of 1, then 1 of 1), "cluster"
- * (classes done of n_classes). May be NULL. */
-typedef void (*lgc_subset_progress_fn)(void *ctx, const char *stage, size_t done, size_t total);
+/* Stages reported while selecting (lgc_progress_fn, may be NULL): "search"
+ * (done = subsets measured, total 0), "judge" (judge steps), "embed" (0 of
+ * 1, then 1 of 1), "cluster" (classes done of n_classes). */
 
 /* Per-class counts for k images from the class sizes n_class (n_classes), as
  * described above; LGC_ERR_ARG if k is below the number of non-empty classes
@@ -105,7 +105,7 @@ lgc_status lgc_subset_xz(const lgc_dataset *d, const uint32_t *idx, size_t k, si
 /* Choose the subset (above). A budget that cannot hold one image per class
  * is LGC_ERR_LIMIT. out is zeroed first; free it with lgc_subset_free. */
 lgc_status lgc_subset_select(const lgc_subset_opts *o, const lgc_dataset *d, lgc_subset *out,
-                             lgc_subset_progress_fn progress, void *progress_ctx, lgc_err *err);
+                             lgc_progress_fn progress, void *progress_ctx, lgc_err *err);
 
 /* Output names: PREFIX-images.idx, PREFIX-labels.idx, PREFIX-weights.npy.
  * which: 0, 1, 2. Returns a malloc'd string or NULL. */

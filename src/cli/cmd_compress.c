@@ -44,42 +44,52 @@ static const cli_command command = {
 #define MAX_EPOCH_LOG 1000
 
 typedef struct {
-    cli_common *c;
+    const char *imgs, *labs, *outp, *codes, *ckdir, *encp, *groupsp;
+    char ckpath[4096], encbuf[4096], created[64];
+    lgc_compress_opts o;
+    size_t n_classes, threads, limit;
+    int force, sized, no_encoder;
+    int model, loss, fit, form, ksel, emprec, prec, dec; /* indexes into the choice lists */
+    uint64_t budget;
+    cli_common c;
+    /* filled while running: */
     double t0;
     double epoch_secs[MAX_EPOCH_LOG], epoch_loss[MAX_EPOCH_LOG];
     size_t n_epochs;
-    size_t n_mix_done;
-} hook_ctx;
+} compress_args;
 
-static void on_epoch(void *p, size_t ep, size_t n, double loss, double secs)
+static void on_progress(void *p, const lgc_progress *pr)
 {
-    hook_ctx *h = p;
-    double el = lgc_now() - h->t0;
-    if (h->n_epochs < MAX_EPOCH_LOG) {
-        h->epoch_secs[h->n_epochs] = secs;
-        h->epoch_loss[h->n_epochs++] = loss;
+    compress_args *a = p;
+    cli_common *c = &a->c;
+    int lines = !c->quiet && !c->json && !c->progress; /* a line each, when not a terminal */
+    if (!strcmp(pr->stage, "train")) {
+        double el = lgc_now() - a->t0;
+        if (a->n_epochs < MAX_EPOCH_LOG) {
+            a->epoch_secs[a->n_epochs] = pr->seconds;
+            a->epoch_loss[a->n_epochs++] = pr->value;
+        }
+        cli_progress(c, "compress: epoch %zu/%zu loss %.4f (%.2f s/epoch, eta %.0f s)", pr->done,
+                     pr->total, pr->value, pr->seconds,
+                     el / (double)pr->done * (double)(pr->total - pr->done));
+        if (lines)
+            fprintf(stderr, "compress: epoch %zu/%zu loss %.4f %.2f s\n", pr->done, pr->total,
+                    pr->value, pr->seconds);
+    } else if (!strcmp(pr->stage, "mixtures")) {
+        /* mixtures finish in any order: done counts them, item names this one */
+        cli_progress(c, "compress: mixtures: %zu/%zu, mixture %zu K=%.0f (%.1f s)", pr->done,
+                     pr->total, pr->item, pr->value, pr->seconds);
+        if (lines)
+            fprintf(stderr, "compress: mixture %zu: K=%.0f (%.1f s)\n", pr->item, pr->value,
+                    pr->seconds);
     }
-    cli_progress(h->c, "compress: epoch %zu/%zu loss %.4f (%.2f s/epoch, eta %.0f s)", ep, n,
-                 loss, secs, el / (double)ep * (double)(n - ep));
-    if (!h->c->quiet && !h->c->json && !h->c->progress)
-        fprintf(stderr, "compress: epoch %zu/%zu loss %.4f %.2f s\n", ep, n, loss, secs);
-}
-
-static void on_class(void *p, size_t cls, size_t n, size_t k, double secs)
-{
-    hook_ctx *h = p;
-    /* mixtures finish in any order: count them */
-    cli_progress(h->c, "compress: mixtures: %zu/%zu, mixture %zu K=%zu (%.1f s)", ++h->n_mix_done, n,
-                 cls, k, secs);
-    if (!h->c->quiet && !h->c->json && !h->c->progress)
-        fprintf(stderr, "compress: mixture %zu: K=%zu (%.1f s)\n", cls, k, secs);
 }
 
 static int exists(const char *path) { return access(path, F_OK) == 0; }
 
 static void print_json(const char *outp, const char *encp, const char *codes,
                        const lgc_compress_opts *o, const lgc_compress_report *rep,
-                       const hook_ctx *h, uint64_t bytes, size_t n_images, size_t n_classes,
+                       const compress_args *h, uint64_t bytes, size_t n_images, size_t n_classes,
                        uint64_t budget, int grouped, double secs, size_t threads)
 {
     cli_json j;
@@ -138,249 +148,271 @@ static void print_json(const char *outp, const char *encp, const char *codes,
     cli_json_end(&j);
 }
 
-int cmd_compress(int argc, char **argv)
+static int parse(compress_args *a, int argc, char **argv)
 {
-    const char *cmd = command.name, *imgs = NULL, *labs = NULL, *outp = NULL, *codes = NULL;
-    const char *ckdir = NULL, *encp = NULL, *groupsp = NULL;
-    char ckpath[4096], encbuf[4096], created[64];
-    lgc_compress_opts o;
-    lgc_compress_opts_default(&o);
-    size_t n_classes = 10, threads = 2, limit = 0, n_pos;
-    int force = 0, sized = 0, no_encoder = 0, rc;
-    int model = LGC_MODEL_AE, loss = -1, fit = 0, form = 0, ksel = o.gmm.select;
-    int emprec = o.gmm.precision == LGC_GMM_F64, prec = 0, dec = 0;
-    uint64_t budget = 0;
-    cli_common c;
-    cli_common_init(&c);
-    const cli_option rows[] = {
-        {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &imgs, .flags = OPT_REQUIRED,
-         .help = "training images (IDX or NPY, uint8 or float in [0,1])"},
-        {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &labs, .flags = OPT_REQUIRED,
-         .help = "training labels"},
-        {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &outp,
-         .flags = OPT_REQUIRED, .help = "package to write"},
-        CLI_ROW_FORCE(&force),
-        {.name = "--save-encoder", .kind = OPT_FILE, .meta = "F", .dest = &encp,
-         .def = "OUT.enc beside the package",
-         .help = "where the encoder side file goes (the encoder, the BIC curves and the loss "
-                 "per epoch; lgc report and lgc privacy read it; never needed to decompress)"},
-        {.name = "--no-encoder", .kind = OPT_FLAG, .dest = &no_encoder,
-         .help = "write no encoder side file"},
-        {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &model,
-         .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
-        {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &o.train.epochs, .lo = 0,
-         .hi = 100000, .help = "training epochs"},
-        {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &o.train.batch, .lo = 1,
-         .hi = 65536, .help = "training batch"},
-        {.name = "--lr", .kind = OPT_FLOAT, .meta = "X", .dest = &o.train.lr, .lo = 1e-8,
-         .hi = 10.0, .help = "Adam learning rate"},
-        {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &loss, .choices = loss_names,
-         .def = "the model's: mse for ae and ae-supcon (the study's), bce for the rest",
-         .help = "reconstruction loss; the VAE kinds need bce"},
-        {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &o.hidden, .lo = 1,
-         .hi = 65536, .given = &sized, .help = "hidden width; conv models: channels N/4 and N/2"},
-        {.name = "--latent", .kind = OPT_SIZE, .meta = "D", .dest = &o.latent, .lo = 1,
-         .hi = 1024, .given = &sized, .help = "latent size"},
-        {.name = "--fit-on", .kind = OPT_CHOICE, .meta = "W", .dest = &fit, .choices = fit_names,
-         .help = "VAE kinds: fit the mixtures to the means mu or to one sampled z per image"},
-        {.name = "--supcon-weight", .kind = OPT_FLOAT, .meta = "W",
-         .dest = &o.train.supcon_weight, .lo = 0.0, .hi = 1e5,
-         .def = "the model's: 0.1 for ae-supcon, 20 for vae-supcon, 0 otherwise",
-         .help = "weight of the contrastive loss"},
-        {.name = "--supcon-form", .kind = OPT_CHOICE, .meta = "F", .dest = &form,
-         .choices = form_names,
-         .help = "out: average of the log terms over the positives (the paper's formula) | in: "
-                 "sum of the positives inside the log (what the study's code ran)"},
-        {.name = "--supcon-temp", .kind = OPT_FLOAT, .meta = "T", .dest = &o.train.supcon_temp,
-         .lo = 1e-3, .hi = 100.0, .help = "contrastive temperature"},
-        {.name = "--kmax", .kind = OPT_SIZE, .meta = "K", .dest = &o.gmm.k_max, .lo = 1,
-         .hi = LGC_CODEC_KMAX, .help = "largest K tried per class"},
-        {.name = "--budget", .kind = OPT_BYTES, .meta = "BYTES", .dest = &budget, .def = "",
-         .help = "the package must fit in BYTES (digits, then optionally K, M or G: powers of "
-                 "1024): for the ae model, unless --hidden, --latent or --decoder are given, the "
-                 "sizes are planned for the budget; then K is lowered class by class (smallest "
-                 "BIC loss first) until the package fits"},
-        {.name = "--k-select", .kind = OPT_CHOICE, .meta = "R", .dest = &ksel,
-         .choices = ksel_names,
-         .help = "argmin (lowest BIC over 1..kmax) | greedy (stop at the first K whose BIC does "
-                 "not improve, as the study's code)"},
-        {.name = "--n-init", .kind = OPT_INT, .meta = "N", .dest = &o.gmm.n_init, .lo = 1,
-         .hi = 100, .help = "EM restarts per K"},
-        {.name = "--em-precision", .kind = OPT_CHOICE, .meta = "P", .dest = &emprec,
-         .choices = emprec_names,
-         .help = "f32 | f64: arithmetic of EM's two big products (sums, factors and "
-                 "likelihoods stay double either way)"},
-        {.name = "--refine", .kind = OPT_DOUBLE, .meta = "M", .dest = &o.gmm.refine_margin,
-         .lo = 0.0, .hi = 1e6,
-         .help = "after the sweep, run the fits within M BIC units per point of the best on to "
-                 "tol 1e-5 and choose K again, as full EM runs would (argmin only); 0 = off"},
-        {.name = "--precision", .kind = OPT_CHOICE, .meta = "P", .dest = &prec,
-         .choices = prec_names, .help = "mixtures and biases stored as f16 | f32"},
-        {.name = "--decoder", .kind = OPT_CHOICE, .meta = "P", .dest = &dec, .choices = dec_names,
-         .given = &sized,
-         .help = "decoder weights stored as int8 (one scale per output row) | f16 | f32"},
-        {.name = "--zstd", .kind = OPT_INT, .meta = "L", .dest = &o.zstd_level, .lo = 0, .hi = 22,
-         .help = "zstd level for the package data, 0 = none"},
-        {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &n_classes, .lo = 1,
-         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
-        {.name = "--groups", .kind = OPT_FILE, .meta = "F", .dest = &groupsp,
-         .help = "one group id per image (uint8 IDX or NPY, e.g. SpuCo's label x 10 + colour): "
-                 "fit one mixture per group instead of per class; every group must lie within "
-                 "one class. lgc decompress --balance groups then regenerates the same number "
-                 "of images of every group"},
-        {.name = "--limit", .kind = OPT_SIZE, .meta = "N", .dest = &limit, .lo = 1,
-         .hi = (double)((size_t)1 << 32), .def = "",
-         .help = "use only the first N images (quick runs, tests)"},
-        {.name = "--save-codes", .kind = OPT_FILE, .meta = "F", .dest = &codes,
-         .help = "also write the latent codes (float32 NPY, n x latent)"},
-        {.name = "--checkpoint", .kind = OPT_DIR, .meta = "DIR", .dest = &ckdir,
-         .help = "save training state to DIR after every epoch; when DIR holds a checkpoint of "
-                 "the same inputs, resume from it"},
-        CLI_ROW_SEED(&o.train.seed, "training and EM"),
-        CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
-    };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
-        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    memset(a, 0, sizeof *a);
+    lgc_compress_opts_default(&a->o);
+    a->n_classes = 10, a->threads = 2;
+    a->model = LGC_MODEL_AE, a->loss = -1, a->ksel = a->o.gmm.select;
+    a->emprec = a->o.gmm.precision == LGC_GMM_F64;
+    cli_common_init(&a->c);
+        const cli_option rows[] = {
+            {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &a->imgs, .flags = OPT_REQUIRED,
+             .help = "training images (IDX or NPY, uint8 or float in [0,1])"},
+            {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &a->labs, .flags = OPT_REQUIRED,
+             .help = "training labels"},
+            {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &a->outp,
+             .flags = OPT_REQUIRED, .help = "package to write"},
+            CLI_ROW_FORCE(&a->force),
+            {.name = "--save-encoder", .kind = OPT_FILE, .meta = "F", .dest = &a->encp,
+             .def = "OUT.enc beside the package",
+             .help = "where the encoder side file goes (the encoder, the BIC curves and the loss "
+                     "per epoch; lgc report and lgc privacy read it; never needed to decompress)"},
+            {.name = "--no-encoder", .kind = OPT_FLAG, .dest = &a->no_encoder,
+             .help = "write no encoder side file"},
+            {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
+             .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
+            {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.epochs, .lo = 0,
+             .hi = 100000, .help = "training epochs"},
+            {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.batch, .lo = 1,
+             .hi = 65536, .help = "training batch"},
+            {.name = "--lr", .kind = OPT_FLOAT, .meta = "X", .dest = &a->o.train.lr, .lo = 1e-8,
+             .hi = 10.0, .help = "Adam learning rate"},
+            {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &a->loss, .choices = loss_names,
+             .def = "the model's: mse for ae and ae-supcon (the study's), bce for the rest",
+             .help = "reconstruction loss; the VAE kinds need bce"},
+            {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.hidden, .lo = 1,
+             .hi = 65536, .given = &a->sized, .help = "hidden width; conv models: channels N/4 and N/2"},
+            {.name = "--latent", .kind = OPT_SIZE, .meta = "D", .dest = &a->o.latent, .lo = 1,
+             .hi = 1024, .given = &a->sized, .help = "latent size"},
+            {.name = "--fit-on", .kind = OPT_CHOICE, .meta = "W", .dest = &a->fit, .choices = fit_names,
+             .help = "VAE kinds: fit the mixtures to the means mu or to one sampled z per image"},
+            {.name = "--supcon-weight", .kind = OPT_FLOAT, .meta = "W",
+             .dest = &a->o.train.supcon_weight, .lo = 0.0, .hi = 1e5,
+             .def = "the model's: 0.1 for ae-supcon, 20 for vae-supcon, 0 otherwise",
+             .help = "weight of the contrastive loss"},
+            {.name = "--supcon-form", .kind = OPT_CHOICE, .meta = "F", .dest = &a->form,
+             .choices = form_names,
+             .help = "out: average of the log terms over the positives (the paper's formula) | in: "
+                     "sum of the positives inside the log (what the study's code ran)"},
+            {.name = "--supcon-temp", .kind = OPT_FLOAT, .meta = "T", .dest = &a->o.train.supcon_temp,
+             .lo = 1e-3, .hi = 100.0, .help = "contrastive temperature"},
+            {.name = "--kmax", .kind = OPT_SIZE, .meta = "K", .dest = &a->o.gmm.k_max, .lo = 1,
+             .hi = LGC_CODEC_KMAX, .help = "largest K tried per class"},
+            {.name = "--budget", .kind = OPT_BYTES, .meta = "BYTES", .dest = &a->budget, .def = "",
+             .help = "the package must fit in BYTES (digits, then optionally K, M or G: powers of "
+                     "1024): for the ae model, unless --hidden, --latent or --decoder are given, the "
+                     "sizes are planned for the budget; then K is lowered class by class (smallest "
+                     "BIC loss first) until the package fits"},
+            {.name = "--k-select", .kind = OPT_CHOICE, .meta = "R", .dest = &a->ksel,
+             .choices = ksel_names,
+             .help = "argmin (lowest BIC over 1..kmax) | greedy (stop at the first K whose BIC does "
+                     "not improve, as the study's code)"},
+            {.name = "--n-init", .kind = OPT_INT, .meta = "N", .dest = &a->o.gmm.n_init, .lo = 1,
+             .hi = 100, .help = "EM restarts per K"},
+            {.name = "--em-precision", .kind = OPT_CHOICE, .meta = "P", .dest = &a->emprec,
+             .choices = emprec_names,
+             .help = "f32 | f64: arithmetic of EM's two big products (sums, factors and "
+                     "likelihoods stay double either way)"},
+            {.name = "--refine", .kind = OPT_DOUBLE, .meta = "M", .dest = &a->o.gmm.refine_margin,
+             .lo = 0.0, .hi = 1e6,
+             .help = "after the sweep, run the fits within M BIC units per point of the best on to "
+                     "tol 1e-5 and choose K again, as full EM runs would (argmin only); 0 = off"},
+            {.name = "--precision", .kind = OPT_CHOICE, .meta = "P", .dest = &a->prec,
+             .choices = prec_names, .help = "mixtures and biases stored as f16 | f32"},
+            {.name = "--decoder", .kind = OPT_CHOICE, .meta = "P", .dest = &a->dec, .choices = dec_names,
+             .given = &a->sized,
+             .help = "decoder weights stored as int8 (one scale per output row) | f16 | f32"},
+            {.name = "--zstd", .kind = OPT_INT, .meta = "L", .dest = &a->o.zstd_level, .lo = 0, .hi = 22,
+             .help = "zstd level for the package data, 0 = none"},
+            {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 1,
+             .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+            {.name = "--groups", .kind = OPT_FILE, .meta = "F", .dest = &a->groupsp,
+             .help = "one group id per image (uint8 IDX or NPY, e.g. SpuCo's label x 10 + colour): "
+                     "fit one mixture per group instead of per class; every group must lie within "
+                     "one class. lgc decompress --balance groups then regenerates the same number "
+                     "of images of every group"},
+            {.name = "--limit", .kind = OPT_SIZE, .meta = "N", .dest = &a->limit, .lo = 1,
+             .hi = (double)((size_t)1 << 32), .def = "",
+             .help = "use only the first N images (quick runs, tests)"},
+            {.name = "--save-codes", .kind = OPT_FILE, .meta = "F", .dest = &a->codes,
+             .help = "also write the latent codes (float32 NPY, n x latent)"},
+            {.name = "--checkpoint", .kind = OPT_DIR, .meta = "DIR", .dest = &a->ckdir,
+             .help = "save training state to DIR after every epoch; when DIR holds a checkpoint of "
+                     "the same inputs, resume from it"},
+            CLI_ROW_SEED(&a->o.train.seed, "training and EM"),
+            CLI_ROW_THREADS(&a->threads),
+            CLI_ROW_JSON(&a->c.json),
+            CLI_ROW_QUIET(&a->c.quiet),
+        };
+    size_t n_pos;
+    int rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    if (rc)
+        return rc;
+    lgc_compress_opts *o = &a->o;
+    o->model = (lgc_model_kind)lgc_model_from_name(model_names[a->model]);
+    if (a->loss >= 0)
+        o->train.loss = a->loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
+    o->fit_on = a->fit ? LGC_FIT_Z : LGC_FIT_MU;
+    o->train.supcon_form = a->form ? LGC_SUPCON_IN : LGC_SUPCON_OUT;
+    o->gmm.select = (lgc_ksel)a->ksel;
+    o->gmm.precision = a->emprec ? LGC_GMM_F64 : LGC_GMM_F32;
+    o->param_dtype = a->prec ? LGC_DT_F32 : LGC_DT_F16;
+    o->decoder_dtype = a->dec == 0 ? LGC_DT_I8 : a->dec == 1 ? LGC_DT_F16 : LGC_DT_F32;
+    o->keep_codes = a->codes != NULL;
+    o->gmm.seed = o->train.seed;
+    if ((rc = cli_created(command.name, a->created, sizeof a->created)))
+        return rc;
+    o->created = a->created;
+    return 0;
+}
+
+/* Usage errors and outputs that cannot be written, found before any training. */
+static int check_outputs(compress_args *a)
+{
+    const char *cmd = command.name, *outp = a->outp;
+    lgc_compress_opts *o = &a->o;
     if (!strcmp(outp, "-"))
         return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written to "
                         "standard output; give a file name");
-    o.model = (lgc_model_kind)lgc_model_from_name(model_names[model]);
-    if (loss >= 0)
-        o.train.loss = loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
-    o.fit_on = fit ? LGC_FIT_Z : LGC_FIT_MU;
-    o.train.supcon_form = form ? LGC_SUPCON_IN : LGC_SUPCON_OUT;
-    o.gmm.select = (lgc_ksel)ksel;
-    o.gmm.precision = emprec ? LGC_GMM_F64 : LGC_GMM_F32;
-    o.param_dtype = prec ? LGC_DT_F32 : LGC_DT_F16;
-    o.decoder_dtype = dec == 0 ? LGC_DT_I8 : dec == 1 ? LGC_DT_F16 : LGC_DT_F32;
-    o.keep_codes = codes != NULL;
-    if ((rc = cli_created(cmd, created, sizeof created)))
-        return rc;
-    o.created = created;
     struct stat sb;
     if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
         return cli_fail(cmd, EXIT_DATA, "%s: is a folder; give a file name for the package", outp);
-    if (lgc_model_family_get((int)o.model)->variational && o.train.loss == LGC_LOSS_MSE)
+    if (lgc_model_family_get((int)o->model)->variational && o->train.loss == LGC_LOSS_MSE)
         return cli_fail(cmd, EXIT_USAGE, "--loss mse: model %s needs the BCE loss (its loss is a "
-                        "likelihood)", lgc_model_name(o.model));
-    if (encp && no_encoder)
+                        "likelihood)", lgc_model_name(o->model));
+    if (a->encp && a->no_encoder)
         return cli_fail(cmd, EXIT_USAGE, "--save-encoder and --no-encoder contradict each other");
-    if (encp && groupsp)
+    if (a->encp && a->groupsp)
         return cli_fail(cmd, EXIT_USAGE, "--save-encoder describes per-class mixtures; it does "
                         "not go with --groups");
-    if (!encp && !no_encoder && !groupsp) { /* the side file goes beside the package */
-        cli_beside(outp, ".enc", encbuf, sizeof encbuf);
-        encp = encbuf;
+    if (!a->encp && !a->no_encoder && !a->groupsp) { /* the side file goes beside the package */
+        cli_beside(outp, ".enc", a->encbuf, sizeof a->encbuf);
+        a->encp = a->encbuf;
     }
-    if (encp && strcmp(encp, outp) == 0)
+    if (a->encp && strcmp(a->encp, outp) == 0)
         return cli_fail(cmd, EXIT_USAGE, "the encoder side file and -o name the same file");
-    if (!force && exists(outp))
+    if (!a->force && exists(outp))
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite)", outp);
-    if (!force && encp && exists(encp))
+    if (!a->force && a->encp && exists(a->encp))
         return cli_fail(cmd, EXIT_DATA, "%s: already exists (use -f to overwrite, or "
-                        "--no-encoder)", encp);
+                        "--no-encoder)", a->encp);
     lgc_err err;
-    {
-        /* Can the outputs be created? Find out now, not after minutes of training. */
-        lgc_afile probe;
-        if (lgc_afile_open(&probe, outp, force, &err))
-            return cli_fail_err(cmd, &err);
-        lgc_afile_abort(&probe);
-        if (encp && lgc_afile_open(&probe, encp, force, &err))
-            return cli_fail_err(cmd, &err);
-        lgc_afile_abort(&probe);
-    }
-    if (ckdir) {
+    lgc_afile probe; /* can the outputs be created? find out now, not after minutes of training */
+    if (lgc_afile_open(&probe, outp, a->force, &err))
+        return cli_fail_err(cmd, &err);
+    lgc_afile_abort(&probe);
+    if (a->encp && lgc_afile_open(&probe, a->encp, a->force, &err))
+        return cli_fail_err(cmd, &err);
+    lgc_afile_abort(&probe);
+    if (a->ckdir) {
         struct stat cks;
-        if (stat(ckdir, &cks) != 0 && mkdir(ckdir, 0755) != 0)
-            return cli_fail(cmd, EXIT_DATA, "%s: cannot create the checkpoint folder", ckdir);
-        if (stat(ckdir, &cks) != 0 || !S_ISDIR(cks.st_mode))
-            return cli_fail(cmd, EXIT_DATA, "%s: not a folder", ckdir);
-        if ((size_t)snprintf(ckpath, sizeof ckpath, "%s/lgc-checkpoint.lgc", ckdir) >= sizeof ckpath)
+        if (stat(a->ckdir, &cks) != 0 && mkdir(a->ckdir, 0755) != 0)
+            return cli_fail(cmd, EXIT_DATA, "%s: cannot create the checkpoint folder", a->ckdir);
+        if (stat(a->ckdir, &cks) != 0 || !S_ISDIR(cks.st_mode))
+            return cli_fail(cmd, EXIT_DATA, "%s: not a folder", a->ckdir);
+        if ((size_t)snprintf(a->ckpath, sizeof a->ckpath, "%s/lgc-checkpoint.lgc", a->ckdir) >=
+            sizeof a->ckpath)
             return cli_fail(cmd, EXIT_USAGE, "--checkpoint: folder name too long");
-        o.checkpoint_path = ckpath;
+        o->checkpoint_path = a->ckpath;
     }
-    o.keep_side = encp != NULL;
-    o.gmm.seed = o.train.seed;
-    lgc_threads_set((int)threads);
+    o->keep_side = a->encp != NULL;
+    return 0;
+}
 
+/* The training set (and group ids), the first --limit images of it. */
+static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
+{
+    const char *cmd = command.name;
+    lgc_err err;
+    if (lgc_dataset_load(a->imgs, a->labs, a->n_classes, data, &err))
+        return cli_fail_err(cmd, &err);
+    if (a->groupsp) {
+        if (lgc_labels_read(a->groupsp, groups, &err))
+            return cli_fail_err(cmd, &err);
+        if (groups->n != data->x.n)
+            return cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu images", a->groupsp,
+                            groups->n, data->x.n);
+        a->o.groups = groups->y;
+    }
+    if (a->limit && a->limit < data->x.n)
+        data->x.n = data->y.n = a->limit; /* the arrays stay allocated whole; only the count shrinks */
+    if (a->budget) {
+        lgc_compress_opts *o = &a->o;
+        o->budget = a->budget;
+        if (o->model == LGC_MODEL_AE && !a->sized &&
+            lgc_budget_plan(a->budget, data->x.h, data->x.w, data->x.c, a->n_classes, o, &err))
+            return cli_fail_err(cmd, &err);
+        if (!a->c.quiet && !a->c.json)
+            fprintf(stderr, "compress: budget %llu bytes: %s, hidden %zu, latent %zu, %s decoder\n",
+                    (unsigned long long)a->budget, lgc_model_name(o->model), o->hidden, o->latent,
+                    lgc_pkg_dtype_name(o->decoder_dtype));
+    }
+    return 0;
+}
+
+/* The package, its side file and the codes; both packages or neither. */
+static int write_outputs(compress_args *a, const lgc_pkg *p, const lgc_compress_report *rep)
+{
+    const char *cmd = command.name;
+    lgc_err err;
+    if (a->codes) {
+        size_t shape[2] = {rep->n_codes, rep->latent};
+        if (lgc_npy_write_f32(a->codes, rep->codes, 2, shape, a->force, &err))
+            return cli_fail_err(cmd, &err);
+    }
+    if (lgc_pkg_write_file(p, a->outp, a->force, &err))
+        return cli_fail_err(cmd, &err);
+    if (a->encp && lgc_pkg_write_file(rep->side, a->encp, a->force, &err)) {
+        unlink(a->outp); /* the package and its side file together, or neither */
+        return cli_fail_err(cmd, &err);
+    }
+    return 0;
+}
+
+int cmd_compress(int argc, char **argv)
+{
+    const char *cmd = command.name;
+    static compress_args a; /* large: keep it off the stack */
+    int rc = parse(&a, argc, argv);
+    if (rc)
+        return rc == CLI_HELP_SHOWN ? 0 : rc;
+    if ((rc = check_outputs(&a)))
+        return rc;
+    lgc_threads_set((int)a.threads);
     lgc_dataset data = {0};
     lgc_labels groups = {0};
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     memset(&rep, 0, sizeof rep);
+    lgc_err err;
     double t0 = lgc_now();
-    if (lgc_dataset_load(imgs, labs, n_classes, &data, &err)) {
+    if ((rc = load(&a, &data, &groups)))
+        goto done;
+    a.t0 = lgc_now();
+    if (lgc_compress(&data, a.n_classes, &a.o, on_progress, &a, &p, &rep, &err)) {
+        cli_progress_done(&a.c);
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
-    if (groupsp) {
-        if (lgc_labels_read(groupsp, &groups, &err)) {
-            rc = cli_fail_err(cmd, &err);
-            goto done;
-        }
-        if (groups.n != data.x.n) {
-            rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu images", groupsp, groups.n,
-                          data.x.n);
-            goto done;
-        }
-        o.groups = groups.y;
-    }
-    if (limit && limit < data.x.n)
-        data.x.n = data.y.n = limit; /* the arrays stay allocated whole; only the count shrinks */
-    if (budget) {
-        o.budget = budget;
-        if (o.model == LGC_MODEL_AE && !sized &&
-            lgc_budget_plan(budget, data.x.h, data.x.w, data.x.c, n_classes, &o, &err)) {
-            rc = cli_fail_err(cmd, &err);
-            goto done;
-        }
-        if (!c.quiet && !c.json)
-            fprintf(stderr, "compress: budget %llu bytes: %s, hidden %zu, latent %zu, %s decoder\n",
-                    (unsigned long long)budget, lgc_model_name(o.model), o.hidden, o.latent,
-                    lgc_pkg_dtype_name(o.decoder_dtype));
-    }
-    static hook_ctx h; /* large: keep it off the stack */
-    h.c = &c, h.t0 = lgc_now(), h.n_epochs = 0;
-    lgc_compress_hooks hooks = {on_epoch, on_class, &h};
-    if (lgc_compress(&data, n_classes, &o, &hooks, &p, &rep, &err)) {
-        cli_progress_done(&c);
-        rc = cli_fail_err(cmd, &err);
+    cli_progress_done(&a.c);
+    if ((rc = write_outputs(&a, p, &rep)))
         goto done;
-    }
-    cli_progress_done(&c);
-    if (codes) {
-        size_t shape[2] = {rep.n_codes, rep.latent};
-        if (lgc_npy_write_f32(codes, rep.codes, 2, shape, force, &err)) {
-            rc = cli_fail_err(cmd, &err);
-            goto done;
-        }
-    }
-    if (lgc_pkg_write_file(p, outp, force, &err)) {
-        rc = cli_fail_err(cmd, &err);
-        goto done;
-    }
-    if (encp && lgc_pkg_write_file(rep.side, encp, force, &err)) {
-        rc = cli_fail_err(cmd, &err);
-        unlink(outp); /* the package and its side file together, or neither */
-        goto done;
-    }
     /* package bytes are the bytes of the file on disk (docs/PROTOCOL.md §2) */
-    uint64_t bytes = stat(outp, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    struct stat sb;
+    uint64_t bytes = stat(a.outp, &sb) == 0 ? (uint64_t)sb.st_size : 0;
     double secs = lgc_now() - t0;
     size_t ksum = 0;
     for (size_t k = 0; k < rep.n_mixtures; k++)
         ksum += rep.k[k];
-    if (c.json) {
-        print_json(outp, encp, codes, &o, &rep, &h, bytes, data.x.n, n_classes, budget,
-                   groupsp != NULL, secs, threads);
-    } else if (!c.quiet) {
+    if (a.c.json) {
+        print_json(a.outp, a.encp, a.codes, &a.o, &rep, &a, bytes, data.x.n, a.n_classes,
+                   a.budget, a.groupsp != NULL, secs, a.threads);
+    } else if (!a.c.quiet) {
         fprintf(stderr, "compress: %s: %llu bytes (%s, latent %zu, %zu mixtures, sum K = %zu)%s%s; "
                         "train %.1f s, mixtures %.1f s, total %.1f s\n",
-                outp, (unsigned long long)bytes, lgc_model_name(o.model), o.latent,
-                rep.n_mixtures, ksum, encp ? "; encoder side file " : "", encp ? encp : "",
+                a.outp, (unsigned long long)bytes, lgc_model_name(a.o.model), a.o.latent,
+                rep.n_mixtures, ksum, a.encp ? "; encoder side file " : "", a.encp ? a.encp : "",
                 rep.train_seconds, rep.gmm_seconds, secs);
     }
     rc = 0;

@@ -28,9 +28,9 @@ static const cli_command command = {
     .pos_max = 1,
 };
 
-static void on_progress(void *p, size_t done, size_t total)
+static void on_progress(void *p, const lgc_progress *pr)
 {
-    cli_progress((const cli_common *)p, "decompress: %zu/%zu images", done, total);
+    cli_progress((const cli_common *)p, "decompress: %zu/%zu images", pr->done, pr->total);
 }
 
 int cmd_decompress(int argc, char **argv)

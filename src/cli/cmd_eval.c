@@ -6,349 +6,314 @@
 
 #include "cli.h"
 #include "lgc/data.h"
-#include "lgc/groups.h"
-#include "lgc/judge.h"
+#include "lgc/seeds.h"
 #include "lgc/tensor.h"
 
 static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3", NULL};
 
 static const cli_command command = {
-    .name = "eval",
-    .summary = "train a judge on a training set and test it",
+    .name = "eval", .summary = "train a judge on a training set and test it",
     .synopsis = "--train-images F --train-labels F [options]",
     .description =
         "Train a judge only on the given training set (IDX or NPY, uint8 or float in [0,1]) for "
         "a fixed number of steps, test it on the real test set, and report accuracy mean +- sd "
         "over seeds, per-class accuracy and the confusion matrix.\n\n"
-        "The test set defaults to MNIST's t10k files in the data folder.",
-};
+        "The test set defaults to MNIST's t10k files in the data folder."};
 
 typedef struct {
-    const cli_common *c;
-    size_t seed_i, n_seeds;
-    double t0;
-} prog_ctx;
+    const char *tri, *trl, *tei, *tel, *data_dir, *weights, *tgp, *ugp;
+    char tei_buf[4096], tel_buf[4096];
+    lgc_judge_opts o;
+    size_t n_seeds, n_classes, threads;
+    int judge;
+    cli_common c;
+} eval_args;
 
-static void on_progress(void *p, size_t done, size_t total, double loss)
+/* What eval reads: the two sets, the weights, the group ids. */
+typedef struct {
+    lgc_dataset train, test;
+    float *w;
+    lgc_labels tgroups, ugroups;
+} eval_inputs;
+
+static void inputs_free(eval_inputs *in)
 {
-    prog_ctx *pc = p;
-    double el = lgc_now() - pc->t0, eta = el / (double)done * (double)(total - done);
-    cli_progress(pc->c, "eval: seed %zu/%zu step %zu/%zu loss %.4f eta %.0fs", pc->seed_i + 1,
-                 pc->n_seeds, done, total, loss, eta);
+    lgc_dataset_free(&in->train), lgc_dataset_free(&in->test);
+    lgc_labels_free(&in->tgroups), lgc_labels_free(&in->ugroups);
+    free(in->w);
+}
+
+static void on_progress(void *p, const lgc_progress *pr)
+{
+    const cli_common *c = p;
+    if (!strcmp(pr->stage, "judge"))
+        cli_progress(c, "eval: step %zu/%zu loss %.4f", pr->done, pr->total, pr->value);
+    if (!strcmp(pr->stage, "seed")) {
+        cli_progress_done(c);
+        if (!c->json && !c->quiet)
+            fprintf(stderr, "eval: seed %zu/%zu: test accuracy %.2f%%\n", pr->done, pr->total,
+                    100.0 * pr->value);
+    }
+}
+
+static int parse(eval_args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof *a);
+    lgc_judge_opts_default(&a->o);
+    a->o.seed = 1, a->n_seeds = 3, a->n_classes = 10, a->threads = 2, a->judge = (int)a->o.kind;
+    cli_common_init(&a->c);
+    const cli_option rows[] = {
+        {.name = "--train-images", .kind = OPT_FILE, .meta = "F", .dest = &a->tri,
+         .flags = OPT_REQUIRED, .help = "training images"},
+        {.name = "--train-labels", .kind = OPT_FILE, .meta = "F", .dest = &a->trl,
+         .flags = OPT_REQUIRED, .help = "training labels"},
+        {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &a->tei,
+         .def = "t10k-images-idx3-ubyte in the data folder", .help = "test images"},
+        {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &a->tel,
+         .def = "t10k-labels-idx1-ubyte in the data folder", .help = "test labels"},
+        CLI_ROW_DATA_DIR(&a->data_dir),
+        {.name = "--weights", .kind = OPT_FILE, .meta = "F", .dest = &a->weights,
+         .help = "per-image loss weights (float32 NPY of shape (n,), finite, >= 0); each "
+                 "batch's loss is sum w l / sum w"},
+        {.name = "--test-groups", .kind = OPT_FILE, .meta = "F", .dest = &a->tgp,
+         .help = "group id of each test image (uint8 IDX or NPY, e.g. from lgc spuco): also "
+                 "report accuracy per group and the worst group's (groups without test images "
+                 "are ignored)"},
+        {.name = "--upsample-groups", .kind = OPT_FILE, .meta = "F", .dest = &a->ugp,
+         .help = "group id of each training image: train on every group repeated to the size "
+                 "of the largest (SpuCo's UpSampleERM, as the study's notebook), resampled for "
+                 "each seed"},
+        {.name = "--judge", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->judge,
+         .choices = judge_names, .noun = "judge", .help = "the classifier (docs/PROTOCOL.md §4)"},
+        {.name = "--steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.steps, .lo = 1,
+         .hi = 100000000, .help = "optimiser steps, batch 64"},
+        {.name = "--seeds", .kind = OPT_SIZE, .meta = "K", .dest = &a->n_seeds, .lo = 1,
+         .hi = LGC_JUDGE_MAX_SEEDS, .help = "judge seeds S..S+K-1"},
+        {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &a->o.seed, .help = "first seed"},
+        {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 2,
+         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+        CLI_ROW_THREADS(&a->threads),
+        CLI_ROW_JSON(&a->c.json),
+        CLI_ROW_QUIET(&a->c.quiet),
+    };
+    size_t n_pos;
+    int rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    if (rc)
+        return rc;
+    a->o.kind = (lgc_judge_kind)a->judge;
+    if (!a->tei && (rc = cli_data_file(command.name, a->data_dir, "t10k-images-idx3-ubyte",
+                                       "--test-images", a->tei_buf, sizeof a->tei_buf)))
+        return rc;
+    if (!a->tel && (rc = cli_data_file(command.name, a->data_dir, "t10k-labels-idx1-ubyte",
+                                       "--test-labels", a->tel_buf, sizeof a->tel_buf)))
+        return rc;
+    a->tei = a->tei ? a->tei : a->tei_buf;
+    a->tel = a->tel ? a->tel : a->tel_buf;
+    return 0;
+}
+
+/* One weight per training image, e.g. CRUST's cluster sizes from `lgc subset
+ * --method crust`: the judge then trains on sum w l / sum w per batch, so a
+ * medoid's loss counts as often as its cluster has members. */
+static int load_weights(const char *cmd, const eval_args *a, eval_inputs *in)
+{
+    lgc_err err;
+    size_t nw = 0;
+    double wsum = 0.0;
+    if (lgc_npy_read_f32_vec(a->weights, &in->w, &nw, &err))
+        return cli_fail_err(cmd, &err);
+    if (nw != in->train.x.n)
+        return cli_fail(cmd, EXIT_DATA, "%s: %zu weights for %zu training images (%s)",
+                        a->weights, nw, in->train.x.n, a->tri);
+    for (size_t i = 0; i < nw; i++) {
+        if (!isfinite(in->w[i]) || in->w[i] < 0.0f)
+            return cli_fail(cmd, EXIT_DATA, "%s: weight %zu is %g; weights must be finite and "
+                            ">= 0", a->weights, i, (double)in->w[i]);
+        wsum += in->w[i];
+    }
+    if (!(wsum > 0.0) || !isfinite(wsum))
+        return cli_fail(cmd, EXIT_DATA, "%s: the weights sum to %g; they must sum to a positive "
+                        "finite number", a->weights, wsum);
+    return 0;
+}
+
+static int load(const char *cmd, const eval_args *a, eval_inputs *in)
+{
+    lgc_err err;
+    if (lgc_dataset_load(a->tri, a->trl, a->n_classes, &in->train, &err) ||
+        lgc_dataset_load(a->tei, a->tel, a->n_classes, &in->test, &err))
+        return cli_fail_err(cmd, &err);
+    const lgc_images *tr = &in->train.x, *te = &in->test.x;
+    if (te->h != tr->h || te->w != tr->w || te->c != tr->c)
+        return cli_fail(cmd, EXIT_DATA, "%s: test images are %zux%zux%zu, the training images %s "
+                        "are %zux%zux%zu", a->tei, te->h, te->w, te->c, a->tri, tr->h, tr->w,
+                        tr->c);
+    if ((a->tgp && lgc_labels_read(a->tgp, &in->tgroups, &err)) ||
+        (a->ugp && lgc_labels_read(a->ugp, &in->ugroups, &err)))
+        return cli_fail_err(cmd, &err);
+    if (a->tgp && in->tgroups.n != te->n)
+        return cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu test images", a->tgp,
+                        in->tgroups.n, te->n);
+    if (a->ugp && in->ugroups.n != tr->n)
+        return cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu training images", a->ugp,
+                        in->ugroups.n, tr->n);
+    return a->weights ? load_weights(cmd, a, in) : 0;
+}
+
+static void print_json(const eval_args *a, const eval_inputs *in, const lgc_judge_seeds_result *r,
+                       double secs)
+{
+    size_t K = a->n_classes;
+    cli_json j;
+    cli_json_begin(&j, command.name);
+    cli_json_str(&j, "judge", lgc_judge_name(a->o.kind));
+    cli_json_u64(&j, "steps", a->o.steps);
+    cli_json_u64(&j, "batch", a->o.batch);
+    cli_json_str(&j, "train_images", a->tri);
+    cli_json_str(&j, "train_labels", a->trl);
+    cli_json_str(&j, "test_images", a->tei);
+    cli_json_str(&j, "test_labels", a->tel);
+    cli_json_str(&j, "weights", a->weights);
+    cli_json_u64(&j, "n_train_images", in->train.x.n);
+    cli_json_u64(&j, "n_test_images", in->test.x.n);
+    cli_json_u64(&j, "n_classes", K);
+    cli_json_array(&j, "seeds");
+    for (size_t s = 0; s < r->n_seeds; s++)
+        cli_json_u64(&j, NULL, r->seed[s]);
+    cli_json_close(&j);
+    cli_json_nums(&j, "accuracy", r->accuracy, r->n_seeds, 6);
+    cli_json_num(&j, "accuracy_mean", r->mean, 6);
+    cli_json_num(&j, "accuracy_sd", r->sd, 6);
+    cli_json_nums(&j, "per_class_mean", r->per_class_mean, K, 6);
+    cli_json_array(&j, "confusion_first_seed");
+    for (size_t t = 0; t < K; t++) {
+        cli_json_array(&j, NULL);
+        for (size_t p = 0; p < K; p++)
+            cli_json_u64(&j, NULL, r->first.confusion[t][p]);
+        cli_json_close(&j);
+    }
+    cli_json_close(&j);
+    cli_json_str(&j, "upsample_groups", a->ugp);
+    if (a->ugp)
+        cli_json_u64(&j, "n_train_rows", r->n_train_rows);
+    else
+        cli_json_null(&j, "n_train_rows");
+    cli_json_str(&j, "test_groups", a->tgp);
+    if (r->has_groups) {
+        cli_json_u64(&j, "n_groups", r->n_groups);
+        cli_json_nums(&j, "worst_group_accuracy", r->worst, r->n_seeds, 6);
+        cli_json_array(&j, "worst_group");
+        for (size_t s = 0; s < r->n_seeds; s++)
+            cli_json_i64(&j, NULL, r->worst_group[s]);
+        cli_json_close(&j);
+        cli_json_num(&j, "worst_group_mean", r->worst_mean, 6);
+        cli_json_num(&j, "worst_group_sd", r->worst_sd, 6);
+        cli_json_array(&j, "groups");
+        for (int g = 0; g < LGC_MAX_GROUPS; g++)
+            if (r->group_n[g]) {
+                cli_json_object(&j, NULL);
+                cli_json_i64(&j, "group", g);
+                cli_json_u64(&j, "n", r->group_n[g]);
+                cli_json_num(&j, "accuracy_mean", r->group_mean[g], 6);
+                cli_json_close(&j);
+            }
+        cli_json_close(&j);
+    } else {
+        static const char *const none[] = {"n_groups", "worst_group_accuracy", "worst_group",
+                                           "worst_group_mean", "worst_group_sd", "groups"};
+        for (size_t k = 0; k < sizeof none / sizeof *none; k++)
+            cli_json_null(&j, none[k]);
+    }
+    cli_json_num(&j, "seconds", secs, 2);
+    cli_json_u64(&j, "threads", a->threads);
+    cli_json_end(&j);
+}
+
+static void print_groups(const lgc_judge_seeds_result *r)
+{
+    printf("worst-group accuracy: %.2f +- %.2f %% over %zu groups with test images (per seed:",
+           100 * r->worst_mean, 100 * r->worst_sd, r->n_groups);
+    for (size_t s = 0; s < r->n_seeds; s++)
+        printf(" %.2f (group %d)", 100 * r->worst[s], r->worst_group[s]);
+    printf(")\nlowest groups by mean accuracy over seeds:");
+    int shown[LGC_MAX_GROUPS] = {0};
+    for (int k = 0; k < 5; k++) { /* the five lowest, without sorting everything */
+        int best = -1;
+        for (int g = 0; g < LGC_MAX_GROUPS; g++)
+            if (r->group_n[g] && !shown[g] && (best < 0 || r->group_mean[g] < r->group_mean[best]))
+                best = g;
+        if (best < 0)
+            break;
+        shown[best] = 1;
+        printf("%s group %d %.2f %% (%zu images)", k ? "," : "", best, 100 * r->group_mean[best],
+               r->group_n[best]);
+    }
+    printf("\n");
+}
+
+static void print_text(const eval_args *a, const eval_inputs *in, const lgc_judge_seeds_result *r,
+                       double secs)
+{
+    size_t K = a->n_classes;
+    printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
+           lgc_judge_name(a->o.kind), a->o.steps, a->o.batch, in->train.x.n,
+           a->weights ? " (weighted)" : "", in->test.x.n);
+    printf("test accuracy: %.2f +- %.2f %% (mean +- sd over %zu seeds:", 100 * r->mean,
+           100 * r->sd, r->n_seeds);
+    for (size_t s = 0; s < r->n_seeds; s++)
+        printf(" %.2f", 100 * r->accuracy[s]);
+    printf(")\n");
+    if (a->ugp)
+        printf("trained on the groups of %s upsampled: %zu rows a pass\n", a->ugp, r->n_train_rows);
+    if (r->has_groups)
+        print_groups(r);
+    printf("per-class accuracy (mean over seeds):\n");
+    for (size_t k = 0; k < K; k++)
+        printf("  class %2zu  %6.2f %%\n", k, 100 * r->per_class_mean[k]);
+    printf("confusion matrix (seed %llu; rows = true class, columns = predicted):\n     ",
+           (unsigned long long)r->seed[0]);
+    for (size_t p = 0; p < K; p++)
+        printf("%6zu", p);
+    printf("\n");
+    for (size_t t = 0; t < K; t++) {
+        printf("  %2zu ", t);
+        for (size_t p = 0; p < K; p++)
+            printf("%6u", r->first.confusion[t][p]);
+        printf("\n");
+    }
+    printf("time: %.1f s (%zu threads)\n", secs, a->threads);
 }
 
 int cmd_eval(int argc, char **argv)
 {
     const char *cmd = command.name;
-    const char *tri = NULL, *trl = NULL, *tei = NULL, *tel = NULL, *data_dir = NULL;
-    const char *weights_path = NULL, *tgp = NULL, *ugp = NULL;
-    char tei_buf[4096], tel_buf[4096];
-    lgc_judge_opts o;
-    lgc_judge_opts_default(&o);
-    size_t n_seeds = 3, n_classes = 10, threads = 2, n_pos;
-    uint64_t seed0 = 1;
-    int judge = (int)o.kind, rc;
-    cli_common c;
-    cli_common_init(&c);
-    const cli_option opt_rows[] = {
-        {.name = "--train-images", .kind = OPT_FILE, .meta = "F", .dest = &tri,
-         .flags = OPT_REQUIRED, .help = "training images"},
-        {.name = "--train-labels", .kind = OPT_FILE, .meta = "F", .dest = &trl,
-         .flags = OPT_REQUIRED, .help = "training labels"},
-        {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &tei,
-         .def = "t10k-images-idx3-ubyte in the data folder", .help = "test images"},
-        {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &tel,
-         .def = "t10k-labels-idx1-ubyte in the data folder", .help = "test labels"},
-        CLI_ROW_DATA_DIR(&data_dir),
-        {.name = "--weights", .kind = OPT_FILE, .meta = "F", .dest = &weights_path,
-         .help = "per-image loss weights (float32 NPY of shape (n,), finite, >= 0); each "
-                 "batch's loss is sum w l / sum w"},
-        {.name = "--test-groups", .kind = OPT_FILE, .meta = "F", .dest = &tgp,
-         .help = "group id of each test image (uint8 IDX or NPY, e.g. from lgc spuco): also "
-                 "report accuracy per group and the worst group's (groups without test images "
-                 "are ignored)"},
-        {.name = "--upsample-groups", .kind = OPT_FILE, .meta = "F", .dest = &ugp,
-         .help = "group id of each training image: train on every group repeated to the size "
-                 "of the largest (SpuCo's UpSampleERM, as the study's notebook), resampled for "
-                 "each seed"},
-        {.name = "--judge", .kind = OPT_CHOICE, .meta = "NAME", .dest = &judge,
-         .choices = judge_names, .noun = "judge", .help = "the classifier (docs/PROTOCOL.md §4)"},
-        {.name = "--steps", .kind = OPT_SIZE, .meta = "N", .dest = &o.steps, .lo = 1,
-         .hi = 100000000, .help = "optimiser steps, batch 64"},
-        {.name = "--seeds", .kind = OPT_SIZE, .meta = "K", .dest = &n_seeds, .lo = 1, .hi = 100,
-         .help = "judge seeds S..S+K-1"},
-        {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &seed0, .help = "first seed"},
-        {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &n_classes, .lo = 2,
-         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
-        CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
-    };
-    if ((rc = cli_parse(&command, opt_rows, CLI_N_ROWS(opt_rows), argc, argv, NULL, &n_pos)))
+    static eval_args a; /* large: keep it off the stack */
+    static lgc_judge_seeds_result r;
+    int rc = parse(&a, argc, argv);
+    if (rc)
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    o.kind = (lgc_judge_kind)judge;
-    if (!tei) {
-        if ((rc = cli_data_file(cmd, data_dir, "t10k-images-idx3-ubyte", "--test-images", tei_buf,
-                                sizeof tei_buf)))
-            return rc;
-        tei = tei_buf;
-    }
-    if (!tel) {
-        if ((rc = cli_data_file(cmd, data_dir, "t10k-labels-idx1-ubyte", "--test-labels", tel_buf,
-                                sizeof tel_buf)))
-            return rc;
-        tel = tel_buf;
-    }
-    lgc_threads_set((int)threads);
-
+    lgc_threads_set((int)a.threads);
+    eval_inputs in;
+    memset(&in, 0, sizeof in);
+    if ((rc = load(cmd, &a, &in)))
+        goto done;
+    a.o.weights = in.w;
     lgc_err err;
-    lgc_dataset train = {0}, test = {0};
-    float *w = NULL;
-    double *acc = NULL;
-    lgc_labels tgroups = {0}, ugroups = {0};
-    uint8_t *pred = NULL;
-    uint32_t *rows = NULL;
-    size_t n_rows = 0;
-    lgc_group_acc *gacc = NULL; /* (n_seeds) */
-    rc = 0;
-    if (lgc_dataset_load(tri, trl, n_classes, &train, &err) ||
-        lgc_dataset_load(tei, tel, n_classes, &test, &err)) {
-        rc = cli_fail_err(cmd, &err);
-        goto done;
-    }
-    if (test.x.h != train.x.h || test.x.w != train.x.w || test.x.c != train.x.c) {
-        rc = cli_fail(cmd, EXIT_DATA, "%s: test images are %zux%zux%zu, the training images %s are "
-                      "%zux%zux%zu", tei, test.x.h, test.x.w, test.x.c, tri, train.x.h, train.x.w,
-                      train.x.c);
-        goto done;
-    }
-    if ((tgp && lgc_labels_read(tgp, &tgroups, &err)) ||
-        (ugp && lgc_labels_read(ugp, &ugroups, &err))) {
-        rc = cli_fail_err(cmd, &err);
-        goto done;
-    }
-    if (tgp && tgroups.n != test.x.n) {
-        rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu test images", tgp, tgroups.n,
-                      test.x.n);
-        goto done;
-    }
-    if (ugp && ugroups.n != train.x.n) {
-        rc = cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu training images", ugp, ugroups.n,
-                      train.x.n);
-        goto done;
-    }
-    if (weights_path) {
-        /* One weight per training image, e.g. CRUST's cluster sizes from `lgc
-         * subset --method crust`: the judge then trains on sum w l / sum w per
-         * batch (judge.h), so a medoid's loss counts as often as its cluster
-         * has members. */
-        size_t nw = 0;
-        double wsum = 0.0;
-        if (lgc_npy_read_f32_vec(weights_path, &w, &nw, &err)) {
-            rc = cli_fail_err(cmd, &err);
-            goto done;
-        }
-        if (nw != train.x.n) {
-            rc = cli_fail(cmd, EXIT_DATA, "%s: %zu weights for %zu training images (%s)",
-                          weights_path, nw, train.x.n, tri);
-            goto done;
-        }
-        for (size_t i = 0; i < nw; i++) {
-            if (!isfinite(w[i]) || w[i] < 0.0f) {
-                rc = cli_fail(cmd, EXIT_DATA, "%s: weight %zu is %g; weights must be finite and "
-                              ">= 0", weights_path, i, (double)w[i]);
-                goto done;
-            }
-            wsum += w[i];
-        }
-        if (!(wsum > 0.0) || !isfinite(wsum)) {
-            rc = cli_fail(cmd, EXIT_DATA, "%s: the weights sum to %g; they must sum to a "
-                          "positive finite number", weights_path, wsum);
-            goto done;
-        }
-    }
-    acc = calloc(n_seeds, sizeof *acc);
-    gacc = calloc(n_seeds, sizeof *gacc);
-    pred = malloc(test.x.n + 1);
-    lgc_judge_result res, first;
-    if (!acc || !gacc || !pred) {
-        rc = cli_fail(cmd, EXIT_DATA, "out of memory");
-        goto done;
-    }
-    double per_class_mean[LGC_MAX_CLASSES] = {0};
-    lgc_labelled tr = {train.x.pix, train.y.y, w, train.x.n, train.x.h, train.x.w, train.x.c};
-    lgc_labelled te = {test.x.pix, test.y.y, NULL, test.x.n, test.x.h, test.x.w, test.x.c};
     double t0 = lgc_now();
-    for (size_t s = 0; s < n_seeds; s++) {
-        o.seed = seed0 + s;
-        o.test_pred = pred;
-        if (ugp) { /* each seed its own resampling, as each its own initialisation */
-            free(rows);
-            if (lgc_groups_upsample(ugroups.y, ugroups.n, o.seed, &rows, &n_rows, &err)) {
-                rc = cli_fail_err(cmd, &err);
-                goto done;
-            }
-            o.train_idx = rows, o.n_train_idx = n_rows;
-        }
-        prog_ctx pc = {&c, s, n_seeds, lgc_now()};
-        if (lgc_judge_run(&o, &tr, &te, n_classes, &res, on_progress, &pc, &err)) {
-            cli_progress_done(&c);
-            rc = cli_fail_err(cmd, &err);
-            goto done;
-        }
-        if (s == 0)
-            first = res;
-        acc[s] = res.accuracy;
-        if (tgp)
-            lgc_group_accuracy(pred, test.y.y, tgroups.y, test.x.n, &gacc[s]);
-        for (size_t k = 0; k < n_classes; k++)
-            per_class_mean[k] += res.per_class[k] / (double)n_seeds;
-        cli_progress_done(&c);
-        if (!c.json && !c.quiet)
-            fprintf(stderr, "eval: seed %llu: test accuracy %.2f%%\n",
-                    (unsigned long long)o.seed, 100.0 * res.accuracy);
+    if (lgc_judge_seeds(&a.o, a.n_seeds, &in.train, &in.test, a.n_classes,
+                        a.tgp ? in.tgroups.y : NULL, a.ugp ? in.ugroups.y : NULL, &r,
+                        on_progress, &a.c, &err)) {
+        cli_progress_done(&a.c);
+        rc = cli_fail_err(cmd, &err);
+        goto done;
     }
-    double secs = lgc_now() - t0, mean = 0.0, var = 0.0;
-    for (size_t s = 0; s < n_seeds; s++)
-        mean += acc[s] / (double)n_seeds;
-    for (size_t s = 0; s < n_seeds; s++)
-        var += (acc[s] - mean) * (acc[s] - mean);
-    double sd = n_seeds > 1 ? sqrt(var / (double)(n_seeds - 1)) : 0.0; /* sample sd */
-    /* worst group per seed, its mean and sd; each group's accuracy averaged over seeds */
-    double wmean = 0.0, wvar = 0.0, gmean[LGC_MAX_GROUPS] = {0};
-    for (size_t s = 0; tgp && s < n_seeds; s++) {
-        wmean += gacc[s].worst / (double)n_seeds;
-        for (int g = 0; g < LGC_MAX_GROUPS; g++)
-            if (gacc[s].n[g])
-                gmean[g] += (double)gacc[s].correct[g] / (double)gacc[s].n[g] / (double)n_seeds;
-    }
-    for (size_t s = 0; tgp && s < n_seeds; s++)
-        wvar += (gacc[s].worst - wmean) * (gacc[s].worst - wmean);
-    double wsd = n_seeds > 1 ? sqrt(wvar / (double)(n_seeds - 1)) : 0.0;
-
-    if (c.json) {
-        cli_json j;
-        cli_json_begin(&j, cmd);
-        cli_json_str(&j, "judge", lgc_judge_name(o.kind));
-        cli_json_u64(&j, "steps", o.steps);
-        cli_json_u64(&j, "batch", o.batch);
-        cli_json_str(&j, "train_images", tri);
-        cli_json_str(&j, "train_labels", trl);
-        cli_json_str(&j, "test_images", tei);
-        cli_json_str(&j, "test_labels", tel);
-        cli_json_str(&j, "weights", weights_path);
-        cli_json_u64(&j, "n_train_images", train.x.n);
-        cli_json_u64(&j, "n_test_images", test.x.n);
-        cli_json_u64(&j, "n_classes", n_classes);
-        cli_json_array(&j, "seeds");
-        for (size_t s = 0; s < n_seeds; s++)
-            cli_json_u64(&j, NULL, seed0 + s);
-        cli_json_close(&j);
-        cli_json_nums(&j, "accuracy", acc, n_seeds, 6);
-        cli_json_num(&j, "accuracy_mean", mean, 6);
-        cli_json_num(&j, "accuracy_sd", sd, 6);
-        cli_json_nums(&j, "per_class_mean", per_class_mean, n_classes, 6);
-        cli_json_array(&j, "confusion_first_seed");
-        for (size_t t = 0; t < n_classes; t++) {
-            cli_json_array(&j, NULL);
-            for (size_t p = 0; p < n_classes; p++)
-                cli_json_u64(&j, NULL, first.confusion[t][p]);
-            cli_json_close(&j);
-        }
-        cli_json_close(&j);
-        cli_json_str(&j, "upsample_groups", ugp);
-        if (ugp)
-            cli_json_u64(&j, "n_train_rows", n_rows);
-        else
-            cli_json_null(&j, "n_train_rows");
-        cli_json_str(&j, "test_groups", tgp);
-        if (tgp) {
-            cli_json_u64(&j, "n_groups", gacc[0].n_groups);
-            cli_json_array(&j, "worst_group_accuracy");
-            for (size_t s = 0; s < n_seeds; s++)
-                cli_json_num(&j, NULL, gacc[s].worst, 6);
-            cli_json_close(&j);
-            cli_json_array(&j, "worst_group");
-            for (size_t s = 0; s < n_seeds; s++)
-                cli_json_i64(&j, NULL, gacc[s].worst_group);
-            cli_json_close(&j);
-            cli_json_num(&j, "worst_group_mean", wmean, 6);
-            cli_json_num(&j, "worst_group_sd", wsd, 6);
-            cli_json_array(&j, "groups");
-            for (int g = 0; g < LGC_MAX_GROUPS; g++)
-                if (gacc[0].n[g]) {
-                    cli_json_object(&j, NULL);
-                    cli_json_i64(&j, "group", g);
-                    cli_json_u64(&j, "n", gacc[0].n[g]);
-                    cli_json_num(&j, "accuracy_mean", gmean[g], 6);
-                    cli_json_close(&j);
-                }
-            cli_json_close(&j);
-        } else {
-            static const char *const none[] = {"n_groups", "worst_group_accuracy", "worst_group",
-                                               "worst_group_mean", "worst_group_sd", "groups"};
-            for (size_t k = 0; k < sizeof none / sizeof *none; k++)
-                cli_json_null(&j, none[k]);
-        }
-        cli_json_num(&j, "seconds", secs, 2);
-        cli_json_u64(&j, "threads", threads);
-        cli_json_end(&j);
-    } else {
-        printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
-               lgc_judge_name(o.kind), o.steps, o.batch, train.x.n,
-               weights_path ? " (weighted)" : "", test.x.n);
-        printf("test accuracy: %.2f +- %.2f %% (mean +- sd over %zu seeds:", 100 * mean, 100 * sd,
-               n_seeds);
-        for (size_t s = 0; s < n_seeds; s++)
-            printf(" %.2f", 100 * acc[s]);
-        printf(")\n");
-        if (ugp)
-            printf("trained on the groups of %s upsampled: %zu rows a pass\n", ugp, n_rows);
-        if (tgp) {
-            printf("worst-group accuracy: %.2f +- %.2f %% over %zu groups with test images (per "
-                   "seed:", 100 * wmean, 100 * wsd, gacc[0].n_groups);
-            for (size_t s = 0; s < n_seeds; s++)
-                printf(" %.2f (group %d)", 100 * gacc[s].worst, gacc[s].worst_group);
-            printf(")\nlowest groups by mean accuracy over seeds:");
-            int shown[LGC_MAX_GROUPS] = {0};
-            for (int k = 0; k < 5; k++) { /* the five lowest, without sorting everything */
-                int best = -1;
-                for (int g = 0; g < LGC_MAX_GROUPS; g++)
-                    if (gacc[0].n[g] && !shown[g] && (best < 0 || gmean[g] < gmean[best]))
-                        best = g;
-                if (best < 0)
-                    break;
-                shown[best] = 1;
-                printf("%s group %d %.2f %% (%zu images)", k ? "," : "", best, 100 * gmean[best],
-                       gacc[0].n[best]);
-            }
-            printf("\n");
-        }
-        printf("per-class accuracy (mean over seeds):\n");
-        for (size_t k = 0; k < n_classes; k++)
-            printf("  class %2zu  %6.2f %%\n", k, 100 * per_class_mean[k]);
-        printf("confusion matrix (seed %llu; rows = true class, columns = predicted):\n     ",
-               (unsigned long long)seed0);
-        for (size_t p = 0; p < n_classes; p++)
-            printf("%6zu", p);
-        printf("\n");
-        for (size_t t = 0; t < n_classes; t++) {
-            printf("  %2zu ", t);
-            for (size_t p = 0; p < n_classes; p++)
-                printf("%6u", first.confusion[t][p]);
-            printf("\n");
-        }
-        printf("time: %.1f s (%zu threads)\n", secs, threads);
-    }
+    double secs = lgc_now() - t0;
+    if (a.c.json)
+        print_json(&a, &in, &r, secs);
+    else
+        print_text(&a, &in, &r, secs);
+    rc = 0;
 done:
-    free(acc);
-    free(gacc);
-    free(pred);
-    free(rows);
-    lgc_labels_free(&tgroups);
-    lgc_labels_free(&ugroups);
-    free(w);
-    lgc_dataset_free(&train);
-    lgc_dataset_free(&test);
+    inputs_free(&in);
     return rc;
 }

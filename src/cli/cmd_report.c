@@ -28,13 +28,13 @@ static const cli_command command = {
     .pos_max = 1,
 };
 
-static void on_stage(void *ctx, const char *what)
+static void on_stage(void *ctx, const lgc_progress *pr)
 {
     const cli_common *c = ctx;
     if (c->progress)
-        cli_progress(c, "report: %s ...", what);
+        cli_progress(c, "report: %s ...", pr->stage);
     else if (!c->quiet && !c->json)
-        fprintf(stderr, "report: %s\n", what);
+        fprintf(stderr, "report: %s\n", pr->stage);
 }
 
 /* The command line as one string, arguments with spaces or quotes in single quotes. */

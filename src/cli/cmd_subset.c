@@ -30,16 +30,17 @@ typedef struct {
     double search_s; /* when the budget search ended (CRUST's stages follow it) */
 } prog_ctx;
 
-static void on_progress(void *p, const char *stage, size_t done, size_t total)
+static void on_progress(void *p, const lgc_progress *pr)
 {
     prog_ctx *pc = p;
     double el = lgc_now() - pc->t0;
-    if (strcmp(stage, "search") != 0 && pc->search_s == 0.0)
+    if (strcmp(pr->stage, "search") != 0 && pc->search_s == 0.0)
         pc->search_s = el;
-    if (total)
-        cli_progress(pc->c, "subset: %s %zu/%zu (%.0f s)", stage, done, total, el);
+    if (pr->total)
+        cli_progress(pc->c, "subset: %s %zu/%zu (%.0f s)", pr->stage, pr->done, pr->total, el);
     else
-        cli_progress(pc->c, "subset: %s: %zu subsets measured (%.0f s)", stage, done, el);
+        cli_progress(pc->c, "subset: %s: %zu subsets measured (%.0f s)", pr->stage, pr->done,
+                     el);
 }
 
 int cmd_subset(int argc, char **argv)

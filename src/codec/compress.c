@@ -36,20 +36,21 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
 }
 
 /* Keeps every epoch's loss (for rep->final_loss and the side file), then
- * calls the caller's hook. */
+ * passes the report on to the caller's progress. */
 typedef struct {
-    const lgc_compress_hooks *user;
+    lgc_progress_fn progress;
+    void *ctx;
     double *loss; /* (cap) */
     size_t n, cap;
 } epoch_log;
 
-static void log_epoch(void *ctx, size_t epoch, size_t epochs, double loss, double seconds)
+static void log_epoch(void *ctx, const lgc_progress *p)
 {
     epoch_log *l = ctx;
     if (l->n < l->cap)
-        l->loss[l->n++] = loss;
-    if (l->user && l->user->on_epoch)
-        l->user->on_epoch(l->user->ctx, epoch, epochs, loss, seconds);
+        l->loss[l->n++] = p->value;
+    if (l->progress)
+        l->progress(l->ctx, p);
 }
 
 /* The mixtures to fit, into rep: one per class, or one per group present
@@ -109,20 +110,6 @@ static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *gr
     return nc;
 }
 
-/* lgc_gmm_select_many's per-mixture report, passed on to the caller's hook. */
-typedef struct {
-    const lgc_compress_hooks *hooks;
-    size_t n_mix;
-    double t0;
-} mix_progress;
-
-static void on_mixture(void *ctx, size_t mi, size_t k)
-{
-    const mix_progress *mp = ctx;
-    if (mp->hooks && mp->hooks->on_class)
-        mp->hooks->on_class(mp->hooks->ctx, mi, mp->n_mix, k, lgc_now() - mp->t0);
-}
-
 /* Bring *p under o->budget bytes by taking mixture components away one at a
  * time. Each step removes a component from the mixture whose BIC rises least
  * when its K drops by one (bic[K-2] - bic[K-1], from the sweep's curve),
@@ -178,8 +165,8 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
 }
 
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
-                        const lgc_compress_hooks *hooks, lgc_pkg **out, lgc_compress_report *rep,
-                        lgc_err *err)
+                        lgc_progress_fn progress, void *ctx, lgc_pkg **out,
+                        lgc_compress_report *rep, lgc_err *err)
 {
     *out = NULL;
     memset(rep, 0, sizeof *rep);
@@ -204,7 +191,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     lgc_pkg *p = NULL;
     float *z = NULL, *zc = NULL;
     double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
-    epoch_log elog = {hooks, NULL, 0, o->train.epochs};
+    epoch_log elog = {progress, ctx, NULL, 0, o->train.epochs};
     size_t M = rep->n_mixtures;
     lgc_gmm *gm = calloc(M, sizeof *gm); /* (M) the mixtures, until the package is assembled */
     size_t counts[LGC_MAX_CLASSES] = {0};
@@ -266,9 +253,8 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
             seeds[mi] = o->gmm.seed + 1000 * mi;
             off += nm[mi];
         }
-        mix_progress mp = {hooks, M, tg};
         if (st == LGC_OK)
-            st = lgc_gmm_select_many(M, sets, nm, L, seeds, &o->gmm, gm, bic, kc, on_mixture, &mp,
+            st = lgc_gmm_select_many(M, sets, nm, L, seeds, &o->gmm, gm, bic, kc, progress, ctx,
                                      err);
         for (size_t mi = 0; st == LGC_OK && mi < M; mi++) {
             for (size_t k = 0; k < LGC_CODEC_KMAX; k++)

@@ -290,7 +290,7 @@ typedef lgc_status (*block_sink)(void *ctx, const uint8_t *pix, const uint8_t *l
  * order (ordered: one thread writes while the others compute). */
 static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
                                lgc_order order, block_sink sink, void *sctx,
-                               void (*progress)(void *, size_t, size_t), void *pctx,
+                               lgc_progress_fn progress, void *pctx,
                                lgc_err *err)
 {
     size_t counts[LGC_MAX_GROUPS], img = c->c * c->h * c->w, L = c->latent;
@@ -378,8 +378,10 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
                 st = sink(sctx, w->pix, w->lab, nb, err);
             if (st == LGC_OK) {
                 done += nb;
-                if (progress)
-                    progress(pctx, done, N);
+                if (progress) {
+                    lgc_progress pr = {"decompress", done, N, done, NAN, NAN};
+                    progress(pctx, &pr);
+                }
             } else {
 #pragma omp atomic write
                 stop = 1;
@@ -435,7 +437,7 @@ static lgc_status to_files(void *ctx, const uint8_t *pix, const uint8_t *lab, si
 lgc_status lgc_codec_decompress_files(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
                                       lgc_order order, const char *prefix, lgc_file_format fmt,
                                       int overwrite,
-                                      void (*progress)(void *ctx, size_t done, size_t total),
+                                      lgc_progress_fn progress,
                                       void *ctx, lgc_err *err)
 {
     const char *ext = fmt == LGC_FMT_NPY ? "npy" : "idx";

@@ -39,14 +39,12 @@ const char *lgc_judge_name(lgc_judge_kind k)
 
 void lgc_judge_opts_default(lgc_judge_opts *o)
 {
+    memset(o, 0, sizeof *o);
     o->kind = LGC_JUDGE_PAPER_CNN;
     o->steps = LGC_JUDGE_DEFAULT_STEPS;
     o->batch = 64;
     o->lr = 1e-3f;
     o->seed = 1;
-    o->test_pred = NULL;
-    o->train_idx = NULL;
-    o->n_train_idx = 0;
 }
 
 lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h, size_t w,
@@ -84,7 +82,7 @@ lgc_status lgc_judge_build(lgc_net *net, lgc_judge_kind kind, size_t c, size_t h
     return lgc_net_init(net, paper, sizeof paper / sizeof *paper, c, h, w, max_batch, err);
 }
 
-lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, size_t n_classes,
+lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, size_t n_classes,
                            lgc_net *net, double *final_loss, lgc_progress_fn progress,
                            void *progress_ctx, lgc_err *err)
 {
@@ -92,21 +90,21 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
     if (final_loss)
         *final_loss = 0.0;
     /* n_rows: the rows one pass visits (all, or the caller's list) */
-    size_t n_rows = o->train_idx ? o->n_train_idx : train->n;
+    size_t n_rows = o->train_idx ? o->n_train_idx : train->x.n;
     if (n_rows == 0 || o->batch == 0 || o->steps == 0)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
     for (size_t i = 0; o->train_idx && i < n_rows; i++)
-        if (o->train_idx[i] >= train->n)
+        if (o->train_idx[i] >= train->x.n)
             return lgc_err_set(err, LGC_ERR_ARG, "judge: training row %u of %zu", o->train_idx[i],
-                               train->n);
+                               train->x.n);
     size_t B = o->batch, maxb = B, K = n_classes;
-    size_t in = train->c * train->h * train->w;
+    size_t in = train->x.c * train->x.h * train->x.w;
     /* Data parallelism: the batch is split over S shards, one per thread, each
      * running BLAS on one thread; the small GEMMs of these nets gain more from
      * that than from threads inside each GEMM. Shard 0 is the net itself. */
     const size_t S = N_SHARDS, nthr = lgc_shard_threads(S);
     lgc_shards sh;
-    lgc_status st = lgc_judge_build(net, o->kind, train->c, train->h, train->w, K, maxb, err);
+    lgc_status st = lgc_judge_build(net, o->kind, train->x.c, train->x.h, train->x.w, K, maxb, err);
     if (st)
         return st;
     if ((st = lgc_shards_init(&sh, net, S, (B + S - 1) / S, err))) {
@@ -142,8 +140,8 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
         size_t b = n_rows - pos < B ? n_rows - pos : B;
         double wsum = 0.0;
         for (size_t i = 0; i < b; i++) {
-            yb[i] = train->y[order[pos + i]];
-            wb[i] = train->weight ? train->weight[order[pos + i]] : 1.0f;
+            yb[i] = train->y.y[order[pos + i]];
+            wb[i] = o->weights ? o->weights[order[pos + i]] : 1.0f;
             wsum += wb[i];
         }
         /* Weighted loss = sum_i w_i l_i / sum_i w_i over the batch, as CRUST
@@ -151,7 +149,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
          * counts w_i times, and the batch is a weighted mean). The loss
          * functions divide by b, so the weights are scaled by b / sum w. A
          * batch whose weights are all 0 contributes nothing. */
-        if (train->weight) {
+        if (o->weights) {
             float scale = wsum > 0.0 ? (float)((double)b / wsum) : 0.0f;
             for (size_t i = 0; i < b; i++)
                 wb[i] *= scale;
@@ -170,10 +168,10 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
             if (bt == 0)
                 continue;
             /* each shard converts its own rows: no parallel region of its own */
-            lgc_images_to_nchw(x + lo * in, train->x, rows + lo, bt, train->h, train->w,
-                               train->c);
+            lgc_images_to_nchw(x + lo * in, train->x.pix, rows + lo, bt, train->x.h, train->x.w,
+                               train->x.c);
             const float *logits = lgc_net_forward(nt, x + lo * in, bt);
-            const float *wt = train->weight ? wb + lo : NULL;
+            const float *wt = o->weights ? wb + lo : NULL;
             part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *
                       (double)bt;
             float *dl = dlogits + lo * K;
@@ -198,8 +196,10 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_labelled *train, s
             loss_acc += loss;
             loss_n++;
         }
-        if (progress && ((step + 1) % 50 == 0 || step + 1 == o->steps))
-            progress(progress_ctx, step + 1, o->steps, loss);
+        if (progress && ((step + 1) % 50 == 0 || step + 1 == o->steps)) {
+            lgc_progress pr = {"judge", step + 1, o->steps, step + 1, loss, NAN};
+            progress(progress_ctx, &pr);
+        }
     }
     if (final_loss)
         *final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
@@ -211,18 +211,18 @@ fail:
     return st;
 }
 
-lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
-                         const lgc_labelled *test, size_t n_classes, lgc_judge_result *res,
+lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_dataset *train,
+                         const lgc_dataset *test, size_t n_classes, lgc_judge_result *res,
                          lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
 {
     memset(res, 0, sizeof *res);
-    if (train->n == 0 || o->batch == 0 || o->steps == 0)
+    if (train->x.n == 0 || o->batch == 0 || o->steps == 0)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: empty training set, batch or step budget");
-    if (test->h != train->h || test->w != train->w || test->c != train->c)
+    if (test->x.h != train->x.h || test->x.w != train->x.w || test->x.c != train->x.c)
         return lgc_err_set(err, LGC_ERR_ARG,
                            "judge: test images are %zux%zux%zu but training images are %zux%zux%zu",
-                           test->h, test->w, test->c, train->h, train->w, train->c);
-    size_t K = n_classes, in = train->c * train->h * train->w;
+                           test->x.h, test->x.w, test->x.c, train->x.h, train->x.w, train->x.c);
+    size_t K = n_classes, in = train->x.c * train->x.h * train->x.w;
     lgc_net net;
     lgc_status st = lgc_judge_train(o, train, n_classes, &net, &res->final_loss, progress,
                                     progress_ctx, err);
@@ -246,8 +246,8 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
         goto fail;
     size_t correct = 0, per_n[LGC_MAX_CLASSES] = {0};
     lgc_blas_serial();
-    for (size_t i0 = 0; i0 < test->n; i0 += B) {
-        size_t b = test->n - i0 < B ? test->n - i0 : B;
+    for (size_t i0 = 0; i0 < test->x.n; i0 += B) {
+        size_t b = test->x.n - i0 < B ? test->x.n - i0 : B;
         for (size_t i = 0; i < b; i++)
             tidx[i] = (uint32_t)(i0 + i);
         const size_t s_here = S;
@@ -258,7 +258,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             if (bt == 0)
                 continue;
             lgc_net *nt = lgc_shard_net(&sh, t);
-            lgc_images_to_nchw(x + lo * in, test->x, tidx + lo, bt, test->h, test->w, test->c);
+            lgc_images_to_nchw(x + lo * in, test->x.pix, tidx + lo, bt, test->x.h, test->x.w, test->x.c);
             memcpy(logits + lo * K, lgc_net_forward(nt, x + lo * in, bt), bt * K * sizeof *logits);
         }
         for (size_t i = 0; i < b; i++) {
@@ -266,7 +266,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             for (size_t k = 1; k < K; k++)
                 if (logits[i * K + k] > logits[i * K + best])
                     best = k;
-            size_t t = test->y[i0 + i];
+            size_t t = test->y.y[i0 + i];
             if (t >= K) {
                 st = lgc_err_set(err, LGC_ERR_VALUE, "judge: test label %zu at index %zu >= %zu",
                                  t, i0 + i, K);
@@ -279,7 +279,7 @@ lgc_status lgc_judge_run(const lgc_judge_opts *o, const lgc_labelled *train,
             correct += best == t;
         }
     }
-    res->accuracy = test->n ? (double)correct / (double)test->n : 0.0;
+    res->accuracy = test->x.n ? (double)correct / (double)test->x.n : 0.0;
     for (size_t k = 0; k < K; k++)
         res->per_class[k] = per_n[k] ? (double)res->confusion[k][k] / (double)per_n[k] : 0.0;
 fail:
@@ -298,7 +298,7 @@ size_t lgc_judge_last_layer_dim(const lgc_net *net)
     return K * H + K;
 }
 
-lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, size_t n_classes,
+lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_dataset *set, size_t n_classes,
                                       float *g, lgc_err *err)
 {
     size_t dim = lgc_judge_last_layer_dim(net), K = n_classes;
@@ -307,7 +307,7 @@ lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, siz
                            "judge: gradient embedding needs a net ending in a dense layer to %zu "
                            "classes", K);
     const lgc_layer *prev = &net->layers[net->n_layers - 2];
-    size_t H = dim / K - 1, in = set->c * set->h * set->w, maxb = net->max_batch;
+    size_t H = dim / K - 1, in = set->x.c * set->x.h * set->x.w, maxb = net->max_batch;
     if (in != net->in_size)
         return lgc_err_set(err, LGC_ERR_ARG, "judge: images of %zu values for a net of %zu", in,
                            net->in_size);
@@ -318,15 +318,15 @@ lgc_status lgc_judge_last_layer_grads(lgc_net *net, const lgc_labelled *set, siz
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto fail;
     }
-    for (size_t i0 = 0; i0 < set->n; i0 += maxb) {
-        size_t b = set->n - i0 < maxb ? set->n - i0 : maxb;
+    for (size_t i0 = 0; i0 < set->x.n; i0 += maxb) {
+        size_t b = set->x.n - i0 < maxb ? set->x.n - i0 : maxb;
         for (size_t i = 0; i < b; i++)
             idx[i] = (uint32_t)(i0 + i);
-        lgc_images_to_nchw(x, set->x, idx, b, set->h, set->w, set->c);
+        lgc_images_to_nchw(x, set->x.pix, idx, b, set->x.h, set->x.w, set->x.c);
         const float *logits = lgc_net_forward(net, x, b);
         const float *h = net->acts + prev->act_off; /* (b, H): the last layer's input */
         for (size_t i = 0; i < b; i++) {
-            size_t y = set->y[i0 + i];
+            size_t y = set->y.y[i0 + i];
             if (y >= K) {
                 st = lgc_err_set(err, LGC_ERR_VALUE, "judge: label %zu at index %zu >= %zu", y,
                                  i0 + i, K);

@@ -213,7 +213,7 @@ typedef struct {
     uint32_t *idx;  /* (n) scratch */
     size_t counts[LGC_SUBSET_MAX_CLASSES];
     size_t n_probes;
-    lgc_subset_progress_fn progress;
+    lgc_progress_fn progress;
     void *ctx;
 } search;
 
@@ -225,8 +225,10 @@ static lgc_status measure(search *s, size_t k, size_t *bytes, size_t *xi, size_t
         st = lgc_subset_xz(s->d, s->idx, k, xi, xl, err);
     *bytes = *xi + *xl;
     s->n_probes++;
-    if (s->progress)
-        s->progress(s->ctx, "search", s->n_probes, 0);
+    if (s->progress) {
+        lgc_progress pr = {"search", s->n_probes, 0, s->n_probes, NAN, NAN};
+        s->progress(s->ctx, &pr);
+    }
     return st;
 }
 
@@ -292,21 +294,18 @@ static lgc_status search_k(search *s, uint64_t budget, size_t *k_out, size_t *xi
     return LGC_OK;
 }
 
-typedef struct {
-    lgc_subset_progress_fn fn;
-    void *ctx;
-} train_ctx;
-
-static void on_train(void *p, size_t done, size_t total, double loss)
+static void say(lgc_progress_fn progress, void *ctx, const char *stage, size_t done,
+                size_t total)
 {
-    (void)loss;
-    train_ctx *t = p;
-    t->fn(t->ctx, "train", done, total);
+    if (progress) {
+        lgc_progress pr = {stage, done, total, done, NAN, NAN};
+        progress(ctx, &pr);
+    }
 }
 
 /* CRUST's medoids for the counts in s: fills s->idx and s->weight. */
 static lgc_status crust(const lgc_subset_opts *o, const lgc_dataset *d, const by_class *b,
-                        lgc_subset *s, lgc_subset_progress_fn progress, void *ctx, lgc_err *err)
+                        lgc_subset *s, lgc_progress_fn progress, void *ctx, lgc_err *err)
 {
     size_t n = d->x.n, K = d->n_classes, max_nc = 0;
     if (K < 2 || K > LGC_MAX_CLASSES)
@@ -325,11 +324,10 @@ static lgc_status crust(const lgc_subset_opts *o, const lgc_dataset *d, const by
     jo.kind = LGC_JUDGE_PAPER_CNN;
     jo.steps = (n + jo.batch - 1) / jo.batch; /* one epoch */
     jo.seed = o->seed;
-    lgc_labelled all = {d->x.pix, d->y.y, NULL, n, d->x.h, d->x.w, d->x.c};
+    lgc_dataset all = {{n, d->x.h, d->x.w, d->x.c, d->x.pix}, {n, d->y.y}, K};
     lgc_net net;
-    train_ctx tc = {progress, ctx};
     lgc_err jerr;
-    lgc_status st = lgc_judge_train(&jo, &all, K, &net, NULL, progress ? on_train : NULL, &tc,
+    lgc_status st = lgc_judge_train(&jo, &all, K, &net, NULL, progress, ctx,
                                     &jerr);
     if (st == LGC_ERR_ARG) /* the images do not suit the net: a data problem, not usage */
         return lgc_err_set(err, LGC_ERR_VALUE, "crust: images of %zux%zux%zu: %s", d->x.h,
@@ -350,12 +348,10 @@ static lgc_status crust(const lgc_subset_opts *o, const lgc_dataset *d, const by
                          "%zu x %zu distance matrix", n, max_nc, max_nc);
         goto done;
     }
-    if (progress)
-        progress(ctx, "embed", 0, 1);
+    say(progress, ctx, "embed", 0, 1);
     if ((st = lgc_judge_last_layer_grads(&net, &all, K, G, err)))
         goto done;
-    if (progress)
-        progress(ctx, "embed", 1, 1);
+    say(progress, ctx, "embed", 1, 1);
     size_t at = 0;
     for (size_t c = 0; c < K; c++) {
         size_t nc = b->n_class[c], kc = s->counts[c];
@@ -381,8 +377,7 @@ static lgc_status crust(const lgc_subset_opts *o, const lgc_dataset *d, const by
             }
             at += kc;
         }
-        if (progress)
-            progress(ctx, "cluster", c + 1, K);
+        say(progress, ctx, "cluster", c + 1, K);
     }
 done:
     lgc_net_free(&net);
@@ -391,7 +386,7 @@ done:
 }
 
 lgc_status lgc_subset_select(const lgc_subset_opts *o, const lgc_dataset *d, lgc_subset *out,
-                             lgc_subset_progress_fn progress, void *progress_ctx, lgc_err *err)
+                             lgc_progress_fn progress, void *progress_ctx, lgc_err *err)
 {
     memset(out, 0, sizeof *out);
     out->method = o->method;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lgc/clock.h"
+
 size_t lgc_gmm_ksel_choose(const double *bic, size_t k_max, lgc_ksel rule)
 {
     size_t best = 0;
@@ -116,8 +118,10 @@ typedef struct {
     size_t q_ref_head, q_ref_tail, q_fit_head, q_fit_tail;
     size_t cap;         // n_sets k_max: where the fits' half of the queue starts
     int failed;         // a job failed with something other than LGC_ERR_NUMERIC
-    void (*on_set)(void *ctx, size_t s, size_t k);
+    lgc_progress_fn progress; /* a call per set as its k is chosen */
     void *ctx;
+    size_t n_done;      // sets whose k is chosen
+    double t0;          // when the sweep began
     size_t *k_chosen;
     double *curve;      // (n_sets, k_max) BICs
 } sweep;
@@ -156,8 +160,12 @@ static void set_finished(sweep *sw, size_t s)
     }
     sw->phase[s] = 3;
     sw->k_chosen[s] = lgc_gmm_ksel_choose(curve, sw->k_max, LGC_KSEL_ARGMIN);
-    if (sw->on_set)
-        sw->on_set(sw->ctx, s, sw->k_chosen[s]);
+    sw->n_done++;
+    if (sw->progress) {
+        lgc_progress pr = {"mixtures", sw->n_done, sw->n_sets, s, (double)sw->k_chosen[s],
+                           lgc_now() - sw->t0};
+        sw->progress(sw->ctx, &pr);
+    }
 }
 
 static void run_job(sweep *sw, size_t idx, int refine)
@@ -198,13 +206,12 @@ static void run_job(sweep *sw, size_t idx, int refine)
 static lgc_status select_many(size_t n_sets, const float *const *X, const size_t *n, size_t d,
                               const uint64_t *seeds, const lgc_gmm_opts *o, lgc_gmm *best,
                               double *bic_out, size_t *k_chosen,
-                              void (*on_set)(void *ctx, size_t s, size_t k), void *ctx, int T,
-                              lgc_err *err)
+                              lgc_progress_fn progress, void *ctx, int T, lgc_err *err)
 {
     lgc_status st = LGC_OK;
     size_t km = o->k_max;
     sweep sw = {.n_sets = n_sets, .d = d, .k_max = km, .X = X, .n = n, .seeds = seeds, .o = o,
-                .on_set = on_set, .ctx = ctx, .k_chosen = k_chosen};
+                .progress = progress, .ctx = ctx, .k_chosen = k_chosen, .t0 = lgc_now()};
     sw.jobs = calloc(n_sets * km, sizeof *sw.jobs);
     sw.k_last = calloc(n_sets, sizeof *sw.k_last);
     sw.left = calloc(n_sets, sizeof *sw.left);
@@ -313,8 +320,7 @@ fail:
 lgc_status lgc_gmm_select_many(size_t n_sets, const float *const *X, const size_t *n, size_t d,
                                const uint64_t *seeds, const lgc_gmm_opts *o, lgc_gmm *best,
                                double *bic_out, size_t *k_chosen,
-                               void (*on_set)(void *ctx, size_t s, size_t k), void *ctx,
-                               lgc_err *err)
+                               lgc_progress_fn progress, void *ctx, lgc_err *err)
 {
     lgc_status st;
     if (!best || !k_chosen || !X || !n || !seeds)
@@ -337,7 +343,7 @@ lgc_status lgc_gmm_select_many(size_t n_sets, const float *const *X, const size_
         if ((st = lgc_gmmi_check_data(X[s], n[s], d, &e)) != LGC_OK)
             return lgc_err_set(err, st, "set %zu: %s", s, e.msg);
     }
-    return select_many(n_sets, X, n, d, seeds, o, best, bic_out, k_chosen, on_set, ctx,
+    return select_many(n_sets, X, n, d, seeds, o, best, bic_out, k_chosen, progress, ctx,
                        lgc_gmmi_threads(), err);
 }
 

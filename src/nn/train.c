@@ -210,7 +210,7 @@ static void fill_normal(lgc_rng *r, float *e, size_t n)
 }
 
 lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
-                           const lgc_train_opts *o, lgc_epoch_fn on_epoch, void *ctx,
+                           const lgc_train_opts *o, lgc_progress_fn progress, void *ctx,
                            lgc_err *err)
 {
     const lgc_model_family *f = lgc_model_family_get((int)m->kind);
@@ -288,8 +288,11 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
             lgc_net_adam_step(&m->dec, o->lr, 0.9f, 0.999f, 1e-8f);
             lgc_net_adam_step(&m->enc, o->lr, 0.9f, 0.999f, 1e-8f);
         }
-        if (on_epoch)
-            on_epoch(ctx, ep + 1, o->epochs, total / (double)n, lgc_now() - t0);
+        if (progress) {
+            lgc_progress pr = {"train", ep + 1, o->epochs, ep + 1, total / (double)n,
+                               lgc_now() - t0};
+            progress(ctx, &pr);
+        }
         if (o->after_epoch && (st = o->after_epoch(o->after_epoch_ctx, m, ep + 1, err)))
             goto fail;
     }

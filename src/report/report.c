@@ -97,14 +97,16 @@ typedef struct {
     size_t img;           /* values per image */
     char path[4096];      /* scratch for file names */
     char path2[4096];
-    lgc_report_progress progress;
+    lgc_progress_fn progress; /* at the start of each stage: its description */
     void *ctx;
 } rep_ctx;
 
 static void stage(rep_ctx *r, const char *what)
 {
-    if (r->progress)
-        r->progress(r->ctx, what);
+    if (r->progress) {
+        lgc_progress pr = {what, 0, 0, 0, NAN, NAN};
+        r->progress(r->ctx, &pr);
+    }
 }
 
 static const char *in_dir(rep_ctx *r, char *buf, const char *name)
@@ -973,7 +975,7 @@ static lgc_status write_page(rep_ctx *r, const lgc_pkg *p, const lgc_privacy_aud
 lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
                             const lgc_dataset *train, const lgc_dataset *test,
                             const lgc_report_opts *o, lgc_report_result *res,
-                            lgc_report_progress progress, void *ctx, lgc_err *err)
+                            lgc_progress_fn progress, void *ctx, lgc_err *err)
 {
     memset(res, 0, sizeof *res);
     res->tsne_agreement = res->tsne_kl = NAN;
@@ -1059,8 +1061,8 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
     lgc_judge_opts_default(&jo);
     jo.steps = o->judge_steps;
     jo.seed = o->seed;
-    lgc_labelled jtr = {dx, dy, NULL, N, c->h, c->w, c->c};
-    lgc_labelled jte = {sx->pix, test->y.y, NULL, sx->n, c->h, c->w, c->c};
+    lgc_dataset jtr = {{N, c->h, c->w, c->c, dx}, {N, dy}, c->n_classes};
+    lgc_dataset jte = {{sx->n, c->h, c->w, c->c, sx->pix}, {sx->n, test->y.y}, c->n_classes};
     res->judge_train_n = N;
     if ((st = lgc_judge_run(&jo, &jtr, &jte, c->n_classes, &res->judge, NULL, NULL, err)) ||
         (st = pic_confusion(r, err)))

@@ -93,7 +93,7 @@ static lgc_pkg *tiny_codec_g(size_t h, size_t w, size_t c, size_t classes, size_
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     lgc_err e;
-    if (lgc_compress(&d, classes, &o, NULL, &p, &rep, &e) != LGC_OK) {
+    if (lgc_compress(&d, classes, &o, NULL, NULL, &p, &rep, &e) != LGC_OK) {
         fprintf(stderr, "make_seeds: compress: %s\n", e.msg);
         exit(1);
     }

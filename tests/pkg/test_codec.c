@@ -76,11 +76,11 @@ static int setup(void **s)
     small_opts(&o);
     lgc_compress_report rep;
     lgc_err err;
-    lgc_status st = lgc_compress(&d, 2, &o, NULL, &g_valid, &rep, &err);
+    lgc_status st = lgc_compress(&d, 2, &o, NULL, NULL, &g_valid, &rep, &err);
     if (st)
         fprintf(stderr, "compress failed: %s\n", err.msg);
     o.model = LGC_MODEL_CVAE, o.decoder_dtype = LGC_DT_F16, o.train.epochs = 2;
-    if (!st && (st = lgc_compress(&d, 2, &o, NULL, &g_cvae, &rep, &err)))
+    if (!st && (st = lgc_compress(&d, 2, &o, NULL, NULL, &g_cvae, &rep, &err)))
         fprintf(stderr, "compress cvae failed: %s\n", err.msg);
     lgc_dataset_free(&d);
     uint8_t groups[N_IMG];
@@ -88,7 +88,7 @@ static int setup(void **s)
     make_groups(&d, groups);
     small_opts(&o);
     o.groups = groups;
-    if (!st && (st = lgc_compress(&d, 2, &o, NULL, &g_grouped, &rep, &err)))
+    if (!st && (st = lgc_compress(&d, 2, &o, NULL, NULL, &g_grouped, &rep, &err)))
         fprintf(stderr, "compress with groups failed: %s\n", err.msg);
     lgc_dataset_free(&d);
     return st != LGC_OK;
@@ -153,7 +153,7 @@ static void test_int8_decoder(void **s)
     o.decoder_dtype = LGC_DT_F16;
     lgc_pkg *p8;
     lgc_compress_report rep;
-    assert_int_equal(lgc_compress(&d, 2, &o, NULL, &p8, &rep, NULL), LGC_OK);
+    assert_int_equal(lgc_compress(&d, 2, &o, NULL, NULL, &p8, &rep, NULL), LGC_OK);
     lgc_dataset_free(&d);
     const lgc_pkg_tensor *t = lgc_pkg_find(g_valid, "dec.2.w");
     assert_non_null(t);
@@ -372,13 +372,13 @@ static void test_groups_refused(void **s)
     lgc_pkg *p = (lgc_pkg *)&o;
     lgc_compress_report rep;
     lgc_err err;
-    assert_int_equal(lgc_compress(&d, 2, &o, NULL, &p, &rep, &err), LGC_ERR_VALUE);
+    assert_int_equal(lgc_compress(&d, 2, &o, NULL, NULL, &p, &rep, &err), LGC_ERR_VALUE);
     assert_null(p);
     assert_non_null(strstr(err.msg, "group 12 holds images of class 1 (index 0) and class 0 "
                                     "(index 5)"));
     groups[5] = 4;
     o.keep_side = 1;
-    assert_int_equal(lgc_compress(&d, 2, &o, NULL, &p, &rep, &err), LGC_ERR_ARG);
+    assert_int_equal(lgc_compress(&d, 2, &o, NULL, NULL, &p, &rep, &err), LGC_ERR_ARG);
     assert_non_null(strstr(err.msg, "side file"));
     lgc_dataset_free(&d);
 }
@@ -649,7 +649,7 @@ static void test_every_model(void **s)
         lgc_pkg *p, *q;
         lgc_compress_report rep;
         lgc_err err;
-        if (lgc_compress(&d, 2, &o, NULL, &p, &rep, &err))
+        if (lgc_compress(&d, 2, &o, NULL, NULL, &p, &rep, &err))
             fail_msg("%s: %s", lgc_model_name(kind), err.msg);
         lgc_dataset_free(&d);
         uint8_t *b;

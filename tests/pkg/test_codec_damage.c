@@ -50,7 +50,7 @@ static int setup(void **s)
     lgc_pkg *p = NULL;
     lgc_compress_report rep;
     lgc_err e;
-    lgc_status st = lgc_compress(&d, 2, &o, NULL, &p, &rep, &e);
+    lgc_status st = lgc_compress(&d, 2, &o, NULL, NULL, &p, &rep, &e);
     lgc_dataset_free(&d);
     if (st) {
         fprintf(stderr, "compress: %s\n", e.msg);

@@ -733,11 +733,13 @@ static int same_bytes(const lgc_gmm *a, const lgc_gmm *b)
            !memcmp(a->chol, b->chol, a->k * a->d * a->d * sizeof *a->chol);
 }
 
-static void count_set(void *ctx, size_t s, size_t k)
+static void count_set(void *ctx, const lgc_progress *p)
 {
-    size_t *calls = ctx; /* (3) calls per set, then (3) the k each reported */
-    calls[s]++;
-    calls[3 + s] = k;
+    size_t *calls = ctx; /* (3) calls per set, then (3) the k each reported, then (1) calls */
+    calls[p->item]++;
+    calls[3 + p->item] = (size_t)p->value;
+    assert_int_equal(p->done, ++calls[6]); /* done counts the sets, whatever order they finish */
+    assert_int_equal(p->total, 3);
 }
 
 /* lgc_gmm_select_many gives each set exactly what lgc_gmm_select gives it
@@ -763,7 +765,7 @@ static void test_select_many_matches_select(void **state)
     for (int T = 1; T <= 2; T++) {
         lgc_threads_set(T);
         lgc_gmm many[3];
-        size_t km[3], calls[6] = {0};
+        size_t km[3], calls[7] = {0};
         double bm[18];
         assert_int_equal(lgc_gmm_select_many(3, sets, ns, d, seeds, &o, many, bm, km, count_set,
                                              calls, &e),

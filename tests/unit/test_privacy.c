@@ -169,7 +169,7 @@ static void test_side_and_audit(void **s)
     lgc_compress_report rep;
     lgc_pkg *p = NULL;
     lgc_err e;
-    lgc_status st = lgc_compress(&train, 2, &o, NULL, &p, &rep, &e);
+    lgc_status st = lgc_compress(&train, 2, &o, NULL, NULL, &p, &rep, &e);
     if (st)
         fail_msg("%s", e.msg);
     assert_non_null(rep.side);
