@@ -25,6 +25,50 @@ static const cli_command command = {
 
 enum { N_OUT = 6 };
 
+/* What was made: counts, the smallest and largest training group (how many
+ * minority images there are to learn from), the files. */
+static void print_summary(const cli_common *c, const char *prefix, const lgc_spuco_opts *o,
+                          const lgc_images *rgb, const lgc_labels *train_groups, size_t n_noisy,
+                          char *const *path, double t0)
+{
+    size_t gcount[LGC_SPUCO_GROUPS] = {0}, gmin = (size_t)-1, gmax = 0, n_groups = 0;
+    for (size_t i = 0; i < train_groups->n; i++)
+        gcount[train_groups->y[i]]++;
+    for (size_t g = 0; g < LGC_SPUCO_GROUPS; g++)
+        if (gcount[g]) {
+            n_groups++;
+            gmin = gcount[g] < gmin ? gcount[g] : gmin;
+            gmax = gcount[g] > gmax ? gcount[g] : gmax;
+        }
+    if (!n_groups)
+        gmin = 0;
+    if (c->json) {
+        cli_json j;
+        cli_json_begin(&j, command.name);
+        cli_json_str(&j, "prefix", prefix);
+        cli_json_num(&j, "strength", o->strength, 6);
+        cli_json_num(&j, "label_noise", o->label_noise, 6);
+        cli_json_u64(&j, "seed", o->seed);
+        cli_json_u64(&j, "n_train_images", rgb[0].n);
+        cli_json_u64(&j, "n_test_images", rgb[1].n);
+        cli_json_u64(&j, "noisy_labels", n_noisy);
+        cli_json_u64(&j, "train_groups", n_groups);
+        cli_json_u64(&j, "train_group_min", gmin);
+        cli_json_u64(&j, "train_group_max", gmax);
+        cli_json_array(&j, "outputs");
+        for (int k = 0; k < N_OUT; k++)
+            cli_json_str(&j, NULL, path[k]);
+        cli_json_close(&j);
+        cli_json_num(&j, "seconds", lgc_now() - t0, 2);
+        cli_json_end(&j);
+    } else if (!c->quiet) {
+        fprintf(stderr,
+                "spuco: %s-{train,test}-{images,labels,groups}.idx: %zu training images (p = "
+                "%g, %zu noisy labels, %zu groups of %zu..%zu), %zu test images\n",
+                prefix, rgb[0].n, o->strength, n_noisy, n_groups, gmin, gmax, rgb[1].n);
+    }
+}
+
 int cmd_spuco(int argc, char **argv)
 {
     const char *cmd = command.name, *prefix = NULL, *data_dir = NULL;
@@ -127,43 +171,7 @@ int cmd_spuco(int argc, char **argv)
         written[k] = 1;
     }
     rc = 0;
-    /* smallest and largest training group: how many minority images there are to learn from */
-    size_t gcount[LGC_SPUCO_GROUPS] = {0}, gmin = (size_t)-1, gmax = 0, n_groups = 0;
-    for (size_t i = 0; i < grp[0].n; i++)
-        gcount[grp[0].y[i]]++;
-    for (size_t g = 0; g < LGC_SPUCO_GROUPS; g++)
-        if (gcount[g]) {
-            n_groups++;
-            gmin = gcount[g] < gmin ? gcount[g] : gmin;
-            gmax = gcount[g] > gmax ? gcount[g] : gmax;
-        }
-    if (!n_groups)
-        gmin = 0;
-    if (c.json) {
-        cli_json j;
-        cli_json_begin(&j, cmd);
-        cli_json_str(&j, "prefix", prefix);
-        cli_json_num(&j, "strength", o.strength, 6);
-        cli_json_num(&j, "label_noise", o.label_noise, 6);
-        cli_json_u64(&j, "seed", o.seed);
-        cli_json_u64(&j, "n_train_images", rgb[0].n);
-        cli_json_u64(&j, "n_test_images", rgb[1].n);
-        cli_json_u64(&j, "noisy_labels", n_noisy);
-        cli_json_u64(&j, "train_groups", n_groups);
-        cli_json_u64(&j, "train_group_min", gmin);
-        cli_json_u64(&j, "train_group_max", gmax);
-        cli_json_array(&j, "outputs");
-        for (int k = 0; k < N_OUT; k++)
-            cli_json_str(&j, NULL, path[k]);
-        cli_json_close(&j);
-        cli_json_num(&j, "seconds", lgc_now() - t0, 2);
-        cli_json_end(&j);
-    } else if (!c.quiet) {
-        fprintf(stderr,
-                "spuco: %s-{train,test}-{images,labels,groups}.idx: %zu training images (p = "
-                "%g, %zu noisy labels, %zu groups of %zu..%zu), %zu test images\n",
-                prefix, rgb[0].n, o.strength, n_noisy, n_groups, gmin, gmax, rgb[1].n);
-    }
+    print_summary(&c, prefix, &o, rgb, &grp[0], n_noisy, path, t0);
 done:
     for (int k = 0; k < N_OUT; k++) {
         if (rc && written[k])

@@ -399,6 +399,38 @@ fail:
     return st;
 }
 
+/* A tensor's data (offset, size) lies exactly at the previous tensor's end
+ * (prev_end, named prev) rounded up to the alignment, and inside the data
+ * section; *end receives where it ends. */
+static lgc_status check_layout(const char *name, uint64_t at, uint64_t offset, uint64_t size,
+                               uint64_t prev_end, const char *prev, const pkg_header *h,
+                               const char *origin, uint64_t *end, lgc_err *err)
+{
+    uint64_t expected = 0;
+    pkg_align_u64(prev_end, &expected); /* prev_end <= data_size, far from wrapping */
+    if (offset % LGC_PKG_ALIGN != 0)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: tensor '%s' at byte %llu: data offset %llu is not a multiple of %d",
+                           origin, name, (ull)at, (ull)offset, LGC_PKG_ALIGN);
+    if (offset < expected)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: tensor '%s' at byte %llu: data offset %llu overlaps tensor '%s', "
+                           "which ends at %llu",
+                           origin, name, (ull)at, (ull)offset, prev ? prev : "?", (ull)prev_end);
+    if (offset > expected)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: tensor '%s' at byte %llu: gap of %llu bytes before its data "
+                           "offset %llu (expected %llu)",
+                           origin, name, (ull)at, (ull)(offset - expected), (ull)offset,
+                           (ull)expected);
+    if (!lgc_u64_add(offset, size, end) || *end > h->data_size)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: tensor '%s' at byte %llu: data ends at %llu, past the end of the "
+                           "%llu-byte data section",
+                           origin, name, (ull)at, (ull)(offset + size), (ull)h->data_size);
+    return LGC_OK;
+}
+
 /* 17: the tensor table, into p (data pointers not yet set); offsets[i]
  * receives tensor i's data offset. */
 static lgc_status parse_tensors(const uint8_t *buf, const pkg_header *h,
@@ -491,39 +523,9 @@ static lgc_status parse_tensors(const uint8_t *buf, const pkg_header *h,
                              origin, t->name, (ull)at, (ull)size, (ull)n_bytes);
             goto fail;
         }
-        /* Layout: exactly at the previous end rounded up to the alignment. */
-        uint64_t expected = 0, end = 0;
-        pkg_align_u64(prev_end, &expected); /* prev_end <= data_size, far from wrapping */
-        if (offset % LGC_PKG_ALIGN != 0) {
-            st = lgc_err_set(err, LGC_ERR_FORMAT,
-                             "%s: tensor '%s' at byte %llu: data offset %llu is not a multiple "
-                             "of %d",
-                             origin, t->name, (ull)at, (ull)offset, LGC_PKG_ALIGN);
+        uint64_t end = 0;
+        if ((st = check_layout(t->name, at, offset, size, prev_end, prev, h, origin, &end, err)))
             goto fail;
-        }
-        if (offset < expected) {
-            st = lgc_err_set(err, LGC_ERR_FORMAT,
-                             "%s: tensor '%s' at byte %llu: data offset %llu overlaps tensor "
-                             "'%s', which ends at %llu",
-                             origin, t->name, (ull)at, (ull)offset, prev ? prev : "?",
-                             (ull)prev_end);
-            goto fail;
-        }
-        if (offset > expected) {
-            st = lgc_err_set(err, LGC_ERR_FORMAT,
-                             "%s: tensor '%s' at byte %llu: gap of %llu bytes before its data "
-                             "offset %llu (expected %llu)",
-                             origin, t->name, (ull)at, (ull)(offset - expected), (ull)offset,
-                             (ull)expected);
-            goto fail;
-        }
-        if (!lgc_u64_add(offset, size, &end) || end > h->data_size) {
-            st = lgc_err_set(err, LGC_ERR_FORMAT,
-                             "%s: tensor '%s' at byte %llu: data ends at %llu, past the end of "
-                             "the %llu-byte data section",
-                             origin, t->name, (ull)at, (ull)(offset + size), (ull)h->data_size);
-            goto fail;
-        }
         t->n_elem = n_elem;
         t->n_bytes = (size_t)size; /* <= data_size <= SIZE_MAX */
         pkg_tensor_attach(p, r);   /* cannot fail: room was reserved */
