@@ -23,6 +23,10 @@ typedef struct {
     int progress; /* progress lines on stderr (only when it is a terminal and not -q) */
 } cli_common;
 
+/* The subcommands (commands.c): name, synopsis, description. */
+extern const cli_command cli_cmd_compress, cli_cmd_decompress, cli_cmd_info, cli_cmd_grid,
+    cli_cmd_eval, cli_cmd_subset, cli_cmd_lossless, cli_cmd_privacy, cli_cmd_report, cli_cmd_spuco;
+
 /* Subcommands: argc/argv start at the subcommand name. Return an exit code. */
 int cmd_eval(int argc, char **argv);
 int cmd_compress(int argc, char **argv);

@@ -23,24 +23,6 @@ static const char *const emprec_names[] = {"f32", "f64", NULL};
 static const char *const prec_names[] = {"f16", "f32", NULL};
 static const char *const dec_names[] = {"int8", "f16", "f32", NULL};
 
-static const cli_command command = {
-    .name = "compress",
-    .summary = "train the autoencoder, fit per-class mixtures, write a package",
-    .synopsis = "--images F --labels F -o OUT.lgc [options]",
-    .description =
-        "Train an autoencoder on the images, fit one Gaussian mixture per class to the latent "
-        "codes (full covariances, K by BIC), and write the decoder, the mixtures and the class "
-        "priors into one package.\n\n"
-        "Beside the package goes the encoder side file OUT.enc (the encoder, the BIC curves and "
-        "the loss per epoch), which lgc report and lgc privacy read. It is never part of the "
-        "package and never needed to decompress; --no-encoder skips it.",
-    .epilog = "Models (docs/MODELS.md): ae, dense, ReLU code (the study's vanilla AE); vae, "
-              "dense VAE, 3 hidden layers each side; cvae, vae with the class one-hot joining "
-              "encoder and decoder inputs; ae-supcon, ae + 0.1 x supervised contrastive loss; "
-              "vae-supcon, vae + 20 x supervised contrastive loss; conv-ae, conv-vae, "
-              "conv-cvae, convolutional encoder and decoder (image sides divisible by 4).",
-};
-
 #define MAX_EPOCH_LOG 1000
 
 typedef struct {
@@ -93,7 +75,7 @@ static void print_json(const char *outp, const char *encp, const char *codes,
                        uint64_t budget, int grouped, double secs, size_t threads)
 {
     cli_json j;
-    cli_json_begin(&j, command.name);
+    cli_json_begin(&j, cli_cmd_compress.name);
     cli_json_str(&j, "package", outp);
     cli_json_u64(&j, "package_bytes", bytes);
     cli_json_str(&j, "encoder", encp);
@@ -119,10 +101,7 @@ static void print_json(const char *outp, const char *encp, const char *codes,
     cli_json_u64(&j, "seed", o->train.seed);
     cli_json_u64(&j, "n_images", n_images);
     cli_json_u64(&j, "n_classes", n_classes);
-    if (budget)
-        cli_json_u64(&j, "budget", budget);
-    else
-        cli_json_null(&j, "budget");
+    cli_json_u64_or_null(&j, "budget", budget, budget);
     /* per mixture: K in the package, K by BIC, and with groups which group
      * and class each mixture is */
     cli_json_sizes(&j, "k", rep->k, rep->n_mixtures);
@@ -161,8 +140,7 @@ static int parse(compress_args *a, int argc, char **argv)
              .help = "training images (IDX or NPY, uint8 or float in [0,1])"},
             {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &a->labs, .flags = OPT_REQUIRED,
              .help = "training labels"},
-            {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &a->outp,
-             .flags = OPT_REQUIRED, .help = "package to write"},
+            CLI_ROW_OUTPUT(&a->outp, "F", "package to write"),
             CLI_ROW_FORCE(&a->force),
             {.name = "--save-encoder", .kind = OPT_FILE, .meta = "F", .dest = &a->encp,
              .def = "OUT.enc beside the package",
@@ -242,11 +220,10 @@ static int parse(compress_args *a, int argc, char **argv)
                      "the same inputs, resume from it"},
             CLI_ROW_SEED(&a->o.train.seed, "training and EM"),
             CLI_ROW_THREADS(&a->threads),
-            CLI_ROW_JSON(&a->c.json),
-            CLI_ROW_QUIET(&a->c.quiet),
+            CLI_ROWS_COMMON(&a->c),
         };
     size_t n_pos;
-    int rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    int rc = cli_parse(&cli_cmd_compress, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
     if (rc)
         return rc;
     lgc_compress_opts *o = &a->o;
@@ -261,7 +238,7 @@ static int parse(compress_args *a, int argc, char **argv)
     o->decoder_dtype = a->dec == 0 ? LGC_DT_I8 : a->dec == 1 ? LGC_DT_F16 : LGC_DT_F32;
     o->keep_codes = a->codes != NULL;
     o->gmm.seed = o->train.seed;
-    if ((rc = cli_created(command.name, a->created, sizeof a->created)))
+    if ((rc = cli_created(cli_cmd_compress.name, a->created, sizeof a->created)))
         return rc;
     o->created = a->created;
     return 0;
@@ -270,11 +247,8 @@ static int parse(compress_args *a, int argc, char **argv)
 /* Usage errors and outputs that cannot be written, found before any training. */
 static int check_outputs(compress_args *a)
 {
-    const char *cmd = command.name, *outp = a->outp;
+    const char *cmd = cli_cmd_compress.name, *outp = a->outp;
     lgc_compress_opts *o = &a->o;
-    if (!strcmp(outp, "-"))
-        return cli_fail(cmd, EXIT_USAGE, "-o -: a package is binary and is never written to "
-                        "standard output; give a file name");
     struct stat sb;
     if (stat(outp, &sb) == 0 && S_ISDIR(sb.st_mode))
         return cli_fail(cmd, EXIT_DATA, "%s: is a folder; give a file name for the package", outp);
@@ -323,7 +297,7 @@ static int check_outputs(compress_args *a)
 /* The training set (and group ids), the first --limit images of it. */
 static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_compress.name;
     lgc_err err;
     if (lgc_dataset_load(a->imgs, a->labs, a->n_classes, data, &err))
         return cli_fail_err(cmd, &err);
@@ -354,7 +328,7 @@ static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
 /* The package, its side file and the codes; both packages or neither. */
 static int write_outputs(compress_args *a, const lgc_pkg *p, const lgc_compress_report *rep)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_compress.name;
     lgc_err err;
     if (a->codes) {
         size_t shape[2] = {rep->n_codes, rep->latent};
@@ -372,7 +346,7 @@ static int write_outputs(compress_args *a, const lgc_pkg *p, const lgc_compress_
 
 int cmd_compress(int argc, char **argv)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_compress.name;
     static compress_args a; /* large: keep it off the stack */
     int rc = parse(&a, argc, argv);
     if (rc)

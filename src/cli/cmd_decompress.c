@@ -12,22 +12,6 @@ static const char *const balance_names[] = {"prior", "classes", "groups", NULL};
 static const char *const order_names[] = {"shuffled", "class", NULL};
 static const char *const format_names[] = {"idx", "npy", NULL};
 
-static const cli_command command = {
-    .name = "decompress",
-    .summary = "regenerate a labelled training set from a package",
-    .synopsis = "IN.lgc -o PREFIX [options]",
-    .description =
-        "Sample each class's mixture (or each group's, for a package made with --groups; "
-        "counts from the stored priors, summing to N), decode, and write PREFIX-images.EXT and "
-        "PREFIX-labels.EXT (uint8), block by block so that memory does not grow with N.\n\n"
-        "The images come in a seeded random order, so that any slice of the output (the first "
-        "1,000, say) holds every class in proportion; --order class writes the classes one "
-        "after another instead (different draws, not the same images sorted).",
-    .positional = "a package",
-    .pos_min = 1,
-    .pos_max = 1,
-};
-
 static void on_progress(void *p, const lgc_progress *pr)
 {
     cli_progress((const cli_common *)p, "decompress: %zu/%zu images", pr->done, pr->total);
@@ -35,7 +19,7 @@ static void on_progress(void *p, const lgc_progress *pr)
 
 int cmd_decompress(int argc, char **argv)
 {
-    const char *cmd = command.name, *in = NULL, *prefix = NULL;
+    const char *cmd = cli_cmd_decompress.name, *in = NULL, *prefix = NULL;
     size_t N = 60000, threads = 2, n_pos;
     uint64_t seed = 1, max_mem = 0; /* 0: the library defaults */
     int force = 0, allow_large = 0, rc, fmt = LGC_FMT_IDX, balance = LGC_BALANCE_PRIOR;
@@ -43,8 +27,7 @@ int cmd_decompress(int argc, char **argv)
     cli_common c;
     cli_common_init(&c);
     const cli_option rows[] = {
-        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "PREFIX", .dest = &prefix,
-         .flags = OPT_REQUIRED, .help = "output prefix: PREFIX-images.EXT, PREFIX-labels.EXT"},
+        CLI_ROW_OUTPUT(&prefix, "PREFIX", "output prefix: PREFIX-images.EXT, PREFIX-labels.EXT"),
         {.name = "-n", .alias = "--n", .kind = OPT_SIZE, .meta = "N", .dest = &N, .lo = 1,
          .hi = 0xFFFFFFFFu, .help = "number of images"},
         {.name = "--order", .kind = OPT_CHOICE, .meta = "O", .dest = &order,
@@ -63,14 +46,10 @@ int cmd_decompress(int argc, char **argv)
          .help = "allow -n above 10000000"},
         CLI_ROW_MAX_MEMORY(&max_mem),
         CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
+        CLI_ROWS_COMMON(&c),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_decompress, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    if (!strcmp(prefix, "-"))
-        return cli_fail(cmd, EXIT_USAGE, "-o -: decompress writes two files, PREFIX-images and "
-                        "PREFIX-labels, never standard output; give a prefix");
     if (N > DEFAULT_MAX_N && !allow_large)
         return cli_fail(cmd, EXIT_USAGE, "-n %zu is above %d; add --allow-large to confirm", N,
                         DEFAULT_MAX_N);

@@ -11,15 +11,6 @@
 
 static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3", NULL};
 
-static const cli_command command = {
-    .name = "eval", .summary = "train a judge on a training set and test it",
-    .synopsis = "--train-images F --train-labels F [options]",
-    .description =
-        "Train a judge only on the given training set (IDX or NPY, uint8 or float in [0,1]) for "
-        "a fixed number of steps, test it on the real test set, and report accuracy mean +- sd "
-        "over seeds, per-class accuracy and the confusion matrix.\n\n"
-        "The test set defaults to MNIST's t10k files in the data folder."};
-
 typedef struct {
     const char *tri, *trl, *tei, *tel, *data_dir, *weights, *tgp, *ugp;
     char tei_buf[4096], tel_buf[4096];
@@ -93,18 +84,17 @@ static int parse(eval_args *a, int argc, char **argv)
         {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 2,
          .hi = LGC_MAX_CLASSES, .help = "number of classes"},
         CLI_ROW_THREADS(&a->threads),
-        CLI_ROW_JSON(&a->c.json),
-        CLI_ROW_QUIET(&a->c.quiet),
+        CLI_ROWS_COMMON(&a->c),
     };
     size_t n_pos;
-    int rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    int rc = cli_parse(&cli_cmd_eval, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
     if (rc)
         return rc;
     a->o.kind = (lgc_judge_kind)a->judge;
-    if (!a->tei && (rc = cli_data_file(command.name, a->data_dir, "t10k-images-idx3-ubyte",
+    if (!a->tei && (rc = cli_data_file(cli_cmd_eval.name, a->data_dir, "t10k-images-idx3-ubyte",
                                        "--test-images", a->tei_buf, sizeof a->tei_buf)))
         return rc;
-    if (!a->tel && (rc = cli_data_file(command.name, a->data_dir, "t10k-labels-idx1-ubyte",
+    if (!a->tel && (rc = cli_data_file(cli_cmd_eval.name, a->data_dir, "t10k-labels-idx1-ubyte",
                                        "--test-labels", a->tel_buf, sizeof a->tel_buf)))
         return rc;
     a->tei = a->tei ? a->tei : a->tei_buf;
@@ -165,7 +155,7 @@ static void print_json(const eval_args *a, const eval_inputs *in, const lgc_judg
 {
     size_t K = a->n_classes;
     cli_json j;
-    cli_json_begin(&j, command.name);
+    cli_json_begin(&j, cli_cmd_eval.name);
     cli_json_str(&j, "judge", lgc_judge_name(a->o.kind));
     cli_json_u64(&j, "steps", a->o.steps);
     cli_json_u64(&j, "batch", a->o.batch);
@@ -194,10 +184,7 @@ static void print_json(const eval_args *a, const eval_inputs *in, const lgc_judg
     }
     cli_json_close(&j);
     cli_json_str(&j, "upsample_groups", a->ugp);
-    if (a->ugp)
-        cli_json_u64(&j, "n_train_rows", r->n_train_rows);
-    else
-        cli_json_null(&j, "n_train_rows");
+    cli_json_u64_or_null(&j, "n_train_rows", a->ugp != NULL, r->n_train_rows);
     cli_json_str(&j, "test_groups", a->tgp);
     if (r->has_groups) {
         cli_json_u64(&j, "n_groups", r->n_groups);
@@ -286,7 +273,7 @@ static void print_text(const eval_args *a, const eval_inputs *in, const lgc_judg
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_eval.name;
     static eval_args a; /* large: keep it off the stack */
     static lgc_judge_seeds_result r;
     int rc = parse(&a, argc, argv);

@@ -10,26 +10,11 @@
 
 static const char *const balance_names[] = {"prior", "groups", NULL};
 
-static const cli_command command = {
-    .name = "grid",
-    .summary = "a PNG of regenerated samples, one row per class",
-    .synopsis = "IN.lgc -o FILE.png [options]\n"
-                "       lgc grid --images F --labels F [--groups F] -o FILE.png [options]",
-    .description =
-        "Regenerate a few samples of every class and tile them into one PNG, one row per "
-        "class; or tile real images: row c shows the first images of class c in the file (with "
-        "--groups and --balance groups: the first image of each of the class's groups in turn), "
-        "cells of a class with too few images left grey.",
-    .positional = "a package",
-    .pos_min = 0,
-    .pos_max = 1,
-};
-
 static void print_json(const char *in, const char *imgp, const char *outp, size_t n_classes,
                        size_t per, uint64_t seed, int by_group, double secs)
 {
     cli_json j;
-    cli_json_begin(&j, command.name);
+    cli_json_begin(&j, cli_cmd_grid.name);
     cli_json_str(&j, "package", in);
     cli_json_str(&j, "images", imgp);
     cli_json_array(&j, "outputs");
@@ -37,10 +22,7 @@ static void print_json(const char *in, const char *imgp, const char *outp, size_
     cli_json_close(&j);
     cli_json_u64(&j, "n_classes", n_classes);
     cli_json_u64(&j, "per_class", per);
-    if (in)
-        cli_json_u64(&j, "seed", seed);
-    else
-        cli_json_null(&j, "seed");
+    cli_json_u64_or_null(&j, "seed", in != NULL, seed);
     cli_json_str(&j, "balance", balance_names[by_group]);
     cli_json_num(&j, "seconds", secs, 3);
     cli_json_end(&j);
@@ -101,14 +83,13 @@ done:
 
 int cmd_grid(int argc, char **argv)
 {
-    const char *cmd = command.name, *in = NULL, *outp = NULL;
+    const char *cmd = cli_cmd_grid.name, *in = NULL, *outp = NULL;
     const char *imgp = NULL, *labp = NULL, *grpp = NULL;
     size_t per = 10, n_pos;
     uint64_t seed = 1;
     int force = 0, rc, by_group = 0, json = 0;
     const cli_option rows[] = {
-        {.name = "-o", .alias = "--output", .kind = OPT_FILE, .meta = "F", .dest = &outp,
-         .flags = OPT_REQUIRED, .help = "PNG to write"},
+        CLI_ROW_OUTPUT(&outp, "F", "PNG to write"),
         {.name = "--balance", .kind = OPT_CHOICE, .meta = "B", .dest = &by_group,
          .choices = balance_names,
          .help = "prior: each sample's group drawn by the stored priors | groups: column j shows "
@@ -126,7 +107,7 @@ int cmd_grid(int argc, char **argv)
         CLI_ROW_FORCE(&force),
         CLI_ROW_JSON(&json),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_grid, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
     double t0 = lgc_now();
     if (imgp || labp || grpp) {

@@ -5,17 +5,6 @@
 #include "cli.h"
 #include "lgc/codec.h"
 
-static const cli_command command = {
-    .name = "info",
-    .summary = "describe a package",
-    .synopsis = "IN.lgc [options]",
-    .description = "Check a package fully (structure and meaning) and describe it: bytes per "
-                   "section, model, sizes, per-class K, and how and when it was made.",
-    .positional = "a package",
-    .pos_min = 1,
-    .pos_max = 1,
-};
-
 /* A key-value as text, or as a JSON value through j. */
 static void print_kv_text(const lgc_pkg_kv *kv)
 {
@@ -57,7 +46,7 @@ static void json_kv(cli_json *j, const lgc_pkg_kv *kv)
 
 int cmd_info(int argc, char **argv)
 {
-    const char *cmd = command.name, *in = NULL;
+    const char *cmd = cli_cmd_info.name, *in = NULL;
     int json = 0, rc;
     uint64_t max_mem = 0;
     size_t n_pos;
@@ -65,7 +54,7 @@ int cmd_info(int argc, char **argv)
         CLI_ROW_MAX_MEMORY(&max_mem),
         CLI_ROW_JSON(&json),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_info, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
     lgc_err err;
     lgc_pkg *p = NULL;

@@ -7,28 +7,16 @@
 #include "lgc/io.h"
 #include "lgc/lossless.h"
 
-static const cli_command command = {
-    .name = "lossless",
-    .summary = "sizes of files under gzip -9, xz -9e and zstd -19",
-    .synopsis = "FILE... [--json]",
-    .description = "Compress each file separately with gzip -9, xz -9e and zstd -19 (through "
-                   "zlib, liblzma and libzstd) and report the sizes and their sums "
-                   "(docs/PROTOCOL.md §2).",
-    .positional = "at least one file",
-    .pos_min = 1,
-    .pos_max = (size_t)1 << 20,
-};
-
 int cmd_lossless(int argc, char **argv)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_lossless.name;
     int json = 0, rc;
     size_t nf = 0;
     const cli_option rows[] = {CLI_ROW_JSON(&json)};
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     if (!files)
         return cli_fail(cmd, EXIT_DATA, "out of memory");
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, files, &nf))) {
+    if ((rc = cli_parse(&cli_cmd_lossless, rows, CLI_N_ROWS(rows), argc, argv, files, &nf))) {
         free(files);
         return rc == CLI_HELP_SHOWN ? 0 : rc;
     }

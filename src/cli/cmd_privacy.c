@@ -8,26 +8,9 @@
 #include "lgc/privacy.h"
 #include "lgc/tensor.h"
 
-static const cli_command command = {
-    .name = "privacy",
-    .summary = "does a package give back its training records?",
-    .synopsis = "IN.lgc --images F --labels F [options]",
-    .description =
-        "Privacy audit of a package (docs/PROTOCOL.md §6). N decompressed images, N training "
-        "images drawn at random and N holdout images: for each decompressed image its nearest "
-        "training and nearest holdout image (L2 on pixels in [0,1], exact). Reports the share "
-        "closer to training (0.5: nothing memorised), both median distances, the fraction of "
-        "near copies (closer to a training image than 99% of holdout images are), and, with "
-        "the encoder side file, the membership-inference AUC of the package's own likelihoods "
-        "(0.5: no leak).",
-    .positional = "a package",
-    .pos_min = 1,
-    .pos_max = 1,
-};
-
 int cmd_privacy(int argc, char **argv)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_privacy.name;
     audit_paths pp = {0};
     size_t n = 10000, threads = 2, n_pos;
     uint64_t seed = 1;
@@ -40,10 +23,9 @@ int cmd_privacy(int argc, char **argv)
          .hi = 1000000, .help = "images of each kind"},
         CLI_ROW_SEED(&seed, "decompression and the draw of training images"),
         CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
+        CLI_ROWS_COMMON(&c),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_privacy, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
     lgc_threads_set((int)threads);
     audit_inputs in;

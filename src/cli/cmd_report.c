@@ -13,21 +13,6 @@
 #include "lgc/report.h"
 #include "lgc/tensor.h"
 
-static const cli_command command = {
-    .name = "report",
-    .summary = "pictures and an HTML page about a package",
-    .synopsis = "IN.lgc --images F --labels F [-o DIR] [options]",
-    .description =
-        "Draw what a package holds and what it regenerates, into DIR (made if missing): sample "
-        "grids, a latent interpolation, a judge's confusion matrix and the privacy audit; with "
-        "the encoder side file (lgc compress writes IN.enc beside IN.lgc) also BIC curves, the "
-        "training loss, reconstructions, a t-SNE map of codes and the Gaussianity check. "
-        "DIR/index.html ties them together and opens offline.",
-    .positional = "a package",
-    .pos_min = 1,
-    .pos_max = 1,
-};
-
 static void on_stage(void *ctx, const lgc_progress *pr)
 {
     const cli_common *c = ctx;
@@ -67,7 +52,7 @@ static char *join_argv(int argc, char **argv)
 
 int cmd_report(int argc, char **argv)
 {
-    const char *cmd = command.name, *dir = NULL;
+    const char *cmd = cli_cmd_report.name, *dir = NULL;
     char dirbuf[4096];
     audit_paths pp = {0};
     lgc_report_opts o;
@@ -90,10 +75,9 @@ int cmd_report(int argc, char **argv)
          .hi = 1000000, .help = "images of each kind in the privacy audit"},
         {.name = "--no-svg", .kind = OPT_FLAG, .dest = &no_svg, .help = "PNG only"},
         CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
+        CLI_ROWS_COMMON(&c),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_report, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
     if (no_svg)
         o.svg = 0;

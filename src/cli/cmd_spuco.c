@@ -7,22 +7,6 @@
 #include "cli.h"
 #include "lgc/spuco.h"
 
-static const cli_command command = {
-    .name = "spuco",
-    .summary = "make SpuCo MNIST: coloured backgrounds that predict the label",
-    .synopsis = "-o PREFIX [options]",
-    .description =
-        "Make SpuCo MNIST (docs/PROTOCOL.md §1): MNIST in RGB, every pixel that is exactly 0 "
-        "painted in a background colour (tab10 colour c). In the training split floor(p n) of "
-        "each class's n images get the class's own colour and the rest the other nine in turn; "
-        "int(f N) training labels are replaced by a random other class. In the test split the "
-        "colours are balanced within each class.\n\n"
-        "Writes PREFIX-{train,test}-{images,labels,groups}.idx: images uint8 N x 28 x 28 x 3, "
-        "labels, and groups = label x 10 + colour (100 groups; a noisy image's group follows its "
-        "noisy label). All six appear together or none does. The four MNIST files default to "
-        "those of the data folder.",
-};
-
 enum { N_OUT = 6 };
 
 /* What was made: counts, the smallest and largest training group (how many
@@ -44,7 +28,7 @@ static void print_summary(const cli_common *c, const char *prefix, const lgc_spu
         gmin = 0;
     if (c->json) {
         cli_json j;
-        cli_json_begin(&j, command.name);
+        cli_json_begin(&j, cli_cmd_spuco.name);
         cli_json_str(&j, "prefix", prefix);
         cli_json_num(&j, "strength", o->strength, 6);
         cli_json_num(&j, "label_noise", o->label_noise, 6);
@@ -71,7 +55,7 @@ static void print_summary(const cli_common *c, const char *prefix, const lgc_spu
 
 int cmd_spuco(int argc, char **argv)
 {
-    const char *cmd = command.name, *prefix = NULL, *data_dir = NULL;
+    const char *cmd = cli_cmd_spuco.name, *prefix = NULL, *data_dir = NULL;
     const char *in[4] = {NULL, NULL, NULL, NULL};
     static const char *const in_name[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
@@ -85,8 +69,7 @@ int cmd_spuco(int argc, char **argv)
     cli_common c;
     cli_common_init(&c);
     const cli_option rows[] = {
-        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "PREFIX", .dest = &prefix,
-         .flags = OPT_REQUIRED, .help = "output prefix"},
+        CLI_ROW_OUTPUT(&prefix, "PREFIX", "output prefix"),
         {.name = "--strength", .kind = OPT_DOUBLE, .meta = "P", .dest = &o.strength, .lo = 0.0,
          .hi = 1.0, .help = "spurious correlation strength p, 0..1"},
         {.name = "--label-noise", .kind = OPT_DOUBLE, .meta = "F", .dest = &o.label_noise,
@@ -102,14 +85,10 @@ int cmd_spuco(int argc, char **argv)
          .def = "t10k-labels-idx1-ubyte in the data folder", .help = "MNIST test labels"},
         CLI_ROW_DATA_DIR(&data_dir),
         CLI_ROW_FORCE(&force),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
+        CLI_ROWS_COMMON(&c),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_spuco, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    if (!strcmp(prefix, "-"))
-        return cli_fail(cmd, EXIT_USAGE, "-o -: spuco writes six files, never standard output; "
-                        "give a prefix");
     for (int k = 0; k < 4; k++) {
         if (in[k])
             continue;

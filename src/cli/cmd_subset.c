@@ -10,20 +10,6 @@
 
 static const char *const method_names[] = {"random", "crust", NULL};
 
-static const cli_command command = {
-    .name = "subset",
-    .summary = "a random or CRUST subset of real images at a byte budget",
-    .synopsis = "--method random|crust --budget BYTES --images F --labels F -o PREFIX [options]",
-    .description =
-        "The baselines at equal bytes (docs/PROTOCOL.md §5): the largest class-stratified subset "
-        "of the real training set whose images and labels IDX files, each under xz -9e, fit in "
-        "BYTES. random: a seeded random sample of each class; crust: the same per-class counts, "
-        "chosen by k-medoids on the last-layer loss gradients of a paper-cnn trained for one "
-        "epoch, each medoid weighted by its cluster's size.\n\n"
-        "Writes PREFIX-images.idx, PREFIX-labels.idx and, for crust, PREFIX-weights.npy "
-        "(float32 (k,), for lgc eval --weights).",
-};
-
 typedef struct {
     const cli_common *c;
     double t0;
@@ -45,7 +31,7 @@ static void on_progress(void *p, const lgc_progress *pr)
 
 int cmd_subset(int argc, char **argv)
 {
-    const char *cmd = command.name;
+    const char *cmd = cli_cmd_subset.name;
     const char *imgs = NULL, *labs = NULL, *prefix = NULL;
     lgc_subset_opts o;
     lgc_subset_opts_default(&o);
@@ -63,8 +49,7 @@ int cmd_subset(int argc, char **argv)
          .help = "training images, IDX or NPY"},
         {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &labs, .flags = OPT_REQUIRED,
          .help = "training labels"},
-        {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = "P", .dest = &prefix,
-         .flags = OPT_REQUIRED, .help = "output prefix (not -)"},
+        CLI_ROW_OUTPUT(&prefix, "P", "output prefix"),
         CLI_ROW_FORCE(&force),
         {.name = "--limit", .kind = OPT_SIZE, .meta = "N", .dest = &limit, .lo = 1,
          .hi = (double)((size_t)1 << 32), .def = "",
@@ -73,15 +58,10 @@ int cmd_subset(int argc, char **argv)
         {.name = "--max-iter", .kind = OPT_SIZE, .meta = "N", .dest = &o.max_iter, .lo = 1,
          .hi = 100000, .help = "k-medoids alternations per class"},
         CLI_ROW_THREADS(&threads),
-        CLI_ROW_JSON(&c.json),
-        CLI_ROW_QUIET(&c.quiet),
+        CLI_ROWS_COMMON(&c),
     };
-    if ((rc = cli_parse(&command, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
+    if ((rc = cli_parse(&cli_cmd_subset, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    if (!strcmp(prefix, "-"))
-        return cli_fail(cmd, EXIT_USAGE, "-o -: subset writes files PREFIX-images.idx, "
-                        "PREFIX-labels.idx (and PREFIX-weights.npy), never standard output; "
-                        "give a prefix");
     o.method = (lgc_subset_method)lgc_subset_method_from_name(method_names[method]);
     lgc_threads_set((int)threads);
 

@@ -94,6 +94,14 @@ void cli_json_null(cli_json *j, const char *key)
     fputs("null", j->f);
 }
 
+void cli_json_u64_or_null(cli_json *j, const char *key, int present, uint64_t v)
+{
+    if (present)
+        cli_json_u64(j, key, v);
+    else
+        cli_json_null(j, key);
+}
+
 static void open_level(cli_json *j, const char *key, char c)
 {
     lead(j, key);

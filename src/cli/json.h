@@ -40,6 +40,8 @@ void cli_json_i64(cli_json *j, const char *key, int64_t v);
 void cli_json_num(cli_json *j, const char *key, double v, int decimals); /* fixed decimals */
 void cli_json_bool(cli_json *j, const char *key, int v);
 void cli_json_null(cli_json *j, const char *key);
+/* v, or null when !present */
+void cli_json_u64_or_null(cli_json *j, const char *key, int present, uint64_t v);
 void cli_json_array(cli_json *j, const char *key);
 void cli_json_object(cli_json *j, const char *key);
 void cli_json_close(cli_json *j); /* the innermost array or object */

@@ -7,20 +7,14 @@
 #include "lgc/version.h"
 
 static const struct {
-    const char *name;
+    const cli_command *about;
     int (*fn)(int, char **);
-    const char *what;
 } commands[] = {
-    {"compress", cmd_compress, "train the autoencoder, fit per-class mixtures, write a package"},
-    {"decompress", cmd_decompress, "regenerate a labelled training set from a package"},
-    {"info", cmd_info, "describe a package"},
-    {"grid", cmd_grid, "a PNG of regenerated samples, one row per class"},
-    {"eval", cmd_eval, "train a judge on a training set and test it"},
-    {"subset", cmd_subset, "a random or CRUST subset of real images at a byte budget"},
-    {"lossless", cmd_lossless, "sizes of files under gzip -9, xz -9e and zstd -19"},
-    {"privacy", cmd_privacy, "does a package give back its training records?"},
-    {"report", cmd_report, "pictures and an HTML page about a package"},
-    {"spuco", cmd_spuco, "make SpuCo MNIST: coloured backgrounds that predict the label"},
+    {&cli_cmd_compress, cmd_compress}, {&cli_cmd_decompress, cmd_decompress},
+    {&cli_cmd_info, cmd_info},         {&cli_cmd_grid, cmd_grid},
+    {&cli_cmd_eval, cmd_eval},         {&cli_cmd_subset, cmd_subset},
+    {&cli_cmd_lossless, cmd_lossless}, {&cli_cmd_privacy, cmd_privacy},
+    {&cli_cmd_report, cmd_report},     {&cli_cmd_spuco, cmd_spuco},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -32,7 +26,7 @@ static void usage(FILE *f)
                "per-class Gaussian mixtures in one small package, and back into a fresh\n"
                "training set of any size.\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
+        fprintf(f, "  %-11s %s\n", commands[i].about->name, commands[i].about->summary);
     fprintf(f, "\n  lgc COMMAND --help   options of one command\n"
                "  lgc --version        version and linear-algebra backend\n"
                "\ndata folder (MNIST for the test set and lgc spuco): --data-dir DIR, else\n"
@@ -45,7 +39,7 @@ static void usage(FILE *f)
 static int ask(size_t i, const char *what)
 {
     char name[32], flag[32];
-    snprintf(name, sizeof name, "%s", commands[i].name);
+    snprintf(name, sizeof name, "%s", commands[i].about->name);
     snprintf(flag, sizeof flag, "%s", what);
     char *argv[3] = {name, flag, NULL};
     return commands[i].fn(2, argv);
@@ -61,7 +55,7 @@ static void man_main(void)
            ".SH COMMANDS\n",
            LGC_VERSION_STRING);
     for (size_t i = 0; i < N_COMMANDS; i++)
-        printf(".TP\n.BR lgc\\-%s (1)\n%s\n", commands[i].name, commands[i].what);
+        printf(".TP\n.BR lgc\\-%s (1)\n%s\n", commands[i].about->name, commands[i].about->summary);
     printf(".SH EXIT STATUS\n0 success, 1 data or I/O error, 2 usage error.\n"
            ".SH ENVIRONMENT\n.TP\n.B LGC_DATA\nthe data folder when \\-\\-data\\-dir is not "
            "given\n");
@@ -85,7 +79,7 @@ static void bash_completion(void)
            "    if [[ $COMP_CWORD -eq 1 ]]; then\n"
            "        COMPREPLY=($(compgen -W \"");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        printf("%s ", commands[i].name);
+        printf("%s ", commands[i].about->name);
     printf("--help --version\" -- \"$cur\"))\n"
            "        return\n    fi\n"
            "    cmd=${COMP_WORDS[1]}\n"
@@ -133,7 +127,7 @@ int main(int argc, char **argv)
             return 0;
         }
         for (size_t i = 0; i < N_COMMANDS; i++)
-            if (strcmp(argv[2], commands[i].name) == 0)
+            if (strcmp(argv[2], commands[i].about->name) == 0)
                 return ask(i, "--help-man");
         fprintf(stderr, "lgc: --man: unknown command\n");
         return EXIT_USAGE;
@@ -143,7 +137,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].about->name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
     for (char *c = argv[1]; *c; c++) /* keep the error on one line */
         if ((unsigned char)*c < 0x20 || *c == 0x7f)

@@ -100,6 +100,9 @@ static int set_value(const char *cmd, const cli_option *o, const char *v)
     case OPT_STR:
     case OPT_FILE:
     case OPT_DIR:
+        if ((o->flags & OPT_NO_STDOUT) && !strcmp(v, "-"))
+            return cli_fail(cmd, EXIT_USAGE, "%s -: lgc %s writes files, never to standard output; "
+                            "give a name", name, cmd);
         *(const char **)o->dest = v;
         return 0;
     case OPT_SIZE:

@@ -39,7 +39,8 @@ typedef enum {
 
 enum {
     OPT_REQUIRED = 1, /* the command refuses to run without it */
-    OPT_HIDDEN = 2    /* accepted (an alias kept for old scripts) but not listed */
+    OPT_HIDDEN = 2,   /* accepted (an alias kept for old scripts) but not listed */
+    OPT_NO_STDOUT = 4 /* an output name: "-" (standard output) is refused */
 };
 
 typedef struct {
@@ -93,6 +94,12 @@ const char *cli_option_default(const cli_option *o, char *buf, size_t n);
      .help = "print one JSON object on standard output (keys: docs/CLI.md)"}
 #define CLI_ROW_QUIET(p) {.name = "-q", .alias = "--quiet", .kind = OPT_FLAG, .dest = (p),      \
                           .help = "no progress or summary on standard error"}
+/* --json and -q of a cli_common */
+#define CLI_ROWS_COMMON(c) CLI_ROW_JSON(&(c)->json), CLI_ROW_QUIET(&(c)->quiet)
+/* -o naming files (never standard output), required */
+#define CLI_ROW_OUTPUT(p, meta_, what)                                                          \
+    {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = (meta_), .dest = (p),         \
+     .flags = OPT_REQUIRED | OPT_NO_STDOUT, .help = (what)}
 #define CLI_ROW_FORCE(p) {.name = "-f", .alias = "--force", .kind = OPT_FLAG, .dest = (p),      \
                           .help = "overwrite existing outputs"}
 #define CLI_ROW_SEED(p, what) {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = (p),     \

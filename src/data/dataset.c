@@ -32,36 +32,58 @@ static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, lgc_e
     return st;
 }
 
-lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err)
+/* Read path whole and parse it as images or labels (out is an lgc_images or
+ * an lgc_labels), in the format fmt, or in the one its first bytes name. */
+typedef enum { AS_IMAGES, AS_LABELS } read_kind;
+
+static lgc_status read_as(const char *path, read_kind kind, data_format fmt, void *out,
+                          lgc_err *err)
 {
     uint8_t *buf = NULL;
     size_t n = 0;
-    memset(out, 0, sizeof *out);
+    memset(out, 0, kind == AS_IMAGES ? sizeof(lgc_images) : sizeof(lgc_labels));
     lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
     if (st != LGC_OK)
         return st;
-    switch (detect(path, buf, n)) {
-    case FMT_NPY: return lgc_npy_images_from_buf(path, buf, n, out, err);
-    case FMT_IDX: return lgc_idx_images_from_buf(path, buf, n, out, err);
-    case FMT_UNKNOWN: break;
-    }
+    if (fmt == FMT_UNKNOWN)
+        fmt = detect(path, buf, n);
+    if (fmt == FMT_NPY)
+        return kind == AS_IMAGES ? lgc_npy_images_from_buf(path, buf, n, out, err)
+                                 : lgc_npy_labels_from_buf(path, buf, n, out, err);
+    if (fmt == FMT_IDX)
+        return kind == AS_IMAGES ? lgc_idx_images_from_buf(path, buf, n, out, err)
+                                 : lgc_idx_labels_from_buf(path, buf, n, out, err);
     return unknown_format(path, buf, n, err);
+}
+
+lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err)
+{
+    return read_as(path, AS_IMAGES, FMT_UNKNOWN, out, err);
 }
 
 lgc_status lgc_labels_read(const char *path, lgc_labels *out, lgc_err *err)
 {
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
-    if (st != LGC_OK)
-        return st;
-    switch (detect(path, buf, n)) {
-    case FMT_NPY: return lgc_npy_labels_from_buf(path, buf, n, out, err);
-    case FMT_IDX: return lgc_idx_labels_from_buf(path, buf, n, out, err);
-    case FMT_UNKNOWN: break;
-    }
-    return unknown_format(path, buf, n, err);
+    return read_as(path, AS_LABELS, FMT_UNKNOWN, out, err);
+}
+
+lgc_status lgc_idx_read_images(const char *path, lgc_images *out, lgc_err *err)
+{
+    return read_as(path, AS_IMAGES, FMT_IDX, out, err);
+}
+
+lgc_status lgc_idx_read_labels(const char *path, lgc_labels *out, lgc_err *err)
+{
+    return read_as(path, AS_LABELS, FMT_IDX, out, err);
+}
+
+lgc_status lgc_npy_read_images(const char *path, lgc_images *out, lgc_err *err)
+{
+    return read_as(path, AS_IMAGES, FMT_NPY, out, err);
+}
+
+lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err)
+{
+    return read_as(path, AS_LABELS, FMT_NPY, out, err);
 }
 
 lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,

@@ -141,28 +141,6 @@ fail:
     return st;
 }
 
-lgc_status lgc_idx_read_images(const char *path, lgc_images *out, lgc_err *err)
-{
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
-    if (st != LGC_OK)
-        return st;
-    return lgc_idx_images_from_buf(path, buf, n, out, err);
-}
-
-lgc_status lgc_idx_read_labels(const char *path, lgc_labels *out, lgc_err *err)
-{
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
-    if (st != LGC_OK)
-        return st;
-    return lgc_idx_labels_from_buf(path, buf, n, out, err);
-}
-
 /* Write header (rank dims) and data atomically; dims already checked. */
 static lgc_status idx_write(const char *path, const size_t *dims, int rank, const uint8_t *data,
                             size_t n_data, int overwrite, lgc_err *err)

@@ -417,28 +417,6 @@ fail:
     return st;
 }
 
-lgc_status lgc_npy_read_images(const char *path, lgc_images *out, lgc_err *err)
-{
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
-    if (st != LGC_OK)
-        return st;
-    return lgc_npy_images_from_buf(path, buf, n, out, err);
-}
-
-lgc_status lgc_npy_read_labels(const char *path, lgc_labels *out, lgc_err *err)
-{
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    memset(out, 0, sizeof *out);
-    lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
-    if (st != LGC_OK)
-        return st;
-    return lgc_npy_labels_from_buf(path, buf, n, out, err);
-}
-
 /* A C-order float32 array of the given rank (1 or 2), loaded whole. */
 static lgc_status npy_read_f32_rank(const char *path, int rank, float **data, size_t *shape,
                                     lgc_err *err)
