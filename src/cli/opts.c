@@ -329,22 +329,31 @@ static void row_spelling(const cli_option *o, char *buf, size_t n)
              o->meta ? " " : "", o->meta ? o->meta : "");
 }
 
+/* The next paragraph of *p (paragraphs are separated by a blank line) into
+ * buf (cut at n - 1 bytes), newlines made spaces when one_line; 0 at the end. */
+static int next_paragraph(const char **p, char *buf, size_t n, int one_line)
+{
+    if (!*p || !**p)
+        return 0;
+    const char *end = strstr(*p, "\n\n");
+    size_t len = end ? (size_t)(end - *p) : strlen(*p);
+    len = len < n - 1 ? len : n - 1;
+    memcpy(buf, *p, len);
+    buf[len] = 0;
+    for (char *c = buf; one_line && *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    *p = end ? end + 2 : NULL;
+    return 1;
+}
+
 void cli_print_help(FILE *f, const cli_command *cmd, const cli_option *rows, size_t n_rows)
 {
     fprintf(f, "usage: lgc %s %s\n\n", cmd->name, cmd->synopsis);
-    const char *p = cmd->description;
-    while (p && *p) { /* paragraphs */
-        const char *end = strstr(p, "\n\n");
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char *para = malloc(n + 1);
-        if (!para)
-            return;
-        memcpy(para, p, n);
-        para[n] = 0;
+    char para[4096];
+    for (const char *p = cmd->description; next_paragraph(&p, para, sizeof para, 0);) {
         wrap(f, para, 0, 0);
-        free(para);
         fputc('\n', f);
-        p = end ? end + 2 : NULL;
     }
     for (size_t r = 0; r < n_rows; r++) {
         const cli_option *o = &rows[r];
@@ -401,23 +410,11 @@ void cli_print_man(FILE *f, const cli_command *cmd, const cli_option *rows, size
     fprintf(f, "\n.SH SYNOPSIS\n.B lgc %s\n", cmd->name);
     roff(f, cmd->synopsis);
     fputs("\n.SH DESCRIPTION\n", f);
-    const char *p = cmd->description;
-    while (p && *p) {
-        const char *end = strstr(p, "\n\n");
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char *para = malloc(n + 1);
-        if (!para)
-            return;
-        memcpy(para, p, n);
-        para[n] = 0;
-        for (char *c = para; *c; c++)
-            if (*c == '\n')
-                *c = ' ';
+    char para[4096];
+    for (const char *p = cmd->description; next_paragraph(&p, para, sizeof para, 1);) {
         fputs(".PP\n", f);
         roff(f, para);
         fputc('\n', f);
-        free(para);
-        p = end ? end + 2 : NULL;
     }
     fputs(".SH OPTIONS\n", f);
     for (size_t r = 0; r < n_rows; r++) {

@@ -5,7 +5,7 @@
  * small allocation.
  *
  *   lgc_size_mul(a, b, &r), lgc_size_add, lgc_u64_mul, lgc_u64_add:
- *       r = a op b; 1 when it fits, 0 (r untouched) when it overflows
+ *       r = a op b; 1 when it fits, 0 when it overflows (r then unspecified)
  *   lgc_mul_overflows(a, b): 1 when a * b does not fit a size_t (for chains)
  *   lgc_u64_sat_mul, lgc_u64_sat_add: saturating at UINT64_MAX, for estimates
  *       that are compared with a cap (a huge estimate is refused, not wrapped)
@@ -16,50 +16,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-static inline int lgc_size_mul(size_t a, size_t b, size_t *r)
+/* GCC's and clang's checked-arithmetic builtins: exact for every type. */
+static inline int lgc_size_mul(size_t a, size_t b, size_t *r) { return !__builtin_mul_overflow(a, b, r); }
+static inline int lgc_size_add(size_t a, size_t b, size_t *r) { return !__builtin_add_overflow(a, b, r); }
+static inline int lgc_u64_mul(uint64_t a, uint64_t b, uint64_t *r) { return !__builtin_mul_overflow(a, b, r); }
+static inline int lgc_u64_add(uint64_t a, uint64_t b, uint64_t *r) { return !__builtin_add_overflow(a, b, r); }
+static inline int lgc_mul_overflows(size_t a, size_t b)
 {
-    if (b != 0 && a > SIZE_MAX / b)
-        return 0;
-    *r = a * b;
-    return 1;
+    size_t r;
+    return __builtin_mul_overflow(a, b, &r);
 }
-
-static inline int lgc_size_add(size_t a, size_t b, size_t *r)
-{
-    if (a > SIZE_MAX - b)
-        return 0;
-    *r = a + b;
-    return 1;
-}
-
-static inline int lgc_u64_mul(uint64_t a, uint64_t b, uint64_t *r)
-{
-    if (b != 0 && a > UINT64_MAX / b)
-        return 0;
-    *r = a * b;
-    return 1;
-}
-
-static inline int lgc_u64_add(uint64_t a, uint64_t b, uint64_t *r)
-{
-    if (a > UINT64_MAX - b)
-        return 0;
-    *r = a + b;
-    return 1;
-}
-
-static inline int lgc_mul_overflows(size_t a, size_t b) { return b != 0 && a > SIZE_MAX / b; }
-
 static inline uint64_t lgc_u64_sat_mul(uint64_t a, uint64_t b)
 {
     uint64_t r;
-    return lgc_u64_mul(a, b, &r) ? r : UINT64_MAX;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
-
 static inline uint64_t lgc_u64_sat_add(uint64_t a, uint64_t b)
 {
     uint64_t r;
-    return lgc_u64_add(a, b, &r) ? r : UINT64_MAX;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
 #endif

@@ -104,23 +104,31 @@ static lgc_status idx_check(const char *path, const uint8_t *buf, size_t n, int 
     return LGC_OK;
 }
 
+/* Check buf (n bytes, owned) as an IDX array of rank rmin..rmax and take its
+ * payload into *data (buf freed on failure); dims and rank as idx_check. */
+static lgc_status idx_take(const char *path, uint8_t *buf, size_t n, int rmin, int rmax,
+                           const char *what, size_t *dims, int *rank, uint8_t **data,
+                           lgc_err *err)
+{
+    size_t off = 0;
+    lgc_status st = idx_check(path, buf, n, rmin, rmax, what, dims, rank, &off, err);
+    if (st != LGC_OK) {
+        free(buf);
+        return st;
+    }
+    *data = data_take(buf, off, n - off);
+    return LGC_OK;
+}
+
 lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
                                    lgc_err *err)
 {
     memset(out, 0, sizeof *out);
-    size_t dims[IDX_MAX_RANK], off = 0;
+    size_t dims[IDX_MAX_RANK];
     int rank = 0;
-    lgc_status st = idx_check(path, buf, n, 3, 4, "images", dims, &rank, &off, err);
-    if (st != LGC_OK)
-        goto fail;
-    out->n = dims[0];
-    out->h = dims[1];
-    out->w = dims[2];
-    out->c = rank == 4 ? dims[3] : 1;
-    out->pix = data_take(buf, off, n - off);
-    return LGC_OK;
-fail:
-    free(buf);
+    lgc_status st = idx_take(path, buf, n, 3, 4, "images", dims, &rank, &out->pix, err);
+    if (st == LGC_OK)
+        out->n = dims[0], out->h = dims[1], out->w = dims[2], out->c = rank == 4 ? dims[3] : 1;
     return st;
 }
 
@@ -128,16 +136,11 @@ lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
                                    lgc_err *err)
 {
     memset(out, 0, sizeof *out);
-    size_t dims[IDX_MAX_RANK], off = 0;
+    size_t dims[IDX_MAX_RANK];
     int rank = 0;
-    lgc_status st = idx_check(path, buf, n, 1, 1, "labels", dims, &rank, &off, err);
-    if (st != LGC_OK)
-        goto fail;
-    out->n = dims[0];
-    out->y = data_take(buf, off, n - off);
-    return LGC_OK;
-fail:
-    free(buf);
+    lgc_status st = idx_take(path, buf, n, 1, 1, "labels", dims, &rank, &out->y, err);
+    if (st == LGC_OK)
+        out->n = dims[0];
     return st;
 }
 

@@ -528,47 +528,45 @@ fail:
     return st;
 }
 
-lgc_status lgc_npy_write_u8(const char *path, const uint8_t *data, int rank,
-                            const size_t *shape, int overwrite, lgc_err *err)
+/* The data of an NPY file: uint8 as they are, float32 as little-endian bytes
+ * whatever the host order, a block at a time. */
+static lgc_status npy_write(const char *path, const char *descr, const void *data, size_t elem,
+                            int rank, const size_t *shape, int overwrite, lgc_err *err)
 {
     lgc_afile af;
     size_t count = 0;
-    lgc_status st = npy_begin(&af, path, "|u1", data, rank, shape, 1, overwrite, &count, err);
+    lgc_status st = npy_begin(&af, path, descr, data, rank, shape, elem, overwrite, &count, err);
     if (st != LGC_OK)
         return st;
-    if ((st = lgc_afile_write(&af, data, count, err)) != LGC_OK)
-        goto fail;
+    if (elem == 1)
+        st = lgc_afile_write(&af, data, count, err);
+    const float *f = data;
+    uint8_t block[4096];
+    for (size_t i = 0; elem == 4 && i < count && st == LGC_OK;) {
+        size_t k = 0;
+        for (; k < sizeof block / 4 && i < count; k++, i++) {
+            uint32_t u;
+            memcpy(&u, &f[i], sizeof u);
+            for (int b = 0; b < 4; b++)
+                block[4 * k + (size_t)b] = (uint8_t)(u >> (8 * b));
+        }
+        st = lgc_afile_write(&af, block, 4 * k, err);
+    }
+    if (st != LGC_OK) {
+        lgc_afile_abort(&af);
+        return st;
+    }
     return lgc_afile_commit(&af, err);
-fail:
-    lgc_afile_abort(&af);
-    return st;
+}
+
+lgc_status lgc_npy_write_u8(const char *path, const uint8_t *data, int rank,
+                            const size_t *shape, int overwrite, lgc_err *err)
+{
+    return npy_write(path, "|u1", data, 1, rank, shape, overwrite, err);
 }
 
 lgc_status lgc_npy_write_f32(const char *path, const float *data, int rank,
                              const size_t *shape, int overwrite, lgc_err *err)
 {
-    lgc_afile af;
-    size_t count = 0;
-    lgc_status st = npy_begin(&af, path, "<f4", data, rank, shape, 4, overwrite, &count, err);
-    if (st != LGC_OK)
-        return st;
-    /* Little-endian bytes whatever the host order, a block at a time. */
-    uint8_t block[4096];
-    for (size_t i = 0; i < count;) {
-        size_t k = 0;
-        for (; k < sizeof block / 4 && i < count; k++, i++) {
-            uint32_t u;
-            memcpy(&u, &data[i], sizeof u);
-            block[4 * k] = (uint8_t)u;
-            block[4 * k + 1] = (uint8_t)(u >> 8);
-            block[4 * k + 2] = (uint8_t)(u >> 16);
-            block[4 * k + 3] = (uint8_t)(u >> 24);
-        }
-        if ((st = lgc_afile_write(&af, block, 4 * k, err)) != LGC_OK)
-            goto fail;
-    }
-    return lgc_afile_commit(&af, err);
-fail:
-    lgc_afile_abort(&af);
-    return st;
+    return npy_write(path, "<f4", data, 4, rank, shape, overwrite, err);
 }

@@ -135,31 +135,22 @@ static int grow_cap(size_t *cap, size_t need, size_t *new_cap)
     return 1;
 }
 
-static int grow_kv(lgc_pkg *p, size_t need)
-{
-    size_t c;
-    if (!grow_cap(&p->cap_kv, need, &c))
-        return 1;
-    pkg_kv_rec **a = realloc(p->kv, c * sizeof *a);
-    if (!a)
-        return 0;
-    p->kv = a;
-    p->cap_kv = c;
-    return 1;
-}
-
-static int grow_tensors(lgc_pkg *p, size_t need)
-{
-    size_t c;
-    if (!grow_cap(&p->cap_tensors, need, &c))
-        return 1;
-    pkg_tensor_rec **a = realloc(p->tensors, c * sizeof *a);
-    if (!a)
-        return 0;
-    p->tensors = a;
-    p->cap_tensors = c;
-    return 1;
-}
+/* grow_kv, grow_tensors: room for need records in p's array (0 when out of
+ * memory, the array unchanged). One body for both, typed for each. */
+#define DEFINE_GROW(fn, type, arr, cap)                                                         \
+    static int fn(lgc_pkg *p, size_t need)                                                      \
+    {                                                                                           \
+        size_t c;                                                                               \
+        if (!grow_cap(&p->cap, need, &c))                                                       \
+            return 1;                                                                           \
+        type *a = realloc(p->arr, c * sizeof *a);                                               \
+        if (!a)                                                                                 \
+            return 0;                                                                           \
+        p->arr = a, p->cap = c;                                                                 \
+        return 1;                                                                               \
+    }
+DEFINE_GROW(grow_kv, pkg_kv_rec *, kv, cap_kv)
+DEFINE_GROW(grow_tensors, pkg_tensor_rec *, tensors, cap_tensors)
 
 int pkg_reserve(lgc_pkg *p, size_t n_kv, size_t n_tensors)
 {

@@ -28,15 +28,16 @@ void rep_note_file(rep_ctx *r, const char *name)
         snprintf(res->files[res->n_files++], sizeof res->files[0], "%s", name);
 }
 
-/* Write stem.png (and stem.svg) of a figure. */
-lgc_status rep_put_figure(rep_ctx *r, const char *stem, const lgc_figure *f, lgc_err *err)
+/* stem.png (and stem.svg) of a figure f or a heat map h (the other NULL). */
+static lgc_status put_plot(rep_ctx *r, const char *stem, const lgc_figure *f,
+                           const lgc_heatmap *h, lgc_err *err)
 {
     char png[64], svg[64];
     snprintf(png, sizeof png, "%s.png", stem);
     snprintf(svg, sizeof svg, "%s.svg", stem);
     lgc_plot_out out = {rep_in_dir(r, r->path, png), r->o->svg ? rep_in_dir(r, r->path2, svg) : NULL,
                         r->o->overwrite};
-    lgc_status st = lgc_plot_figure(f, &out, err);
+    lgc_status st = f ? lgc_plot_figure(f, &out, err) : lgc_plot_heatmap(h, &out, err);
     if (!st) {
         rep_note_file(r, png);
         if (r->o->svg)
@@ -45,20 +46,14 @@ lgc_status rep_put_figure(rep_ctx *r, const char *stem, const lgc_figure *f, lgc
     return st;
 }
 
+lgc_status rep_put_figure(rep_ctx *r, const char *stem, const lgc_figure *f, lgc_err *err)
+{
+    return put_plot(r, stem, f, NULL, err);
+}
+
 lgc_status rep_put_heatmap(rep_ctx *r, const char *stem, const lgc_heatmap *h, lgc_err *err)
 {
-    char png[64], svg[64];
-    snprintf(png, sizeof png, "%s.png", stem);
-    snprintf(svg, sizeof svg, "%s.svg", stem);
-    lgc_plot_out out = {rep_in_dir(r, r->path, png), r->o->svg ? rep_in_dir(r, r->path2, svg) : NULL,
-                        r->o->overwrite};
-    lgc_status st = lgc_plot_heatmap(h, &out, err);
-    if (!st) {
-        rep_note_file(r, png);
-        if (r->o->svg)
-            rep_note_file(r, svg);
-    }
-    return st;
+    return put_plot(r, stem, NULL, h, err);
 }
 
 lgc_status rep_put_sheet(rep_ctx *r, const char *name, const lgc_image_sheet *s, lgc_err *err)
