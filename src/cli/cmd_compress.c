@@ -219,11 +219,9 @@ static int parse(compress_args *a, int argc, char **argv)
              .help = "save training state to DIR after every epoch; when DIR holds a checkpoint of "
                      "the same inputs, resume from it"},
             CLI_ROW_SEED(&a->o.train.seed, "training and EM"),
-            CLI_ROW_THREADS(&a->threads),
-            CLI_ROWS_COMMON(&a->c),
+            CLI_ROWS_RUN(&a->threads, &a->c),
         };
-    size_t n_pos;
-    int rc = cli_parse(&cli_cmd_compress, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    int rc = cli_parse(&cli_cmd_compress, rows, CLI_N_ROWS(rows), argc, argv, NULL, NULL);
     if (rc)
         return rc;
     lgc_compress_opts *o = &a->o;

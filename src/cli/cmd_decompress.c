@@ -45,8 +45,7 @@ int cmd_decompress(int argc, char **argv)
         {.name = "--allow-large", .kind = OPT_FLAG, .dest = &allow_large,
          .help = "allow -n above 10000000"},
         CLI_ROW_MAX_MEMORY(&max_mem),
-        CLI_ROW_THREADS(&threads),
-        CLI_ROWS_COMMON(&c),
+        CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_decompress, rows, CLI_N_ROWS(rows), argc, argv, &in, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;

@@ -83,11 +83,9 @@ static int parse(eval_args *a, int argc, char **argv)
         {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &a->o.seed, .help = "first seed"},
         {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 2,
          .hi = LGC_MAX_CLASSES, .help = "number of classes"},
-        CLI_ROW_THREADS(&a->threads),
-        CLI_ROWS_COMMON(&a->c),
+        CLI_ROWS_RUN(&a->threads, &a->c),
     };
-    size_t n_pos;
-    int rc = cli_parse(&cli_cmd_eval, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos);
+    int rc = cli_parse(&cli_cmd_eval, rows, CLI_N_ROWS(rows), argc, argv, NULL, NULL);
     if (rc)
         return rc;
     a->o.kind = (lgc_judge_kind)a->judge;

@@ -22,8 +22,7 @@ int cmd_privacy(int argc, char **argv)
         {.name = "-n", .alias = "--n", .kind = OPT_SIZE, .meta = "N", .dest = &n, .lo = 1,
          .hi = 1000000, .help = "images of each kind"},
         CLI_ROW_SEED(&seed, "decompression and the draw of training images"),
-        CLI_ROW_THREADS(&threads),
-        CLI_ROWS_COMMON(&c),
+        CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_privacy, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;

@@ -74,8 +74,7 @@ int cmd_report(int argc, char **argv)
         {.name = "--privacy-n", .kind = OPT_SIZE, .meta = "N", .dest = &o.privacy_n, .lo = 1,
          .hi = 1000000, .help = "images of each kind in the privacy audit"},
         {.name = "--no-svg", .kind = OPT_FLAG, .dest = &no_svg, .help = "PNG only"},
-        CLI_ROW_THREADS(&threads),
-        CLI_ROWS_COMMON(&c),
+        CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_report, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;

@@ -57,8 +57,7 @@ int cmd_subset(int argc, char **argv)
         CLI_ROW_SEED(&o.seed, "the random order, the judge's training and k-medoids++"),
         {.name = "--max-iter", .kind = OPT_SIZE, .meta = "N", .dest = &o.max_iter, .lo = 1,
          .hi = 100000, .help = "k-medoids alternations per class"},
-        CLI_ROW_THREADS(&threads),
-        CLI_ROWS_COMMON(&c),
+        CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_subset, rows, CLI_N_ROWS(rows), argc, argv, NULL, &n_pos)))
         return rc == CLI_HELP_SHOWN ? 0 : rc;

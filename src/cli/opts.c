@@ -150,6 +150,9 @@ int cli_parse(const cli_command *cmd, const cli_option *rows, size_t n_rows, int
               char **argv, const char **pos, size_t *n_pos)
 {
     int only_pos = 0, rc;
+    size_t n_pos_none;
+    if (!n_pos)
+        n_pos = &n_pos_none;
     *n_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -329,6 +332,20 @@ static void row_spelling(const cli_option *o, char *buf, size_t n)
              o->meta ? " " : "", o->meta ? o->meta : "");
 }
 
+/* Row r's spelling and help text, "" for a hidden row; 0 past the last row. */
+static int listed_row(const cli_option *rows, size_t n_rows, size_t r, char *sp, size_t nsp,
+                      char *text, size_t ntext)
+{
+    if (r >= n_rows)
+        return 0;
+    sp[0] = text[0] = 0;
+    if (!(rows[r].flags & OPT_HIDDEN)) {
+        row_spelling(&rows[r], sp, nsp);
+        row_text(&rows[r], text, ntext);
+    }
+    return 1;
+}
+
 /* The next paragraph of *p (paragraphs are separated by a blank line) into
  * buf (cut at n - 1 bytes), newlines made spaces when one_line; 0 at the end. */
 static int next_paragraph(const char **p, char *buf, size_t n, int one_line)
@@ -355,13 +372,10 @@ void cli_print_help(FILE *f, const cli_command *cmd, const cli_option *rows, siz
         wrap(f, para, 0, 0);
         fputc('\n', f);
     }
-    for (size_t r = 0; r < n_rows; r++) {
-        const cli_option *o = &rows[r];
-        if (o->flags & OPT_HIDDEN)
+    char sp[128], text[2048];
+    for (size_t r = 0; listed_row(rows, n_rows, r, sp, sizeof sp, text, sizeof text); r++) {
+        if (!*sp)
             continue;
-        char sp[128], text[2048];
-        row_spelling(o, sp, sizeof sp);
-        row_text(o, text, sizeof text);
         fprintf(f, "  %s", sp);
         size_t col = 2 + strlen(sp);
         if (col + 2 > HELP_COL) {
@@ -417,13 +431,10 @@ void cli_print_man(FILE *f, const cli_command *cmd, const cli_option *rows, size
         fputc('\n', f);
     }
     fputs(".SH OPTIONS\n", f);
-    for (size_t r = 0; r < n_rows; r++) {
-        const cli_option *o = &rows[r];
-        if (o->flags & OPT_HIDDEN)
+    char sp[128], text[2048];
+    for (size_t r = 0; listed_row(rows, n_rows, r, sp, sizeof sp, text, sizeof text); r++) {
+        if (!*sp)
             continue;
-        char sp[128], text[2048];
-        row_spelling(o, sp, sizeof sp);
-        row_text(o, text, sizeof text);
         for (char *c = text; *c; c++)
             if (*c == '\n')
                 *c = ' ';

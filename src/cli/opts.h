@@ -71,7 +71,7 @@ typedef struct {
 
 /* Parse argv[1..argc) (argv[0] is the command's name) against rows.
  * Positional arguments go to pos (at most cmd->pos_max; more is an error),
- * their count to *n_pos. Returns 0 to run, CLI_HELP_SHOWN after printing
+ * their count to *n_pos (pos and n_pos may be NULL when pos_max is 0). Returns 0 to run, CLI_HELP_SHOWN after printing
  * --help (exit 0), or an exit code after printing one error line. */
 #define CLI_HELP_SHOWN (-1)
 int cli_parse(const cli_command *cmd, const cli_option *rows, size_t n_rows, int argc,
@@ -94,8 +94,9 @@ const char *cli_option_default(const cli_option *o, char *buf, size_t n);
      .help = "print one JSON object on standard output (keys: docs/CLI.md)"}
 #define CLI_ROW_QUIET(p) {.name = "-q", .alias = "--quiet", .kind = OPT_FLAG, .dest = (p),      \
                           .help = "no progress or summary on standard error"}
-/* --json and -q of a cli_common */
+/* --json and -q of a cli_common; with --threads */
 #define CLI_ROWS_COMMON(c) CLI_ROW_JSON(&(c)->json), CLI_ROW_QUIET(&(c)->quiet)
+#define CLI_ROWS_RUN(threads, c) CLI_ROW_THREADS(threads), CLI_ROWS_COMMON(c)
 /* -o naming files (never standard output), required */
 #define CLI_ROW_OUTPUT(p, meta_, what)                                                          \
     {.name = "-o", .alias = "--output", .kind = OPT_STR, .meta = (meta_), .dest = (p),         \

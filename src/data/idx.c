@@ -135,12 +135,11 @@ lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
 lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
                                    lgc_err *err)
 {
-    memset(out, 0, sizeof *out);
-    size_t dims[IDX_MAX_RANK];
+    size_t dims[IDX_MAX_RANK] = {0};
     int rank = 0;
+    memset(out, 0, sizeof *out);
     lgc_status st = idx_take(path, buf, n, 1, 1, "labels", dims, &rank, &out->y, err);
-    if (st == LGC_OK)
-        out->n = dims[0];
+    out->n = st == LGC_OK ? dims[0] : 0;
     return st;
 }
 

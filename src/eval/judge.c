@@ -17,24 +17,20 @@
  * order, so results are the same bytes with 1, 2 or 4 threads. */
 #define N_SHARDS 4
 
+/* In the order of lgc_judge_kind. */
+static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3"};
+
 int lgc_judge_from_name(const char *name)
 {
-    if (strcmp(name, "paper-cnn") == 0)
-        return LGC_JUDGE_PAPER_CNN;
-    if (strcmp(name, "lenet") == 0)
-        return LGC_JUDGE_LENET;
-    if (strcmp(name, "convnet3") == 0)
-        return LGC_JUDGE_CONVNET3;
+    for (int k = 0; k < 3; k++)
+        if (strcmp(name, judge_names[k]) == 0)
+            return k;
     return -1;
 }
 
 const char *lgc_judge_name(lgc_judge_kind k)
 {
-    switch (k) {
-    case LGC_JUDGE_LENET: return "lenet";
-    case LGC_JUDGE_CONVNET3: return "convnet3";
-    default: return "paper-cnn";
-    }
+    return k >= 0 && (int)k < 3 ? judge_names[k] : judge_names[0];
 }
 
 void lgc_judge_opts_default(lgc_judge_opts *o)

@@ -19,11 +19,7 @@
 
 int lgc_subset_method_from_name(const char *name)
 {
-    if (strcmp(name, "random") == 0)
-        return LGC_SUBSET_RANDOM;
-    if (strcmp(name, "crust") == 0)
-        return LGC_SUBSET_CRUST;
-    return -1;
+    return !strcmp(name, "random") ? LGC_SUBSET_RANDOM : !strcmp(name, "crust") ? LGC_SUBSET_CRUST : -1;
 }
 
 const char *lgc_subset_method_name(lgc_subset_method m)
@@ -520,8 +516,6 @@ void lgc_subset_free(lgc_subset *s)
 {
     if (!s)
         return;
-    free(s->idx);
-    free(s->weight);
-    s->idx = NULL;
-    s->weight = NULL;
+    free(s->idx), free(s->weight);
+    s->idx = NULL, s->weight = NULL;
 }

@@ -51,9 +51,7 @@ void lgc_gmm_free(lgc_gmm *g)
 {
     if (!g)
         return;
-    free(g->weights);
-    free(g->means);
-    free(g->chol);
+    free(g->weights), free(g->means), free(g->chol);
     memset(g, 0, sizeof *g);
 }
 

@@ -324,65 +324,25 @@ static lgc_status get_kv(const lgc_pkg *p, const char *key, lgc_kv_type t,
     return LGC_OK;
 }
 
-lgc_status lgc_pkg_get_u64(const lgc_pkg *p, const char *key, uint64_t *v, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_U64, &r, err);
-    if (st == LGC_OK)
-        *v = r->pub.v.u64;
-    return st;
-}
-
-lgc_status lgc_pkg_get_i64(const lgc_pkg *p, const char *key, int64_t *v, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_I64, &r, err);
-    if (st == LGC_OK)
-        *v = r->pub.v.i64;
-    return st;
-}
-
-lgc_status lgc_pkg_get_f64(const lgc_pkg *p, const char *key, double *v, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_F64, &r, err);
-    if (st == LGC_OK)
-        *v = r->pub.v.f64;
-    return st;
-}
-
-lgc_status lgc_pkg_get_str(const lgc_pkg *p, const char *key, const char **s, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_STR, &r, err);
-    if (st == LGC_OK)
-        *s = r->pub.v.str;
-    return st;
-}
-
-lgc_status lgc_pkg_get_f64_array(const lgc_pkg *p, const char *key, const double **v,
-                                 size_t *n, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_F64_ARRAY, &r, err);
-    if (st == LGC_OK) {
-        *v = r->pub.v.f64s;
-        *n = r->pub.n;
+/* The typed getters: the record of key if it has the type, then assign
+ * (reading r) fills the caller's outputs, declared by the parameters after it. */
+#define GETTER(fn, kv_type, assign, ...)                                                        \
+    lgc_status fn(const lgc_pkg *p, const char *key, __VA_ARGS__, lgc_err *err)                 \
+    {                                                                                           \
+        const pkg_kv_rec *r;                                                                    \
+        lgc_status st = get_kv(p, key, kv_type, &r, err);                                       \
+        if (st == LGC_OK)                                                                       \
+            assign;                                                                             \
+        return st;                                                                              \
     }
-    return st;
-}
-
-lgc_status lgc_pkg_get_u64_array(const lgc_pkg *p, const char *key, const uint64_t **v,
-                                 size_t *n, lgc_err *err)
-{
-    const pkg_kv_rec *r;
-    lgc_status st = get_kv(p, key, LGC_KV_U64_ARRAY, &r, err);
-    if (st == LGC_OK) {
-        *v = r->pub.v.u64s;
-        *n = r->pub.n;
-    }
-    return st;
-}
+GETTER(lgc_pkg_get_u64, LGC_KV_U64, *v = r->pub.v.u64, uint64_t *v)
+GETTER(lgc_pkg_get_i64, LGC_KV_I64, *v = r->pub.v.i64, int64_t *v)
+GETTER(lgc_pkg_get_f64, LGC_KV_F64, *v = r->pub.v.f64, double *v)
+GETTER(lgc_pkg_get_str, LGC_KV_STR, *v = r->pub.v.str, const char **v)
+GETTER(lgc_pkg_get_f64_array, LGC_KV_F64_ARRAY, (*v = r->pub.v.f64s, *n = r->pub.n),
+       const double **v, size_t *n)
+GETTER(lgc_pkg_get_u64_array, LGC_KV_U64_ARRAY, (*v = r->pub.v.u64s, *n = r->pub.n),
+       const uint64_t **v, size_t *n)
 
 size_t lgc_pkg_n_kv(const lgc_pkg *p)
 {
@@ -453,6 +413,15 @@ static void free_tensor_rec(pkg_tensor_rec *r)
     free(r);
 }
 
+/* r into p, or r freed: how both adders end. */
+static lgc_status attach(lgc_pkg *p, pkg_tensor_rec *r, const char *name, lgc_err *err)
+{
+    if (pkg_tensor_attach(p, r))
+        return LGC_OK;
+    free_tensor_rec(r);
+    return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory for tensor '%s'", p->origin, name);
+}
+
 lgc_status lgc_pkg_add_tensor(lgc_pkg *p, const char *name, lgc_dtype dt, int rank,
                               const uint64_t *shape, const void *data, lgc_err *err)
 {
@@ -466,12 +435,7 @@ lgc_status lgc_pkg_add_tensor(lgc_pkg *p, const char *name, lgc_dtype dt, int ra
     }
     if (r->pub.n_bytes > 0)
         memcpy(r->own, data, r->pub.n_bytes);
-    if (!pkg_tensor_attach(p, r)) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory for tensor '%s'", p->origin,
-                         name);
-        goto fail;
-    }
-    return LGC_OK;
+    return attach(p, r, name, err);
 fail:
     free_tensor_rec(r);
     return st;
@@ -504,22 +468,14 @@ lgc_status lgc_pkg_add_tensor_f32(lgc_pkg *p, const char *name, lgc_dtype dt, in
             pkg_put_u32(d + 4 * i, bits);
         }
     }
-    if (!pkg_tensor_attach(p, r)) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory for tensor '%s'", p->origin,
-                         name);
-        goto fail;
-    }
-    return LGC_OK;
+    return attach(p, r, name, err);
 fail:
     free_tensor_rec(r);
     return st;
 }
 
-size_t lgc_pkg_n_tensors(const lgc_pkg *p)
-{
-    return p->n_tensors;
-}
-
+/* the tensors, by index: 0..lgc_pkg_n_tensors - 1 */
+size_t lgc_pkg_n_tensors(const lgc_pkg *p) { return p->n_tensors; }
 const lgc_pkg_tensor *lgc_pkg_tensor_at(const lgc_pkg *p, size_t i)
 {
     return i < p->n_tensors ? &p->tensors[i]->pub : NULL;
@@ -595,15 +551,11 @@ lgc_status lgc_pkg_set_compression(lgc_pkg *p, int zstd_level, lgc_err *err)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: zstd level %d, must be 0..%d", p->origin,
                            zstd_level, LGC_PKG_ZSTD_LEVEL_MAX);
     if (zstd_level != p->zstd_level)
-        pkg_changed(p);
-    p->zstd_level = zstd_level;
+        pkg_changed(p), p->zstd_level = zstd_level;
     return LGC_OK;
 }
 
-int lgc_pkg_compression(const lgc_pkg *p)
-{
-    return p->zstd_level;
-}
+int lgc_pkg_compression(const lgc_pkg *p) { return p->zstd_level; }
 
 lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err)
 {
@@ -611,12 +563,8 @@ lgc_status lgc_pkg_set_features(lgc_pkg *p, uint32_t flags, lgc_err *err)
         return lgc_err_set(err, LGC_ERR_ARG, "%s: feature flags 0x%08x are not features this "
                            "writer knows", p->origin, flags);
     if (flags != p->features)
-        pkg_changed(p);
-    p->features = flags;
+        pkg_changed(p), p->features = flags;
     return LGC_OK;
 }
 
-uint32_t lgc_pkg_features(const lgc_pkg *p)
-{
-    return p->features;
-}
+uint32_t lgc_pkg_features(const lgc_pkg *p) { return p->features; }

@@ -200,36 +200,36 @@ static void page_latent(sbuf *b, rep_ctx *r)
     const lgc_report_opts *o = r->o;
     lgc_report_result *res = r->res;
     sb_printf(b, "<h2 id=\"latent\">Latent space</h2>\n");
-    if (r->side) {
-        sb_printf(b, "<p>t-SNE (perplexity 30, Barnes-Hut, seed %llu) of the codes of %zu "
-                      "training images drawn at random: 10-nearest-neighbour label agreement "
-                      "in the map %.3f, KL(P&#8214;Q) %.3f.</p>\n",
-                  (unsigned long long)o->seed,
-                  o->tsne_n < r->train->x.n ? o->tsne_n : r->train->x.n, res->tsne_agreement,
-                  res->tsne_kl);
-        html_figure(b, o, "tsne.png", "tsne.svg", "t-SNE of latent codes",
-                    "Each point is one training image's latent code, coloured by its class. "
-                    "Distances between clusters in a t-SNE map mean little; that classes form "
-                    "separate clusters means a per-class mixture has a separable task.");
-        html_figure(b, o, "gauss.png", "gauss.svg", "Gaussianity per class",
-                    "Every code of a class is assigned to the component of highest "
-                    "responsibility under the package's mixture, and its squared Mahalanobis "
-                    "distance to that component is counted. Were each component Gaussian, the "
-                    "histogram would follow the &chi;&sup2; density of the latent size (red). "
-                    "KL: the study's divergence of the 100-bin histogram from that density "
-                    "(outliers with |z| &gt; 4 dropped). The study measured every code against "
-                    "every component, where no fit is to be expected for K &gt; 1; here each "
-                    "code counts for its own component only.");
-        html_figure(b, o, "gauss-kl.png", "gauss-kl.svg", "KL per component",
-                    "The same divergence component by component (blank: the class has fewer "
-                    "components).");
-        html_figure(b, o, "gauss-components.png", "gauss-components.svg",
-                    "Gaussianity per component",
-                    "Every component's own histogram against &chi;&sup2;; n is the number of "
-                    "codes it is the most responsible for.");
-    } else {
+    if (!r->side) {
         html_missing(b, "The t-SNE map and the Gaussianity check", 1);
+        return;
     }
+    sb_printf(b, "<p>t-SNE (perplexity 30, Barnes-Hut, seed %llu) of the codes of %zu "
+                  "training images drawn at random: 10-nearest-neighbour label agreement "
+                  "in the map %.3f, KL(P&#8214;Q) %.3f.</p>\n",
+              (unsigned long long)o->seed,
+              o->tsne_n < r->train->x.n ? o->tsne_n : r->train->x.n, res->tsne_agreement,
+              res->tsne_kl);
+    html_figure(b, o, "tsne.png", "tsne.svg", "t-SNE of latent codes",
+                "Each point is one training image's latent code, coloured by its class. "
+                "Distances between clusters in a t-SNE map mean little; that classes form "
+                "separate clusters means a per-class mixture has a separable task.");
+    html_figure(b, o, "gauss.png", "gauss.svg", "Gaussianity per class",
+                "Every code of a class is assigned to the component of highest "
+                "responsibility under the package's mixture, and its squared Mahalanobis "
+                "distance to that component is counted. Were each component Gaussian, the "
+                "histogram would follow the &chi;&sup2; density of the latent size (red). "
+                "KL: the study's divergence of the 100-bin histogram from that density "
+                "(outliers with |z| &gt; 4 dropped). The study measured every code against "
+                "every component, where no fit is to be expected for K &gt; 1; here each "
+                "code counts for its own component only.");
+    html_figure(b, o, "gauss-kl.png", "gauss-kl.svg", "KL per component",
+                "The same divergence component by component (blank: the class has fewer "
+                "components).");
+    html_figure(b, o, "gauss-components.png", "gauss-components.svg",
+                "Gaussianity per component",
+                "Every component's own histogram against &chi;&sup2;; n is the number of "
+                "codes it is the most responsible for.");
 }
 
 static void page_judge(sbuf *b, rep_ctx *r)
