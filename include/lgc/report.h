@@ -71,6 +71,9 @@ typedef struct {
 void lgc_report_opts_default(lgc_report_opts *o);
 
 #define LGC_REPORT_MAX_FILES 32
+/* Most classes a report draws (one panel, row or colour per class); a package
+ * with more is refused (LGC_ERR_ARG). */
+#define LGC_REPORT_MAX_CLASSES 16
 
 typedef struct {
     lgc_judge_result judge;
@@ -78,8 +81,8 @@ typedef struct {
     lgc_privacy_result privacy;
     double tsne_agreement;   /* 10-NN label agreement in the map; NaN without side file */
     double tsne_kl;
-    double gauss_kl_class[LGC_MAX_CLASSES];              /* pooled over the class's components */
-    double gauss_kl[LGC_MAX_CLASSES][LGC_CODEC_KMAX];    /* NaN where no component or no side */
+    double gauss_kl_class[LGC_REPORT_MAX_CLASSES];           /* pooled over the class's components */
+    double gauss_kl[LGC_REPORT_MAX_CLASSES][LGC_CODEC_KMAX]; /* NaN where no component or no side */
     size_t n_files;
     char files[LGC_REPORT_MAX_FILES][64]; /* names written in dir, index.html last */
 } lgc_report_result;

@@ -22,7 +22,8 @@ typedef enum {
     LGC_ERR_VALUE = 7,       /* well-formed but meaningless content (NaN, weights not summing to 1, ...) */
     LGC_ERR_NUMERIC = 8,     /* a computation broke down (non-finite loss, non-SPD matrix) */
     LGC_ERR_LIMIT = 9,       /* a configured size or memory cap would be exceeded */
-    LGC_ERR_INTERNAL = 10    /* a bug: an invariant did not hold */
+    LGC_ERR_INTERNAL = 10,   /* a bug: an invariant did not hold */
+    LGC_ERR_CANCELLED = 11   /* the caller asked the call to stop (lgc/api.h); nothing was written */
 } lgc_status;
 
 #define LGC_ERR_MSG_MAX 512

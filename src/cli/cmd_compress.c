@@ -22,6 +22,8 @@ static const char *const ksel_names[] = {"argmin", "greedy", NULL};
 static const char *const emprec_names[] = {"f32", "f64", NULL};
 static const char *const prec_names[] = {"f16", "f32", NULL};
 static const char *const dec_names[] = {"int8", "f16", "f32", NULL};
+/* In the order of lgc_layout. */
+static const char *const layout_names[] = {"auto", "nhwc", "nchw", NULL};
 
 #define MAX_EPOCH_LOG 1000
 
@@ -31,7 +33,7 @@ typedef struct {
     lgc_compress_opts o;
     size_t n_classes, threads, limit;
     int force, sized, no_encoder;
-    int model, loss, fit, form, ksel, emprec, prec, dec; /* indexes into the choice lists */
+    int model, loss, fit, form, ksel, emprec, prec, dec, layout; /* indexes into the choice lists */
     uint64_t budget;
     cli_common c;
     /* filled while running: */
@@ -131,15 +133,22 @@ static int parse(compress_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     lgc_compress_opts_default(&a->o);
-    a->n_classes = 10, a->threads = 2;
+    a->n_classes = 0, a->threads = 2; /* 0 classes: inferred from the labels */
     a->model = LGC_MODEL_AE, a->loss = -1, a->ksel = a->o.gmm.select;
     a->emprec = a->o.gmm.precision == LGC_GMM_F64;
     cli_common_init(&a->c);
         const cli_option rows[] = {
             {.name = "--images", .kind = OPT_FILE, .meta = "F", .dest = &a->imgs, .flags = OPT_REQUIRED,
-             .help = "training images (IDX or NPY, uint8 or float in [0,1])"},
-            {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &a->labs, .flags = OPT_REQUIRED,
-             .help = "training labels"},
+             .help = "training images: IDX or NPY (uint8, or float in [0,1]; (N,H,W), (N,H,W,C) or "
+                     "(N,C,H,W)), or a folder of class folders of PNG or JPEG files (torchvision's "
+                     "ImageFolder layout; classes in the byte order of the folder names)"},
+            {.name = "--labels", .kind = OPT_FILE, .meta = "F", .dest = &a->labs,
+             .def = "none for a folder of class folders; required otherwise",
+             .help = "training labels (IDX or NPY, any integer type, values 0..255)"},
+            {.name = "--layout", .kind = OPT_CHOICE, .meta = "L", .dest = &a->layout,
+             .choices = layout_names,
+             .help = "layout of a rank-4 NPY image array: auto (the one whose channel axis is 1 or "
+                     "3; an error when both are) | nhwc | nchw"},
             CLI_ROW_OUTPUT(&a->outp, "F", "package to write"),
             CLI_ROW_FORCE(&a->force),
             {.name = "--save-encoder", .kind = OPT_FILE, .meta = "F", .dest = &a->encp,
@@ -204,7 +213,9 @@ static int parse(compress_args *a, int argc, char **argv)
             {.name = "--zstd", .kind = OPT_INT, .meta = "L", .dest = &a->o.zstd_level, .lo = 0, .hi = 22,
              .help = "zstd level for the package data, 0 = none"},
             {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 1,
-             .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+             .hi = LGC_MAX_CLASSES,
+             .def = "inferred: the largest label + 1, or the number of class folders",
+             .help = "number of classes; every class needs images"},
             {.name = "--groups", .kind = OPT_FILE, .meta = "F", .dest = &a->groupsp,
              .help = "one group id per image (uint8 IDX or NPY, e.g. SpuCo's label x 10 + colour): "
                      "fit one mixture per group instead of per class; every group must lie within "
@@ -253,6 +264,9 @@ static int check_outputs(compress_args *a)
     if (lgc_model_family_get((int)o->model)->variational && o->train.loss == LGC_LOSS_MSE)
         return cli_fail(cmd, EXIT_USAGE, "--loss mse: model %s needs the BCE loss (its loss is a "
                         "likelihood)", lgc_model_name(o->model));
+    if (!a->labs && !lgc_path_is_folder(a->imgs))
+        return cli_fail(cmd, EXIT_USAGE, "--labels is required (unless --images is a folder of "
+                        "class folders)");
     if (a->encp && a->no_encoder)
         return cli_fail(cmd, EXIT_USAGE, "--save-encoder and --no-encoder contradict each other");
     if (a->encp && a->groupsp)
@@ -297,7 +311,8 @@ static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
 {
     const char *cmd = cli_cmd_compress.name;
     lgc_err err;
-    if (lgc_dataset_load(a->imgs, a->labs, a->n_classes, data, &err))
+    if (lgc_dataset_load_layout(a->imgs, a->labs, a->n_classes, (lgc_layout)a->layout, data,
+                                &err))
         return cli_fail_err(cmd, &err);
     if (a->groupsp) {
         if (lgc_labels_read(a->groupsp, groups, &err))
@@ -309,6 +324,12 @@ static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
     }
     if (a->limit && a->limit < data->x.n)
         data->x.n = data->y.n = a->limit; /* the arrays stay allocated whole; only the count shrinks */
+    if (!a->n_classes) { /* inferred from the images used; a folder set has its folders */
+        size_t top = 0;
+        for (size_t i = 0; i < data->y.n; i++)
+            top = data->y.y[i] >= top ? (size_t)data->y.y[i] + 1 : top;
+        a->n_classes = lgc_path_is_folder(a->imgs) ? data->n_classes : top;
+    }
     if (a->budget) {
         lgc_compress_opts *o = &a->o;
         o->budget = a->budget;

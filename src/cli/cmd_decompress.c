@@ -10,7 +10,8 @@
 
 static const char *const balance_names[] = {"prior", "classes", "groups", NULL};
 static const char *const order_names[] = {"shuffled", "class", NULL};
-static const char *const format_names[] = {"idx", "npy", NULL};
+static const char *const format_names[] = {"idx", "npy", "png-folder", NULL};
+#define FORMAT_PNG_FOLDER 2
 
 static void on_progress(void *p, const lgc_progress *pr)
 {
@@ -27,7 +28,8 @@ int cmd_decompress(int argc, char **argv)
     cli_common c;
     cli_common_init(&c);
     const cli_option rows[] = {
-        CLI_ROW_OUTPUT(&prefix, "PREFIX", "output prefix: PREFIX-images.EXT, PREFIX-labels.EXT"),
+        CLI_ROW_OUTPUT(&prefix, "PREFIX", "output prefix: PREFIX-images.EXT, PREFIX-labels.EXT; "
+                       "with --format png-folder, the folder to write"),
         {.name = "-n", .alias = "--n", .kind = OPT_SIZE, .meta = "N", .dest = &N, .lo = 1,
          .hi = 0xFFFFFFFFu, .help = "number of images"},
         {.name = "--order", .kind = OPT_CHOICE, .meta = "O", .dest = &order,
@@ -39,7 +41,10 @@ int cmd_decompress(int argc, char **argv)
                  "same number for every class) | groups (the same number for every group; "
                  "packages made with --groups)"},
         {.name = "--format", .kind = OPT_CHOICE, .meta = "F", .dest = &fmt,
-         .choices = format_names, .help = "output format"},
+         .choices = format_names,
+         .help = "idx | npy: two files | png-folder: a folder of class folders of PNG files, "
+                 "PREFIX/CLASS/INDEX.png (torchvision's ImageFolder layout, which lgc compress "
+                 "--images reads back)"},
         CLI_ROW_SEED(&seed, "sampling and the order"),
         CLI_ROW_FORCE(&force),
         {.name = "--allow-large", .kind = OPT_FLAG, .dest = &allow_large,
@@ -65,8 +70,15 @@ int cmd_decompress(int argc, char **argv)
                       "--groups; this one has one mixture per class", in);
         goto done;
     }
-    if (lgc_codec_decompress_files(&codec, N, seed, (lgc_balance)balance, (lgc_order)order, prefix,
-                                   (lgc_file_format)fmt, force, on_progress, &c, &err)) {
+    lgc_status st = fmt == FORMAT_PNG_FOLDER
+                        ? lgc_codec_decompress_folder(&codec, N, seed, (lgc_balance)balance,
+                                                      (lgc_order)order, prefix, force, on_progress,
+                                                      &c, &err)
+                        : lgc_codec_decompress_files(&codec, N, seed, (lgc_balance)balance,
+                                                     (lgc_order)order, prefix,
+                                                     (lgc_file_format)fmt, force, on_progress, &c,
+                                                     &err);
+    if (st) {
         cli_progress_done(&c);
         rc = cli_fail_err(cmd, &err);
         goto done;
@@ -76,6 +88,9 @@ int cmd_decompress(int argc, char **argv)
     char ipath[4096], lpath[4096];
     snprintf(ipath, sizeof ipath, "%s-images.%s", prefix, format_names[fmt]);
     snprintf(lpath, sizeof lpath, "%s-labels.%s", prefix, format_names[fmt]);
+    int folder = fmt == FORMAT_PNG_FOLDER; /* one output: the folder, whose labels are its folders */
+    if (folder)
+        snprintf(ipath, sizeof ipath, "%s", prefix);
     if (c.json) {
         cli_json j;
         cli_json_begin(&j, cmd);
@@ -86,17 +101,19 @@ int cmd_decompress(int argc, char **argv)
         cli_json_str(&j, "format", format_names[fmt]);
         cli_json_u64(&j, "seed", seed);
         cli_json_str(&j, "images", ipath);
-        cli_json_str(&j, "labels", lpath);
+        cli_json_str(&j, "labels", folder ? NULL : lpath);
         cli_json_array(&j, "outputs");
         cli_json_str(&j, NULL, ipath);
-        cli_json_str(&j, NULL, lpath);
+        if (!folder)
+            cli_json_str(&j, NULL, lpath);
         cli_json_close(&j);
         cli_json_num(&j, "images_per_second", (double)N / secs, 0);
         cli_json_num(&j, "seconds", secs, 3);
         cli_json_u64(&j, "threads", threads);
         cli_json_end(&j);
     } else if (!c.quiet) {
-        fprintf(stderr, "decompress: %zu images to %s and %s in %.2f s\n", N, ipath, lpath, secs);
+        fprintf(stderr, "decompress: %zu images to %s%s%s in %.2f s\n", N, ipath,
+                folder ? "/" : " and ", folder ? "" : lpath, secs);
     }
     rc = 0;
 done:

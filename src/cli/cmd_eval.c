@@ -10,13 +10,15 @@
 #include "lgc/tensor.h"
 
 static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3", NULL};
+/* In the order of lgc_layout. */
+static const char *const layout_names[] = {"auto", "nhwc", "nchw", NULL};
 
 typedef struct {
     const char *tri, *trl, *tei, *tel, *data_dir, *weights, *tgp, *ugp;
     char tei_buf[4096], tel_buf[4096];
     lgc_judge_opts o;
     size_t n_seeds, n_classes, threads;
-    int judge;
+    int judge, layout;
     cli_common c;
 } eval_args;
 
@@ -51,17 +53,23 @@ static int parse(eval_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     lgc_judge_opts_default(&a->o);
-    a->o.seed = 1, a->n_seeds = 3, a->n_classes = 10, a->threads = 2, a->judge = (int)a->o.kind;
+    a->o.seed = 1, a->n_seeds = 3, a->n_classes = 0, a->threads = 2, a->judge = (int)a->o.kind;
     cli_common_init(&a->c);
     const cli_option rows[] = {
         {.name = "--train-images", .kind = OPT_FILE, .meta = "F", .dest = &a->tri,
-         .flags = OPT_REQUIRED, .help = "training images"},
+         .flags = OPT_REQUIRED,
+         .help = "training images: IDX, NPY or a folder of class folders of PNG or JPEG files"},
         {.name = "--train-labels", .kind = OPT_FILE, .meta = "F", .dest = &a->trl,
-         .flags = OPT_REQUIRED, .help = "training labels"},
+         .def = "none for a folder of class folders; required otherwise",
+         .help = "training labels"},
         {.name = "--test-images", .kind = OPT_FILE, .meta = "F", .dest = &a->tei,
          .def = "t10k-images-idx3-ubyte in the data folder", .help = "test images"},
         {.name = "--test-labels", .kind = OPT_FILE, .meta = "F", .dest = &a->tel,
-         .def = "t10k-labels-idx1-ubyte in the data folder", .help = "test labels"},
+         .def = "t10k-labels-idx1-ubyte in the data folder; none when --test-images is a folder",
+         .help = "test labels"},
+        {.name = "--layout", .kind = OPT_CHOICE, .meta = "L", .dest = &a->layout,
+         .choices = layout_names,
+         .help = "layout of rank-4 NPY image arrays: auto | nhwc | nchw (as lgc compress)"},
         CLI_ROW_DATA_DIR(&a->data_dir),
         {.name = "--weights", .kind = OPT_FILE, .meta = "F", .dest = &a->weights,
          .help = "per-image loss weights (float32 NPY of shape (n,), finite, >= 0); each "
@@ -82,7 +90,9 @@ static int parse(eval_args *a, int argc, char **argv)
          .hi = LGC_JUDGE_MAX_SEEDS, .help = "judge seeds S..S+K-1"},
         {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &a->o.seed, .help = "first seed"},
         {.name = "--classes", .kind = OPT_SIZE, .meta = "N", .dest = &a->n_classes, .lo = 2,
-         .hi = LGC_MAX_CLASSES, .help = "number of classes"},
+         .hi = LGC_MAX_CLASSES,
+         .def = "inferred: the largest label + 1 (or class folders) of either set",
+         .help = "number of classes"},
         CLI_ROWS_RUN(&a->threads, &a->c),
     };
     int rc = cli_parse(&cli_cmd_eval, rows, CLI_N_ROWS(rows), argc, argv, NULL, NULL);
@@ -92,11 +102,15 @@ static int parse(eval_args *a, int argc, char **argv)
     if (!a->tei && (rc = cli_data_file(cli_cmd_eval.name, a->data_dir, "t10k-images-idx3-ubyte",
                                        "--test-images", a->tei_buf, sizeof a->tei_buf)))
         return rc;
-    if (!a->tel && (rc = cli_data_file(cli_cmd_eval.name, a->data_dir, "t10k-labels-idx1-ubyte",
+    if (!a->tel && !lgc_path_is_folder(a->tei ? a->tei : a->tei_buf) &&
+        (rc = cli_data_file(cli_cmd_eval.name, a->data_dir, "t10k-labels-idx1-ubyte",
                                        "--test-labels", a->tel_buf, sizeof a->tel_buf)))
         return rc;
     a->tei = a->tei ? a->tei : a->tei_buf;
-    a->tel = a->tel ? a->tel : a->tel_buf;
+    a->tel = a->tel ? a->tel : a->tel_buf[0] ? a->tel_buf : NULL;
+    if (!a->trl && !lgc_path_is_folder(a->tri))
+        return cli_fail(cli_cmd_eval.name, EXIT_USAGE, "--train-labels is required (unless "
+                        "--train-images is a folder of class folders)");
     return 0;
 }
 
@@ -125,12 +139,20 @@ static int load_weights(const char *cmd, const eval_args *a, eval_inputs *in)
     return 0;
 }
 
-static int load(const char *cmd, const eval_args *a, eval_inputs *in)
+static int load(const char *cmd, eval_args *a, eval_inputs *in)
 {
     lgc_err err;
-    if (lgc_dataset_load(a->tri, a->trl, a->n_classes, &in->train, &err) ||
-        lgc_dataset_load(a->tei, a->tel, a->n_classes, &in->test, &err))
+    lgc_layout lay = (lgc_layout)a->layout;
+    if (lgc_dataset_load_layout(a->tri, a->trl, a->n_classes, lay, &in->train, &err) ||
+        lgc_dataset_load_layout(a->tei, a->tel, a->n_classes, lay, &in->test, &err))
         return cli_fail_err(cmd, &err);
+    if (!a->n_classes) /* inferred: the classes of either set */
+        a->n_classes = in->train.n_classes > in->test.n_classes ? in->train.n_classes
+                                                                 : in->test.n_classes;
+    if (a->n_classes < 2)
+        return cli_fail(cmd, EXIT_DATA, "%s: the labels name %zu class; a judge needs 2 or more",
+                        a->trl ? a->trl : a->tri, a->n_classes);
+    in->train.n_classes = in->test.n_classes = a->n_classes;
     const lgc_images *tr = &in->train.x, *te = &in->test.x;
     if (te->h != tr->h || te->w != tr->w || te->c != tr->c)
         return cli_fail(cmd, EXIT_DATA, "%s: test images are %zux%zux%zu, the training images %s "

@@ -281,15 +281,11 @@ static uint32_t *block_counts(const lgc_codec *c, const size_t *counts, size_t N
     return cnt;
 }
 
-/* Where generated blocks go, in output order. */
-typedef lgc_status (*block_sink)(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
-                                 lgc_err *err);
-
 /* Generate N images in blocks, S at a time (one per thread, each with its own
  * decoder replica, BLAS on one thread), and hand them to sink in output
  * order (ordered: one thread writes while the others compute). */
 static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
-                               lgc_order order, block_sink sink, void *sctx,
+                               lgc_order order, lgc_block_sink sink, void *sctx,
                                lgc_progress_fn progress, void *pctx,
                                lgc_err *err)
 {
@@ -419,6 +415,42 @@ lgc_status lgc_codec_decompress_mem(lgc_codec *c, size_t N, uint64_t seed, lgc_b
 {
     mem_sink s = {x, y, 0, c->c * c->h * c->w};
     return generate_all(c, N, seed, balance, order, to_memory, &s, NULL, NULL, err);
+}
+
+lgc_status lgc_codec_decompress_sink(lgc_codec *c, size_t N, uint64_t seed, lgc_balance balance,
+                                     lgc_order order, lgc_block_sink sink, void *sink_ctx,
+                                     lgc_progress_fn progress, void *ctx, lgc_err *err)
+{
+    return generate_all(c, N, seed, balance, order, sink, sink_ctx, progress, ctx, err);
+}
+
+typedef struct {
+    lgc_png_folder *f;
+    size_t h, w, c;
+} folder_sink;
+
+static lgc_status to_folder(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
+                            lgc_err *err)
+{
+    folder_sink *s = ctx;
+    return lgc_png_folder_write(s->f, pix, lab, nb, s->h, s->w, s->c, err);
+}
+
+lgc_status lgc_codec_decompress_folder(lgc_codec *c, size_t N, uint64_t seed,
+                                       lgc_balance balance, lgc_order order, const char *dir,
+                                       int overwrite, lgc_progress_fn progress, void *ctx,
+                                       lgc_err *err)
+{
+    lgc_png_folder f;
+    lgc_status st = lgc_png_folder_open(&f, dir, c->n_classes, N, overwrite, err);
+    if (st != LGC_OK)
+        return st;
+    folder_sink fs = {&f, c->h, c->w, c->c};
+    if ((st = generate_all(c, N, seed, balance, order, to_folder, &fs, progress, ctx, err))) {
+        lgc_png_folder_abort(&f);
+        return st;
+    }
+    return lgc_png_folder_commit(&f, err);
 }
 
 typedef struct {

@@ -19,6 +19,7 @@ const char *lgc_status_str(lgc_status s)
     case LGC_ERR_NUMERIC: return "numeric";
     case LGC_ERR_LIMIT: return "limit";
     case LGC_ERR_INTERNAL: return "internal";
+    case LGC_ERR_CANCELLED: return "cancelled";
     }
     return "unknown";
 }

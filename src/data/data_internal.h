@@ -20,8 +20,8 @@ lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
                                    lgc_err *err);
 lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
                                    lgc_err *err);
-lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
-                                   lgc_err *err);
+lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
+                                   lgc_images *out, lgc_err *err);
 lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
                                    lgc_err *err);
 
@@ -42,6 +42,18 @@ const char *data_magic_hint(const uint8_t *buf, size_t n);
 
 /* "60000x28x28" (sep "x") or "60000, 28, 28" (sep ", ") into s. */
 void data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char *sep);
+
+/* Decode one PNG or JPEG file held in buf (n bytes; path names it in
+ * messages) into *pix (h, w, c), c = 1 (grey) or 3 (RGB), malloc'd. buf stays
+ * the caller's. */
+lgc_status data_png_decode(const char *path, const uint8_t *buf, size_t n, uint8_t **pix,
+                           size_t *h, size_t *w, size_t *c, lgc_err *err);
+lgc_status data_jpeg_decode(const char *path, const uint8_t *buf, size_t n, uint8_t **pix,
+                            size_t *h, size_t *w, size_t *c, lgc_err *err);
+
+/* Encode pix (h, w, c), c 1 or 3, as an 8-bit PNG into *out (*n bytes, malloc'd). */
+lgc_status data_png_encode(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,
+                           uint8_t **out, size_t *n, lgc_err *err);
 
 /* Largest file a reader loads (there is no other cap: the file must fit in memory). */
 #define LGC_DATA_MAX_FILE ((size_t)-1)

@@ -36,8 +36,8 @@ static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, lgc_e
  * an lgc_labels), in the format fmt, or in the one its first bytes name. */
 typedef enum { AS_IMAGES, AS_LABELS } read_kind;
 
-static lgc_status read_as(const char *path, read_kind kind, data_format fmt, void *out,
-                          lgc_err *err)
+static lgc_status read_as(const char *path, read_kind kind, data_format fmt, lgc_layout layout,
+                          void *out, lgc_err *err)
 {
     uint8_t *buf = NULL;
     size_t n = 0;
@@ -48,7 +48,7 @@ static lgc_status read_as(const char *path, read_kind kind, data_format fmt, voi
     if (fmt == FMT_UNKNOWN)
         fmt = detect(path, buf, n);
     if (fmt == FMT_NPY)
-        return kind == AS_IMAGES ? lgc_npy_images_from_buf(path, buf, n, out, err)
+        return kind == AS_IMAGES ? lgc_npy_images_from_buf(path, buf, n, layout, out, err)
                                  : lgc_npy_labels_from_buf(path, buf, n, out, err);
     if (fmt == FMT_IDX)
         return kind == AS_IMAGES ? lgc_idx_images_from_buf(path, buf, n, out, err)
@@ -60,7 +60,7 @@ static lgc_status read_as(const char *path, read_kind kind, data_format fmt, voi
 #define READER(fn, type, kind, fmt)                                                             \
     lgc_status fn(const char *path, type *out, lgc_err *err)                                    \
     {                                                                                           \
-        return read_as(path, kind, fmt, out, err);                                              \
+        return read_as(path, kind, fmt, LGC_LAYOUT_AUTO, out, err);                             \
     }
 READER(lgc_images_read, lgc_images, AS_IMAGES, FMT_UNKNOWN)
 READER(lgc_labels_read, lgc_labels, AS_LABELS, FMT_UNKNOWN)
@@ -69,18 +69,63 @@ READER(lgc_idx_read_labels, lgc_labels, AS_LABELS, FMT_IDX)
 READER(lgc_npy_read_images, lgc_images, AS_IMAGES, FMT_NPY)
 READER(lgc_npy_read_labels, lgc_labels, AS_LABELS, FMT_NPY)
 
+lgc_status lgc_images_read_layout(const char *path, lgc_layout layout, lgc_images *out,
+                                  lgc_err *err)
+{
+    return read_as(path, AS_IMAGES, FMT_UNKNOWN, layout, out, err);
+}
+
 lgc_status lgc_dataset_load(const char *images_path, const char *labels_path,
                             size_t n_classes, lgc_dataset *out, lgc_err *err)
+{
+    return lgc_dataset_load_layout(images_path, labels_path, n_classes, LGC_LAYOUT_AUTO, out, err);
+}
+
+/* A folder set: its labels come from its class folders. */
+static lgc_status load_folder(const char *dir, const char *labels_path, size_t n_classes,
+                              lgc_dataset *out, lgc_err *err)
+{
+    if (labels_path)
+        return lgc_err_set(err, LGC_ERR_VALUE,
+                           "%s: a folder of class folders, whose labels are its folders; it takes "
+                           "no labels file (%s)",
+                           dir, labels_path);
+    lgc_status st = lgc_folder_read(dir, out, err);
+    if (st != LGC_OK)
+        return st;
+    if (n_classes && out->n_classes > n_classes) {
+        st = lgc_err_set(err, LGC_ERR_VALUE, "%s: %zu class folders, but %zu classes asked for",
+                         dir, out->n_classes, n_classes);
+        lgc_dataset_free(out);
+        return st;
+    }
+    if (n_classes)
+        out->n_classes = n_classes;
+    return LGC_OK;
+}
+
+lgc_status lgc_dataset_load_layout(const char *images_path, const char *labels_path,
+                                   size_t n_classes, lgc_layout layout, lgc_dataset *out,
+                                   lgc_err *err)
 {
     memset(out, 0, sizeof *out);
     lgc_status st;
     if (n_classes > 256) {
         st = lgc_err_set(err, LGC_ERR_ARG,
                          "%s: %zu classes asked for, but labels are bytes (at most 256)",
-                         labels_path, n_classes);
+                         labels_path ? labels_path : images_path, n_classes);
         goto fail;
     }
-    if ((st = lgc_images_read(images_path, &out->x, err)) != LGC_OK ||
+    if (lgc_path_is_folder(images_path))
+        return load_folder(images_path, labels_path, n_classes, out, err);
+    if (!labels_path) {
+        st = lgc_err_set(err, LGC_ERR_ARG,
+                         "%s: an image file needs its labels file (only a folder of class "
+                         "folders carries its own labels)",
+                         images_path);
+        goto fail;
+    }
+    if ((st = read_as(images_path, AS_IMAGES, FMT_UNKNOWN, layout, &out->x, err)) != LGC_OK ||
         (st = lgc_labels_read(labels_path, &out->y, err)) != LGC_OK)
         goto fail;
     if (out->x.n != out->y.n) {

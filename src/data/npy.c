@@ -18,12 +18,14 @@
 #define NPY_MAGIC_LEN 6
 #define NPY_ALIGN 64
 
-typedef enum { NPY_U1, NPY_F4, NPY_I4, NPY_I8 } npy_type;
+/* NPY_INT: any other integer type ([<>|=][iu][1248]), read with its sign and byte order. */
+typedef enum { NPY_U1, NPY_F4, NPY_INT } npy_type;
 
 typedef struct {
     char descr[16];
     npy_type type;
     size_t elem;     /* bytes per element */
+    int is_signed, big; /* NPY_INT: signed; stored big-endian */
     int fortran;
     int rank;
     size_t shape[LGC_NPY_MAX_RANK];
@@ -196,11 +198,6 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-static uint64_t le64(const uint8_t *p)
-{
-    return (uint64_t)le32(p) | ((uint64_t)le32(p + 4) << 32);
-}
-
 /* Magic, version, header dict, dtype among the allowed ones, and an exact file
  * length. allowed is a bit set of (1 << npy_type); what words the messages. */
 static lgc_status npy_check(const char *path, const uint8_t *buf, size_t n, unsigned allowed,
@@ -249,14 +246,15 @@ static lgc_status npy_check(const char *path, const uint8_t *buf, size_t n, unsi
 
     const char *d = h->descr;
     int known = 1;
+    const uint16_t one = 1;
+    int host_big = *(const uint8_t *)&one == 0;
     if (strlen(d) == 3 && strchr("|<>=", d[0]) && strcmp(d + 1, "u1") == 0)
         h->type = NPY_U1, h->elem = 1;
     else if (strcmp(d, "<f4") == 0)
         h->type = NPY_F4, h->elem = 4;
-    else if (strcmp(d, "<i4") == 0)
-        h->type = NPY_I4, h->elem = 4;
-    else if (strcmp(d, "<i8") == 0)
-        h->type = NPY_I8, h->elem = 8;
+    else if (strlen(d) == 3 && strchr("|<>=", d[0]) && strchr("iu", d[1]) && strchr("1248", d[2]))
+        h->type = NPY_INT, h->elem = (size_t)(d[2] - '0'), h->is_signed = d[1] == 'i',
+        h->big = d[0] == '>' || (d[0] == '=' && host_big);
     else
         known = 0;
     if (!known || !(allowed & (1u << h->type)))
@@ -320,11 +318,58 @@ static lgc_status npy_f4_to_u8(const char *path, uint8_t *buf, size_t off, size_
     return LGC_OK;
 }
 
-lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
-                                   lgc_err *err)
+/* Which of (N, H, W, C) and (N, C, H, W) a rank-4 shape is: the layout asked
+ * for, else the one whose channel axis is 1 or 3 when only one of them is.
+ * Returns 0 (the message set) when neither or, unasked, both fit. */
+static int npy_layout(const char *path, const size_t *shape, const char *shape_str,
+                      lgc_layout want, lgc_layout *got, lgc_err *err)
+{
+    int last = shape[3] == 1 || shape[3] == 3, first = shape[1] == 1 || shape[1] == 3;
+    if (want == LGC_LAYOUT_NHWC && !last)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: shape (%s) is not (N, H, W, C) with C 1 or 3 (--layout nhwc)",
+                           path, shape_str), 0;
+    if (want == LGC_LAYOUT_NCHW && !first)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: shape (%s) is not (N, C, H, W) with C 1 or 3 (--layout nchw)",
+                           path, shape_str), 0;
+    if (want != LGC_LAYOUT_AUTO) {
+        *got = want;
+        return 1;
+    }
+    if (last && first)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: shape (%s) reads as (N, H, W, C) and as (N, C, H, W); say which "
+                           "with --layout nhwc or --layout nchw",
+                           path, shape_str), 0;
+    if (!last && !first)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: shape (%s): expected (N, H, W, C) (channels last) or (N, C, H, W) "
+                           "with C 1 or 3",
+                           path, shape_str), 0;
+    *got = last ? LGC_LAYOUT_NHWC : LGC_LAYOUT_NCHW;
+    return 1;
+}
+
+/* (n, c, h, w) planes into (n, h, w, c) pixels, image by image through tmp (h*w*c). */
+static void nchw_to_nhwc(uint8_t *pix, size_t n, size_t c, size_t h, size_t w, uint8_t *tmp)
+{
+    size_t hw = h * w, img = hw * c;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = pix + i * img;
+        for (size_t ch = 0; ch < c; ch++)
+            for (size_t q = 0; q < hw; q++)
+                tmp[q * c + ch] = p[ch * hw + q];
+        memcpy(p, tmp, img);
+    }
+}
+
+lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
+                                   lgc_images *out, lgc_err *err)
 {
     memset(out, 0, sizeof *out);
     npy_header h;
+    uint8_t *tmp = NULL;
     lgc_status st = npy_check(path, buf, n, (1u << NPY_U1) | (1u << NPY_F4), "'|u1' or '<f4'",
                               "images", &h, err);
     if (st != LGC_OK)
@@ -332,6 +377,7 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     char shape[LGC_NPY_MAX_RANK * 22 + 8];
     data_dims_str(shape, sizeof shape, h.shape, h.rank, ", ");
     size_t c = 1;
+    lgc_layout got = LGC_LAYOUT_NHWC;
     if (h.rank == 2) {
         if (h.shape[1] != 784) {
             st = lgc_err_set(err, LGC_ERR_FORMAT,
@@ -344,17 +390,20 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
         h.shape[1] = 28;
         h.shape[2] = 28;
     } else if (h.rank == 4) {
-        c = h.shape[3];
-        if (c != 1 && c != 3) {
-            st = lgc_err_set(err, LGC_ERR_FORMAT,
-                             "%s: shape (%s): expected channels last, (N, H, W, C) with C 1 or 3",
-                             path, shape);
+        if (!npy_layout(path, h.shape, shape, layout, &got, err)) {
+            st = LGC_ERR_FORMAT;
             goto fail;
+        }
+        if (got == LGC_LAYOUT_NCHW) { /* to (N, H, W, C) */
+            c = h.shape[1];
+            h.shape[1] = h.shape[2], h.shape[2] = h.shape[3], h.shape[3] = c;
+        } else {
+            c = h.shape[3];
         }
     } else if (h.rank != 3) {
         st = lgc_err_set(err, LGC_ERR_FORMAT,
-                         "%s: shape (%s) has rank %d, expected (N, H, W), (N, H, W, C) or "
-                         "(N, 784) for images",
+                         "%s: shape (%s) has rank %d, expected (N, H, W), (N, H, W, C), "
+                         "(N, C, H, W) or (N, 784) for images",
                          path, shape, h.rank);
         goto fail;
     }
@@ -363,6 +412,14 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
         if ((st = npy_f4_to_u8(path, buf, h.off, h.count, per_image, err)) != LGC_OK)
             goto fail;
         h.off = 0;
+    }
+    if (got == LGC_LAYOUT_NCHW && c > 1) {
+        if (!(tmp = malloc(h.shape[1] * h.shape[2] * c))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", path);
+            goto fail;
+        }
+        nchw_to_nhwc(buf + h.off, h.shape[0], c, h.shape[1], h.shape[2], tmp);
+        free(tmp);
     }
     out->n = h.shape[0];
     out->h = h.shape[1];
@@ -380,8 +437,8 @@ lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
 {
     memset(out, 0, sizeof *out);
     npy_header h;
-    lgc_status st = npy_check(path, buf, n, (1u << NPY_U1) | (1u << NPY_I4) | (1u << NPY_I8),
-                              "'|u1', '<i4' or '<i8'", "labels", &h, err);
+    lgc_status st = npy_check(path, buf, n, (1u << NPY_U1) | (1u << NPY_INT),
+                              "'|u1' or another integer type", "labels", &h, err);
     if (st != LGC_OK)
         goto fail;
     if (h.rank != 1) {
@@ -392,17 +449,28 @@ lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
         goto fail;
     }
     if (h.type != NPY_U1) {
-        /* In place, as in npy_f4_to_u8. */
+        /* In place, as in npy_f4_to_u8: element i is read before buf[i] is written. */
         for (size_t i = 0; i < h.count; i++) {
             const uint8_t *p = buf + h.off + h.elem * i;
-            uint64_t u = h.type == NPY_I4 ? le32(p) : le64(p);
-            if (h.type == NPY_I4 && (u >> 31))
-                u |= 0xFFFFFFFF00000000u; /* sign-extend */
+            uint64_t u = 0;
+            for (size_t b = 0; b < h.elem; b++)
+                u |= (uint64_t)p[h.big ? h.elem - 1 - b : b] << (8 * b);
+            if (h.is_signed && h.elem < 8 && (u >> (8 * h.elem - 1)))
+                u |= ~(uint64_t)0 << (8 * h.elem); /* sign-extend */
             if (u > 255) {
-                /* two's complement value, computed without implementation-defined casts */
-                long long v = (u >> 63) ? -(long long)(~u) - 1 : (long long)u;
-                st = lgc_err_set(err, LGC_ERR_VALUE,
-                                 "%s: label at index %zu is %lld, outside 0..255", path, i, v);
+                /* the value, computed without implementation-defined casts */
+                int neg = h.is_signed && (u >> 63);
+                long long v = neg ? -(long long)(~u) - 1 : (long long)(u & 0x7fffffffffffffffu);
+                if (!h.is_signed && (u >> 63))
+                    st = lgc_err_set(err, LGC_ERR_VALUE,
+                                     "%s: label at index %zu is %llu, outside 0..255 (lgc handles "
+                                     "at most 256 classes)",
+                                     path, i, (unsigned long long)u);
+                else
+                    st = lgc_err_set(err, LGC_ERR_VALUE,
+                                     "%s: label at index %zu is %lld, outside 0..255 (lgc handles "
+                                     "at most 256 classes)",
+                                     path, i, v);
                 goto fail;
             }
             buf[i] = (uint8_t)u;

@@ -1,4 +1,5 @@
-/* png.c - PNG writer (libpng into memory, then an atomic file) and image grids. */
+/* png.c - PNG writer (libpng into memory, then an atomic file), PNG decoding
+ * (libpng's simplified reader) and image grids. */
 #include <png.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -101,39 +102,56 @@ static lgc_status png_encode(png_sink *s, const uint8_t *pix, size_t w, size_t h
     return LGC_OK;
 }
 
-/* pix (h, w, c), or palette indices (h, w) with c = 1 when palette is set. */
+/* pix (h, w, c), or palette indices (h, w) with c = 1 when palette is set,
+ * encoded into s; s->buf is the caller's to free, also on failure. */
+static lgc_status png_encode_checked(png_sink *s, const char *path, const uint8_t *pix, size_t w,
+                                     size_t h, size_t c, const uint8_t *palette, size_t n_colors,
+                                     lgc_err *err)
+{
+    size_t bytes = 0;
+    memset(s, 0, sizeof *s);
+    if (c != 1 && c != 3)
+        return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a PNG with %zu channels (1 or 3)",
+                           path, c);
+    /* PNG's own limit; libpng's tighter default (LGC_PNG_MAX_SIDE) is left to
+     * libpng, whose error then comes back through png_encode's setjmp. */
+    if (w == 0 || h == 0 || w > 0x7fffffff || h > 0x7fffffff)
+        return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a %zux%zu PNG (sides 1..2^31-1)",
+                           path, w, h);
+    if (!lgc_size_mul(w, h, &bytes) || !lgc_size_mul(bytes, c, &bytes) || !pix)
+        return lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a %zux%zu PNG: %s", path, w, h,
+                           pix ? "size overflows" : "no pixel buffer");
+    lgc_status st = png_encode(s, pix, w, h, c, palette, n_colors);
+    if (st != LGC_OK)
+        return lgc_err_set(err, st, "%s: PNG encoding failed: %s%s%s%s", path,
+                           s->oom ? "out of memory" : s->msg, s->warn[0] ? " (" : "", s->warn,
+                           s->warn[0] ? ")" : "");
+    return LGC_OK;
+}
+
+lgc_status data_png_encode(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,
+                           uint8_t **out, size_t *n, lgc_err *err)
+{
+    png_sink s;
+    lgc_status st = png_encode_checked(&s, path, pix, w, h, c, NULL, 0, err);
+    if (st != LGC_OK) {
+        free(s.buf);
+        *out = NULL, *n = 0;
+        return st;
+    }
+    *out = s.buf, *n = s.n;
+    return LGC_OK;
+}
+
 static lgc_status png_write_any(const char *path, const uint8_t *pix, size_t w, size_t h,
                                 size_t c, const uint8_t *palette, size_t n_colors, int overwrite,
                                 lgc_err *err)
 {
     png_sink s;
     lgc_afile af;
-    memset(&s, 0, sizeof s);
-    lgc_status st;
-    size_t bytes = 0;
-    if (c != 1 && c != 3) {
-        st = lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a PNG with %zu channels (1 or 3)",
-                         path, c);
+    lgc_status st = png_encode_checked(&s, path, pix, w, h, c, palette, n_colors, err);
+    if (st != LGC_OK)
         goto fail;
-    }
-    /* PNG's own limit; libpng's tighter default (LGC_PNG_MAX_SIDE) is left to
-     * libpng, whose error then comes back through png_encode's setjmp. */
-    if (w == 0 || h == 0 || w > 0x7fffffff || h > 0x7fffffff) {
-        st = lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a %zux%zu PNG (sides 1..2^31-1)",
-                         path, w, h);
-        goto fail;
-    }
-    if (!lgc_size_mul(w, h, &bytes) || !lgc_size_mul(bytes, c, &bytes) || !pix) {
-        st = lgc_err_set(err, LGC_ERR_ARG, "%s: cannot write a %zux%zu PNG: %s", path, w, h,
-                         pix ? "size overflows" : "no pixel buffer");
-        goto fail;
-    }
-    if ((st = png_encode(&s, pix, w, h, c, palette, n_colors)) != LGC_OK) {
-        st = lgc_err_set(err, st, "%s: PNG encoding failed: %s%s%s%s", path,
-                         s.oom ? "out of memory" : s.msg, s.warn[0] ? " (" : "", s.warn,
-                         s.warn[0] ? ")" : "");
-        goto fail;
-    }
     if ((st = lgc_afile_open(&af, path, overwrite, err)) != LGC_OK)
         goto fail;
     if ((st = lgc_afile_write(&af, s.buf, s.n, err)) != LGC_OK) {
@@ -144,6 +162,41 @@ static lgc_status png_write_any(const char *path, const uint8_t *pix, size_t w, 
 fail:
     free(s.buf);
     return st;
+}
+
+/* libpng's simplified reader: any bit depth, palette, grey or colour, with or
+ * without alpha, out as 8-bit grey or RGB (alpha composited onto black, 16-bit
+ * samples converted to 8). */
+lgc_status data_png_decode(const char *path, const uint8_t *buf, size_t n, uint8_t **pix,
+                           size_t *h, size_t *w, size_t *c, lgc_err *err)
+{
+    png_image im;
+    memset(&im, 0, sizeof im);
+    im.version = PNG_IMAGE_VERSION;
+    *pix = NULL;
+    if (!png_image_begin_read_from_memory(&im, buf, n))
+        return lgc_err_set(err, LGC_ERR_FORMAT, "%s: not a readable PNG image: %s", path,
+                           im.message);
+    int colour = (im.format & PNG_FORMAT_FLAG_COLOR) != 0;
+    im.format = colour ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+    size_t bytes = 0;
+    if (!lgc_size_mul(im.width, im.height, &bytes) ||
+        !lgc_size_mul(bytes, colour ? 3 : 1, &bytes) || !(*pix = malloc(bytes ? bytes : 1))) {
+        png_image_free(&im);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory for a %ux%u image", path,
+                           (unsigned)im.width, (unsigned)im.height);
+    }
+    if (!png_image_finish_read(&im, NULL, *pix, 0, NULL)) {
+        free(*pix);
+        *pix = NULL;
+        lgc_status st = lgc_err_set(err, LGC_ERR_FORMAT, "%s: not a readable PNG image: %s",
+                                    path, im.message);
+        png_image_free(&im);
+        return st;
+    }
+    *h = im.height, *w = im.width, *c = colour ? 3 : 1;
+    png_image_free(&im);
+    return LGC_OK;
 }
 
 lgc_status lgc_png_write(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c,

@@ -29,7 +29,7 @@ lgc_status rep_pic_samples(rep_ctx *r, const uint8_t *dx, const uint8_t *dy, siz
                 memcpy(sheet.pix + (cls * cols + SAMPLES_PER_CLASS + got++) * img, dx + i * img,
                        img);
     }
-    const char *rows[LGC_MAX_CLASSES], *groups[2] = {"real (training set)", "decompressed"};
+    const char *rows[LGC_REPORT_MAX_CLASSES], *groups[2] = {"real (training set)", "decompressed"};
     for (size_t cls = 0; cls < K; cls++)
         rows[cls] = rep_class_label(cls);
     lgc_image_sheet s = {"Real and decompressed images, 10 per class", &sheet, K, cols, rows,
@@ -45,8 +45,8 @@ lgc_status rep_pic_interp(rep_ctx *r, lgc_err *err)
     size_t K = r->c->n_classes, L = r->c->latent, S = INTERP_STEPS;
     float *z = malloc(K * S * L * sizeof *z), z0[1024], z1[1024]; /* latent <= 1024 (codec) */
     lgc_images sheet = {K * S, r->c->h, r->c->w, r->c->c, malloc(K * S * r->img)};
-    char labels[LGC_MAX_CLASSES][48];
-    const char *rows[LGC_MAX_CLASSES];
+    char labels[LGC_REPORT_MAX_CLASSES][48];
+    const char *rows[LGC_REPORT_MAX_CLASSES];
     lgc_status st = LGC_OK;
     if (!z || !sheet.pix || L > 1024) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");
@@ -79,8 +79,8 @@ fail:
 lgc_status rep_pic_confusion(rep_ctx *r, lgc_err *err)
 {
     size_t K = r->c->n_classes;
-    double v[LGC_MAX_CLASSES * LGC_MAX_CLASSES];
-    const char *lab[LGC_MAX_CLASSES];
+    double v[LGC_REPORT_MAX_CLASSES * LGC_REPORT_MAX_CLASSES];
+    const char *lab[LGC_REPORT_MAX_CLASSES];
     for (size_t i = 0; i < K; i++) {
         lab[i] = rep_class_label(i);
         for (size_t j = 0; j < K; j++)
@@ -167,10 +167,10 @@ lgc_status rep_pic_bic(rep_ctx *r, lgc_err *err)
     lgc_side *sd = r->side;
     size_t K = r->c->n_classes, km = sd->k_max, rows, cols;
     rep_class_grid(K, &rows, &cols);
-    double kx[LGC_CODEC_KMAX], mx[LGC_MAX_CLASSES][1], my[LGC_MAX_CLASSES][1];
-    lgc_series ser[LGC_MAX_CLASSES][2];
-    lgc_panel pan[LGC_MAX_CLASSES];
-    char title[LGC_MAX_CLASSES][48];
+    double kx[LGC_CODEC_KMAX], mx[LGC_REPORT_MAX_CLASSES][1], my[LGC_REPORT_MAX_CLASSES][1];
+    lgc_series ser[LGC_REPORT_MAX_CLASSES][2];
+    lgc_panel pan[LGC_REPORT_MAX_CLASSES];
+    char title[LGC_REPORT_MAX_CLASSES][48];
     for (size_t k = 0; k < km; k++)
         kx[k] = (double)(k + 1);
     for (size_t cls = 0; cls < K; cls++) {
@@ -312,7 +312,7 @@ lgc_status rep_pic_tsne(rep_ctx *r, const float *zall, lgc_err *err)
         goto fail;
     r->res->tsne_agreement = lgc_map_knn_agreement(Y, lab, n, 10);
     /* one series per class, points of a class contiguous */
-    lgc_series ser[LGC_MAX_CLASSES];
+    lgc_series ser[LGC_REPORT_MAX_CLASSES];
     size_t pos = 0;
     for (size_t cls = 0; cls < K; cls++) {
         size_t start = pos;
@@ -520,7 +520,7 @@ static lgc_status gauss_write(rep_ctx *r, gauss_work *w, lgc_err *err)
     lgc_figure fc = {title, K, kmax, w->cmp_p, w->n_pan, 160, 122};
     if ((st = rep_put_figure(r, "gauss-components", &fc, err)))
         return st;
-    const char *rl[LGC_MAX_CLASSES], *cl[LGC_CODEC_KMAX];
+    const char *rl[LGC_REPORT_MAX_CLASSES], *cl[LGC_CODEC_KMAX];
     static const char *knames[LGC_CODEC_KMAX] = {
         "1",  "2",  "3",  "4",  "5",  "6",  "7",  "8",  "9",  "10", "11",
         "12", "13", "14", "15", "16", "17", "18", "19", "20", "21", "22",

@@ -28,11 +28,14 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
 {
     memset(res, 0, sizeof *res);
     res->tsne_agreement = res->tsne_kl = NAN;
-    for (size_t i = 0; i < LGC_MAX_CLASSES; i++) {
+    for (size_t i = 0; i < LGC_REPORT_MAX_CLASSES; i++) {
         res->gauss_kl_class[i] = NAN;
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
             res->gauss_kl[i][k] = NAN;
     }
+    if (c->n_classes > LGC_REPORT_MAX_CLASSES)
+        return lgc_err_set(err, LGC_ERR_ARG, "report: the package has %zu classes; the report "
+                           "draws at most %d", c->n_classes, LGC_REPORT_MAX_CLASSES);
     if (c->grouped) /* the pages read one mixture per class */
         return lgc_err_set(err, LGC_ERR_ARG, "report: the package has mixtures per group; the "
                            "report describes per-class packages only");

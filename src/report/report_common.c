@@ -67,7 +67,7 @@ lgc_status rep_put_sheet(rep_ctx *r, const char *name, const lgc_image_sheet *s,
 
 const char *rep_class_label(size_t c)
 {
-    static const char *names[LGC_MAX_CLASSES] = {"0", "1", "2",  "3",  "4",  "5",  "6",  "7",
+    static const char *names[LGC_REPORT_MAX_CLASSES] = {"0", "1", "2",  "3",  "4",  "5",  "6",  "7",
                                                  "8", "9", "10", "11", "12", "13", "14", "15"};
     return names[c];
 }

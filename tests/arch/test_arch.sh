@@ -18,8 +18,9 @@ declare -A MAY=(
   [pkg]="core"
   [codec]="nn gmm data pkg tensor core"
   [eval]="codec nn gmm data pkg tensor core"
+  [api]="eval codec nn gmm data pkg tensor core"
   [report]="eval codec nn gmm data pkg tensor core"
-  [cli]="report eval codec nn gmm data pkg tensor core"
+  [cli]="api report eval codec nn gmm data pkg tensor core"
 )
 objs() { # objs LAYER: the object files of its sources (not stale ones of removed files)
   local dir=lgc_$1.dir c

@@ -38,7 +38,7 @@ err_has "add --allow-large to confirm"
 expect 2 "--seed -1" -- d "$P" -o "$T/o" --seed -1
 expect 2 "--threads 257" -- d "$P" -o "$T/o" --threads 257
 expect 2 "--format png" -- d "$P" -o "$T/o" --format png
-err_has "'png' is not idx or npy"
+err_has "'png' is not idx, npy or png-folder"
 expect 2 "--max-memory lots" -- d "$P" -o "$T/o" --max-memory lots
 expect 2 "--max-memory 0" -- d "$P" -o "$T/o" --max-memory 0
 expect 2 "--max-memory 5X" -- d "$P" -o "$T/o" --max-memory 5X

@@ -32,7 +32,7 @@ static void reread(const uint8_t *data, int rank, const size_t *shape, size_t co
         lgc_labels_free(&y);
     } else {
         lgc_images x;
-        if (lgc_npy_images_from_buf("re.npy", b, hn + count, &x, &e) != LGC_OK)
+        if (lgc_npy_images_from_buf("re.npy", b, hn + count, LGC_LAYOUT_NHWC, &x, &e) != LGC_OK)
             fuzz_fail("own images do not read back: %s", e.msg);
         if (x.n * x.h * x.w * x.c != count || memcmp(x.pix, data, count) != 0)
             fuzz_fail("own images read back differently");
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
     lgc_err e;
     lgc_images x;
-    lgc_status st = lgc_npy_images_from_buf(PATH, fuzz_copy(d, n), n, &x, &e);
+    lgc_status st = lgc_npy_images_from_buf(PATH, fuzz_copy(d, n), n, LGC_LAYOUT_AUTO, &x, &e);
     if (st != LGC_OK) {
         if (x.pix || x.n)
             fuzz_fail("refused images but left output");
