@@ -47,6 +47,13 @@ typedef struct {
     /* (training n) per-image loss weights >= 0, or NULL (all 1); a batch's
      * loss is then sum w_i l_i / sum w_i, as CRUST trains */
     const float *weights;
+    /* 1: the augmenting judge: every training image, every time it is drawn,
+     * through a fresh random affine transform (lgc/augment.h) */
+    int augment;
+    /* (training n, n_classes) soft targets, rows summing to 1, or NULL (the
+     * labels): the loss is then -sum_k q_k log p_k, e.g. a teacher's
+     * probabilities written by lgc decompress --soft-labels */
+    const float *soft;
 } lgc_judge_opts;
 
 void lgc_judge_opts_default(lgc_judge_opts *o);

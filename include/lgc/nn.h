@@ -105,6 +105,13 @@ float lgc_xent_forward(float *probs, const float *logits, const uint8_t *y, cons
 /* dlogits (B,K) accumulates the gradient of the value returned above. */
 void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, const float *weights,
                        size_t B, size_t K);
+/* Cross-entropy against soft targets q (B, K), rows summing to 1:
+ * mean_i w_i (-sum_k q_ik log p_ik); probs as lgc_xent_forward. With one-hot
+ * q it is lgc_xent_forward. Backward adds w_i (p - q) / B. */
+float lgc_soft_xent_forward(float *probs, const float *logits, const float *q,
+                            const float *weights, size_t B, size_t K);
+void lgc_soft_xent_backward(float *dlogits, const float *probs, const float *q,
+                            const float *weights, size_t B, size_t K);
 
 /* Binary cross-entropy on logits z against targets t in [0,1], fused with the
  * sigmoid for stability: loss = scale * sum_j (softplus(z_j) - t_j z_j) + const,

@@ -14,7 +14,7 @@ static const char *const judge_names[] = {"paper-cnn", "lenet", "convnet3", NULL
 static const char *const layout_names[] = {"auto", "nhwc", "nchw", NULL};
 
 typedef struct {
-    const char *tri, *trl, *tei, *tel, *data_dir, *weights, *tgp, *ugp;
+    const char *tri, *trl, *tei, *tel, *data_dir, *weights, *tgp, *ugp, *softp;
     char tei_buf[4096], tel_buf[4096];
     lgc_judge_opts o;
     size_t n_seeds, n_classes, threads;
@@ -26,6 +26,7 @@ typedef struct {
 typedef struct {
     lgc_dataset train, test;
     float *w;
+    float *soft; /* (train n, n_classes) */
     lgc_labels tgroups, ugroups;
 } eval_inputs;
 
@@ -33,7 +34,7 @@ static void inputs_free(eval_inputs *in)
 {
     lgc_dataset_free(&in->train), lgc_dataset_free(&in->test);
     lgc_labels_free(&in->tgroups), lgc_labels_free(&in->ugroups);
-    free(in->w);
+    free(in->w), free(in->soft);
 }
 
 static void on_progress(void *p, const lgc_progress *pr)
@@ -82,6 +83,13 @@ static int parse(eval_args *a, int argc, char **argv)
          .help = "group id of each training image: train on every group repeated to the size "
                  "of the largest (SpuCo's UpSampleERM, as the study's notebook), resampled for "
                  "each seed"},
+        {.name = "--augment", .kind = OPT_FLAG, .dest = &a->o.augment,
+         .help = "the augmenting judge: every training image, each time it is drawn, gets a "
+                 "fresh random affine transform (rotation +-12 degrees, scale 0.9-1.1, shift "
+                 "-2..2 px, bilinear; docs/PROTOCOL.md §4)"},
+        {.name = "--soft-labels", .kind = OPT_FILE, .meta = "F", .dest = &a->softp,
+         .help = "train on soft targets: float32 NPY (n, classes), one probability row per "
+                 "training image (lgc decompress --soft-labels writes them)"},
         {.name = "--judge", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->judge,
          .choices = judge_names, .noun = "judge", .help = "the classifier (docs/PROTOCOL.md §4)"},
         {.name = "--steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.steps, .lo = 1,
@@ -139,9 +147,38 @@ static int load_weights(const char *cmd, const eval_args *a, eval_inputs *in)
     return 0;
 }
 
+/* Soft targets: one row of n_classes probabilities per training image,
+ * finite, >= 0, summing to 1 (within float rounding; renormalised). */
+static int load_soft(const char *cmd, const eval_args *a, eval_inputs *in)
+{
+    lgc_err err;
+    size_t rows = 0, cols = 0, K = a->n_classes;
+    if (lgc_npy_read_f32(a->softp, &in->soft, &rows, &cols, &err))
+        return cli_fail_err(cmd, &err);
+    if (rows != in->train.x.n || cols != K)
+        return cli_fail(cmd, EXIT_DATA, "%s: %zu x %zu soft labels for %zu training images of %zu "
+                        "classes", a->softp, rows, cols, in->train.x.n, K);
+    for (size_t i = 0; i < rows; i++) {
+        double sum = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            float q = in->soft[i * K + k];
+            if (!isfinite(q) || q < 0.0f)
+                return cli_fail(cmd, EXIT_DATA, "%s: row %zu holds %g; soft labels are "
+                                "probabilities", a->softp, i, (double)q);
+            sum += q;
+        }
+        if (fabs(sum - 1.0) > 1e-3)
+            return cli_fail(cmd, EXIT_DATA, "%s: row %zu sums to %g, not 1", a->softp, i, sum);
+        for (size_t k = 0; k < K; k++)
+            in->soft[i * K + k] = (float)(in->soft[i * K + k] / sum);
+    }
+    return 0;
+}
+
 static int load(const char *cmd, eval_args *a, eval_inputs *in)
 {
     lgc_err err;
+    int rc;
     lgc_layout lay = (lgc_layout)a->layout;
     if (lgc_dataset_load_layout(a->tri, a->trl, a->n_classes, lay, &in->train, &err) ||
         lgc_dataset_load_layout(a->tei, a->tel, a->n_classes, lay, &in->test, &err))
@@ -167,6 +204,8 @@ static int load(const char *cmd, eval_args *a, eval_inputs *in)
     if (a->ugp && in->ugroups.n != tr->n)
         return cli_fail(cmd, EXIT_DATA, "%s: %zu group ids for %zu training images", a->ugp,
                         in->ugroups.n, tr->n);
+    if (a->softp && (rc = load_soft(cmd, a, in)))
+        return rc;
     return a->weights ? load_weights(cmd, a, in) : 0;
 }
 
@@ -184,6 +223,8 @@ static void print_json(const eval_args *a, const eval_inputs *in, const lgc_judg
     cli_json_str(&j, "test_images", a->tei);
     cli_json_str(&j, "test_labels", a->tel);
     cli_json_str(&j, "weights", a->weights);
+    cli_json_bool(&j, "augment", a->o.augment);
+    cli_json_str(&j, "soft_labels", a->softp);
     cli_json_u64(&j, "n_train_images", in->train.x.n);
     cli_json_u64(&j, "n_test_images", in->test.x.n);
     cli_json_u64(&j, "n_classes", K);
@@ -262,9 +303,10 @@ static void print_text(const eval_args *a, const eval_inputs *in, const lgc_judg
                        double secs)
 {
     size_t K = a->n_classes;
-    printf("judge %s, %zu steps at batch %zu, trained on %zu images%s, tested on %zu\n",
-           lgc_judge_name(a->o.kind), a->o.steps, a->o.batch, in->train.x.n,
-           a->weights ? " (weighted)" : "", in->test.x.n);
+    printf("judge %s%s, %zu steps at batch %zu, trained on %zu images%s%s, tested on %zu\n",
+           lgc_judge_name(a->o.kind), a->o.augment ? " (augmenting)" : "", a->o.steps,
+           a->o.batch, in->train.x.n, a->weights ? " (weighted)" : "",
+           a->softp ? " (soft labels)" : "", in->test.x.n);
     printf("test accuracy: %.2f +- %.2f %% (mean +- sd over %zu seeds:", 100 * r->mean,
            100 * r->sd, r->n_seeds);
     for (size_t s = 0; s < r->n_seeds; s++)
@@ -305,6 +347,7 @@ int cmd_eval(int argc, char **argv)
     if ((rc = load(cmd, &a, &in)))
         goto done;
     a.o.weights = in.w;
+    a.o.soft = in.soft;
     lgc_err err;
     double t0 = lgc_now();
     if (lgc_judge_seeds(&a.o, a.n_seeds, &in.train, &in.test, a.n_classes,

@@ -1,5 +1,6 @@
 /* judge.c - train a classifier on a training set for a fixed step budget, test it. */
 #include "lgc/judge.h"
+#include "lgc/augment.h"
 #include "lgc/pixels.h"
 
 #include <math.h>
@@ -109,9 +110,10 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, si
     }
     float *x = malloc(B * in * sizeof *x), *probs = malloc(B * K * sizeof *probs);
     float *dlogits = malloc(B * K * sizeof *dlogits), *wb = malloc(B * sizeof *wb);
+    float *xa = malloc(B * in * sizeof *xa), *qb = malloc(B * K * sizeof *qb);
     uint8_t *yb = malloc(B);
     uint32_t *order = malloc(n_rows * sizeof *order);
-    if (!x || !probs || !dlogits || !wb || !yb || !order) {
+    if (!x || !probs || !dlogits || !wb || !yb || !order || !xa || !qb) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto fail;
     }
@@ -138,6 +140,8 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, si
         for (size_t i = 0; i < b; i++) {
             yb[i] = train->y.y[order[pos + i]];
             wb[i] = o->weights ? o->weights[order[pos + i]] : 1.0f;
+            if (o->soft)
+                memcpy(qb + i * K, o->soft + (size_t)order[pos + i] * K, K * sizeof *qb);
             wsum += wb[i];
         }
         /* Weighted loss = sum_i w_i l_i / sum_i w_i over the batch, as CRUST
@@ -166,16 +170,34 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, si
             /* each shard converts its own rows: no parallel region of its own */
             lgc_images_to_nchw(x + lo * in, train->x.pix, rows + lo, bt, train->x.h, train->x.w,
                                train->x.c);
-            const float *logits = lgc_net_forward(nt, x + lo * in, bt);
+            float *xin = x + lo * in;
+            if (o->augment) { /* a fresh transform per image and step, from its own stream */
+                for (size_t i = lo; i < lo + bt; i++) {
+                    lgc_rng ra;
+                    lgc_affine af;
+                    lgc_affine_stream(&ra, o->seed, step, i);
+                    lgc_affine_draw(&ra, &af);
+                    lgc_affine_apply(&af, x + i * in, xa + i * in, train->x.c, train->x.h,
+                                     train->x.w);
+                }
+                xin = xa + lo * in;
+            }
+            const float *logits = lgc_net_forward(nt, xin, bt);
             const float *wt = o->weights ? wb + lo : NULL;
-            part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *
-                      (double)bt;
             float *dl = dlogits + lo * K;
             memset(dl, 0, bt * K * sizeof *dl);
-            lgc_xent_backward(dl, probs + lo * K, yb + lo, wt, bt, K);
+            if (o->soft) {
+                part[t] = (double)lgc_soft_xent_forward(probs + lo * K, logits, qb + lo * K, wt,
+                                                        bt, K) * (double)bt;
+                lgc_soft_xent_backward(dl, probs + lo * K, qb + lo * K, wt, bt, K);
+            } else {
+                part[t] = (double)lgc_xent_forward(probs + lo * K, logits, yb + lo, wt, bt, K) *
+                          (double)bt;
+                lgc_xent_backward(dl, probs + lo * K, yb + lo, wt, bt, K);
+            }
             for (size_t j = 0; j < bt * K; j++) /* shard mean -> batch mean */
                 dl[j] *= (float)bt / (float)b;
-            lgc_net_backward(nt, x + lo * in, dl, bt, 0);
+            lgc_net_backward(nt, xin, dl, bt, 0);
         }
         double lsum = 0.0;
         for (size_t t = 0; t < s_here; t++)
@@ -200,7 +222,7 @@ lgc_status lgc_judge_train(const lgc_judge_opts *o, const lgc_dataset *train, si
     if (final_loss)
         *final_loss = loss_n ? loss_acc / (double)loss_n : 0.0;
 fail:
-    free(x), free(probs), free(dlogits), free(wb), free(yb), free(order);
+    free(x), free(probs), free(dlogits), free(wb), free(yb), free(order), free(xa), free(qb);
     lgc_shards_free(&sh);
     if (st)
         lgc_net_free(net);

@@ -24,6 +24,39 @@ float lgc_xent_forward(float *probs, const float *logits, const uint8_t *y, cons
     return (float)(total / (double)B);
 }
 
+float lgc_soft_xent_forward(float *probs, const float *logits, const float *q,
+                            const float *weights, size_t B, size_t K)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < B; i++) {
+        const float *z = logits + i * K;
+        float *p = probs + i * K;
+        float mx = z[0];
+        for (size_t k = 1; k < K; k++)
+            mx = z[k] > mx ? z[k] : mx;
+        double s = 0.0;
+        for (size_t k = 0; k < K; k++)
+            s += exp((double)z[k] - mx);
+        double lse = mx + log(s), l = 0.0;
+        for (size_t k = 0; k < K; k++) {
+            p[k] = (float)exp((double)z[k] - lse);
+            l += (double)q[i * K + k] * (lse - z[k]);
+        }
+        total += (weights ? weights[i] : 1.0) * l;
+    }
+    return (float)(total / (double)B);
+}
+
+void lgc_soft_xent_backward(float *dlogits, const float *probs, const float *q,
+                            const float *weights, size_t B, size_t K)
+{
+    for (size_t i = 0; i < B; i++) {
+        float s = (weights ? weights[i] : 1.0f) / (float)B;
+        for (size_t k = 0; k < K; k++)
+            dlogits[i * K + k] += s * (probs[i * K + k] - q[i * K + k]);
+    }
+}
+
 void lgc_xent_backward(float *dlogits, const float *probs, const uint8_t *y, const float *weights,
                        size_t B, size_t K)
 {

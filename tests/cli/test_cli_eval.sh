@@ -105,4 +105,39 @@ err_has "$T/w2d.npy: expected a 1-d float32 array, got rank 2"
 expect 1 "weights are not NPY" -- "$LGC" "${base[@]}" --weights "$T/junk" --steps 3
 err_has "$T/junk"
 expect 2 "--weights without a value" -- "$LGC" "${base[@]}" --weights
+
+# --soft-labels: a float32 NPY (n, classes) of probability rows.
+h1='\x00\x00\x00\x3f'
+npy "$T/q.npy" '<f4' '(2, 2)' "$one$zero$zero$one"
+npy "$T/qhalf.npy" '<f4' '(2, 2)' "$h1$h1$h1$zero"
+npy "$T/qneg.npy" '<f4' '(2, 2)' "$neg$two$zero$one"
+npy "$T/q3.npy" '<f4' '(2, 3)' "$one$zero$zero$zero$one$zero"
+expect 0 "valid soft labels" -- "$LGC" "${base[@]}" --classes 2 --soft-labels "$T/q.npy" --steps 3 --seeds 1 --json
+grep -q "\"soft_labels\":\"$T/q.npy\"" "$T/out" && ok || bad "--json does not name the soft labels"
+expect 1 "a soft row summing to 0.5" -- "$LGC" "${base[@]}" --classes 2 --soft-labels "$T/qhalf.npy" --steps 3
+err_has "$T/qhalf.npy: row 1 sums to 0.5, not 1"
+expect 1 "a negative probability" -- "$LGC" "${base[@]}" --classes 2 --soft-labels "$T/qneg.npy" --steps 3
+err_has "$T/qneg.npy: row 0 holds -1"
+expect 1 "3 columns for 2 classes" -- "$LGC" "${base[@]}" --classes 2 --soft-labels "$T/q3.npy" --steps 3
+err_has "$T/q3.npy: 2 x 3 soft labels for 2 training images of 2 classes"
+expect 1 "soft labels are not NPY" -- "$LGC" "${base[@]}" --classes 2 --soft-labels "$T/junk" --steps 3
+err_has "$T/junk"
+
+# --augment on 300 real digits: a different judge from the plain one, and the
+# images it sees do not depend on the thread count.
+if [ -f "$MNIST/train-images-idx3-ubyte" ]; then
+  cut_mnist "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" 300 "$T/m"
+  mb=(eval --train-images "$T/m-images" --train-labels "$T/m-labels" --test-images "$T/m-images"
+    --test-labels "$T/m-labels" --steps 150 --seeds 1 --json)
+  acc() { sed 's/.*"accuracy_mean":\([0-9.e+-]*\).*/\1/' "$T/out"; }
+  expect 0 "augmenting judge, 1 thread" -- "$LGC" "${mb[@]}" --augment --threads 1
+  grep -q '"augment":true' "$T/out" && ok || bad "--json does not say augment"
+  a1=$(acc)
+  expect 0 "augmenting judge, 2 threads" -- "$LGC" "${mb[@]}" --augment --threads 2
+  [ "$(acc)" = "$a1" ] && ok || bad "--augment: $a1 with 1 thread, $(acc) with 2"
+  expect 0 "plain judge" -- "$LGC" "${mb[@]}" --threads 2
+  [ "$(acc)" != "$a1" ] && ok || bad "--augment gave the plain judge's accuracy $a1"
+else
+  echo "no MNIST in $MNIST: skipping the --augment cases" >&2
+fi
 finish

@@ -165,13 +165,14 @@ static void test_pool_up_act(void **s)
 }
 
 /* ---- losses ---- */
-typedef struct { float *z, *t, *probs, *w; uint8_t *y; size_t B, K, n; int which; } loss_ctx;
+typedef struct { float *z, *t, *probs, *w, *q; uint8_t *y; size_t B, K, n; int which; } loss_ctx;
 static double loss_loss(void *p)
 {
     loss_ctx *c = p;
     switch (c->which) {
     case 0: return lgc_xent_forward(c->probs, c->z, c->y, c->w, c->B, c->K);
     case 1: return lgc_bce_logits_forward(c->z, c->t, c->n, 0.5f);
+    case 3: return lgc_soft_xent_forward(c->probs, c->z, c->q, c->w, c->B, c->K);
     default: return lgc_mse_forward(c->z, c->t, c->n, 0.5f);
     }
 }
@@ -212,6 +213,36 @@ static void test_losses(void **s)
         for (size_t i = 0; i < c.n; i++)
             assert_true(fabsf(dz[i] - dz2[i]) <= 1e-6f);
         free(dz2);
+    }
+    /* soft targets (rows summing to 1), weighted; with one-hot targets the
+     * soft loss is the hard one, to the bit */
+    {
+        c.q = malloc(c.n * sizeof(float));
+        lgc_rng qr; /* its own stream: the tests after this one draw what they drew before */
+        lgc_rng_init(&qr, 17, 0);
+        for (size_t i = 0; i < c.B; i++) {
+            double sum = 0.0;
+            for (size_t k = 0; k < c.K; k++)
+                sum += c.q[i * c.K + k] = (float)lgc_rng_uniform(&qr) + 0.05f;
+            for (size_t k = 0; k < c.K; k++)
+                c.q[i * c.K + k] = (float)(c.q[i * c.K + k] / sum);
+        }
+        c.which = 3;
+        memset(dz, 0, c.n * sizeof *dz);
+        loss_loss(&c);
+        lgc_soft_xent_backward(dz, c.probs, c.q, c.w, c.B, c.K);
+        assert_int_equal(gc_check("soft xent(weighted)", loss_loss, &c, c.z, dz, c.n, 1e-2f, TOL), 0);
+        for (size_t i = 0; i < c.B; i++)
+            for (size_t k = 0; k < c.K; k++)
+                c.q[i * c.K + k] = k == c.y[i] ? 1.0f : 0.0f;
+        float *p2 = zeros(c.n), *d1 = zeros(c.n), *d2 = zeros(c.n);
+        float hard = lgc_xent_forward(p2, c.z, c.y, c.w, c.B, c.K);
+        float soft = lgc_soft_xent_forward(c.probs, c.z, c.q, c.w, c.B, c.K);
+        assert_true(fabsf(hard - soft) <= 1e-6f * (1.0f + fabsf(hard)));
+        lgc_xent_backward(d1, p2, c.y, c.w, c.B, c.K);
+        lgc_soft_xent_backward(d2, c.probs, c.q, c.w, c.B, c.K);
+        assert_memory_equal(d1, d2, c.n * sizeof *d1);
+        free(p2), free(d1), free(d2), free(c.q);
     }
     /* unweighted cross-entropy too */
     c.which = 0;

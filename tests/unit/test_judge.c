@@ -117,6 +117,46 @@ static void test_judge_weights(void **s)
     free(x), free(y), free(xt), free(yt), free(w);
 }
 
+/* The augmenting judge is repeatable, still learns, and is not the plain
+ * judge (that it ignores the thread count is checked by test_cli_eval.sh).
+ * Soft targets: one-hot rows are the labels to the bit; rows that name the
+ * other class teach the other class. */
+static void test_judge_augment_soft(void **s)
+{
+    (void)s;
+    lgc_rng r;
+    lgc_rng_init(&r, 5, 0);
+    size_t n = 256, nt = 200;
+    uint8_t *x = malloc(n * 784), *y = malloc(n), *xt = malloc(nt * 784), *yt = malloc(nt);
+    float *q = malloc(n * 2 * sizeof *q);
+    make_halves(x, y, n, &r);
+    make_halves(xt, yt, nt, &r);
+    lgc_dataset tr = {{n, 28, 28, 1, x}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt}, {nt, yt}, 0};
+    lgc_judge_opts o;
+    lgc_judge_opts_default(&o);
+    o.steps = 80;
+    lgc_judge_result plain, a1, a2;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &plain, NULL, NULL, NULL), LGC_OK);
+    o.augment = 1;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &a1, NULL, NULL, NULL), LGC_OK);
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &a2, NULL, NULL, NULL), LGC_OK);
+    assert_true(a1.final_loss == a2.final_loss && a1.accuracy == a2.accuracy);
+    assert_true(a1.final_loss != plain.final_loss);
+    assert_true(a1.accuracy > 0.9);
+    o.augment = 0;
+    for (size_t i = 0; i < n; i++)
+        q[2 * i] = y[i] == 0, q[2 * i + 1] = y[i] == 1;
+    o.soft = q;
+    lgc_judge_result soft;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &soft, NULL, NULL, NULL), LGC_OK);
+    assert_true(soft.final_loss == plain.final_loss && soft.accuracy == plain.accuracy);
+    for (size_t i = 0; i < n; i++)
+        q[2 * i] = y[i] == 1, q[2 * i + 1] = y[i] == 0;
+    assert_int_equal(lgc_judge_run(&o, &tr, &te, 2, &soft, NULL, NULL, NULL), LGC_OK);
+    assert_true(soft.accuracy < 0.1);
+    free(x), free(y), free(xt), free(yt), free(q);
+}
+
 /* The gradient embedding against backpropagation: one image at a time, the
  * net's own gradient of the last dense layer is the row of the embedding. */
 static void test_last_layer_grads(void **s)
@@ -239,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_param_counts),
         cmocka_unit_test(test_judge_learns),
         cmocka_unit_test(test_judge_weights),
+        cmocka_unit_test(test_judge_augment_soft),
         cmocka_unit_test(test_last_layer_grads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
