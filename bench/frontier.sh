@@ -8,7 +8,8 @@
 #   crust   lgc subset --method crust --budget B (the same counts, per-class
 #           k-medoids in paper-cnn's last-layer gradient space, with weights)
 # then judges the training set it gives: paper-cnn with SEEDS seeds and STEPS
-# steps, and, at the budgets CN3_BUDGETS (those <= CN3_MAX), convnet3 with
+# steps, plain and (AUGMENT=1, the default) augmenting (eval --augment,
+# docs/PROTOCOL.md §4), and, at the budgets CN3_BUDGETS (those <= CN3_MAX), convnet3 with
 # CN3_SEEDS seeds and CN3_STEPS steps (the same step budget for every row).
 # Test set: the official 10,000. The default budgets include the byte counts
 # of the published dataset-distillation points (7,840, 78,400 and 392,000 B:
@@ -35,6 +36,7 @@ CN3_SEEDS=${CN3_SEEDS:-1}
 CN3_STEPS=${CN3_STEPS:-500}
 EPOCHS=${EPOCHS:-20}
 THREADS=${THREADS:-2}
+AUGMENT=${AUGMENT:-1}
 M=data/mnist
 O=${OUT:-out/frontier}
 R=${RESULTS:-bench/results}
@@ -85,13 +87,18 @@ for B in $BUDGETS; do
     t1=$(now)
     say "$method, budget $B: paper-cnn ($SEEDS seeds, $STEPS steps)"
     judge "$p" paper-cnn "$SEEDS" "$STEPS" "${w[@]}" >"$p.paper-cnn.json"
+    echo null >"$p.paper-cnn-aug.json"
+    if [ "$AUGMENT" = 1 ]; then
+      say "$method, budget $B: augmenting paper-cnn ($SEEDS seeds, $STEPS steps)"
+      judge "$p" paper-cnn "$SEEDS" "$STEPS" "${w[@]}" --augment >"$p.paper-cnn-aug.json"
+    fi
     echo null >"$p.convnet3.json"
     if [ "$B" -le "$CN3_MAX" ] && [[ " $CN3_BUDGETS " == *" $B "* ]]; then
       say "$method, budget $B: convnet3 ($CN3_SEEDS seeds, $CN3_STEPS steps)"
       judge "$p" convnet3 "$CN3_SEEDS" "$CN3_STEPS" "${w[@]}" >"$p.convnet3.json"
     fi
     jq -n --arg method "$method" --argjson budget "$B" --argjson make "$(cat "$p.make.json")" \
-      --argjson pc "$(cat "$p.paper-cnn.json")" --argjson c3 "$(cat "$p.convnet3.json")" \
+      --argjson pc "$(cat "$p.paper-cnn.json")" --argjson pa "$(cat "$p.paper-cnn-aug.json")" --argjson c3 "$(cat "$p.convnet3.json")" \
       --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
       '{method:$method, budget:$budget, bytes:($make.package_bytes // $make.compressed_bytes),
         images:(if $method == "lgc" then 60000 else $make.n_selected_images end),
@@ -99,6 +106,7 @@ for B in $BUDGETS; do
         hidden:$make.hidden, latent:$make.latent, decoder:$make.decoder,
         make_seconds:$secs,
         paper_cnn:{mean:$pc.accuracy_mean, sd:$pc.accuracy_sd, runs:$pc.accuracy},
+        paper_cnn_augmented:(if $pa then {mean:$pa.accuracy_mean, sd:$pa.accuracy_sd, runs:$pa.accuracy} else null end),
         convnet3:(if $c3 then {mean:$c3.accuracy_mean, sd:$c3.accuracy_sd, runs:$c3.accuracy} else null end)}' \
       >"$row.tmp"
     mv "$row.tmp" "$row"
@@ -106,7 +114,7 @@ for B in $BUDGETS; do
   done
 done
 
-jq -s --arg cmd "BUDGETS=\"$BUDGETS\" METHODS=\"$METHODS\" SEEDS=$SEEDS STEPS=$STEPS CN3_MAX=$CN3_MAX CN3_BUDGETS=\"$CN3_BUDGETS\" CN3_SEEDS=$CN3_SEEDS CN3_STEPS=$CN3_STEPS EPOCHS=$EPOCHS THREADS=$THREADS bash bench/frontier.sh" \
+jq -s --arg cmd "BUDGETS=\"$BUDGETS\" METHODS=\"$METHODS\" SEEDS=$SEEDS STEPS=$STEPS CN3_MAX=$CN3_MAX CN3_BUDGETS=\"$CN3_BUDGETS\" CN3_SEEDS=$CN3_SEEDS CN3_STEPS=$CN3_STEPS EPOCHS=$EPOCHS THREADS=$THREADS AUGMENT=$AUGMENT bash bench/frontier.sh" \
   --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" --arg date "$(date -u +%FT%TZ)" \
   --argjson xz "$XZ" --argjson real "$(cat $REAL 2>/dev/null || echo null)" \
   '{command:$cmd, commit:$commit, date:$date,
@@ -119,8 +127,9 @@ jq -s --arg cmd "BUDGETS=\"$BUDGETS\" METHODS=\"$METHODS\" SEEDS=$SEEDS STEPS=$S
       f=$O/rows/$m-$B.json; [ -s "$f" ] && echo "$f"; done; done) >$R/frontier.json
 fi
 
-jq -r '"method,budget,bytes,images,paper_cnn_mean,paper_cnn_sd,convnet3_mean,convnet3_sd",
+jq -r '"method,budget,bytes,images,paper_cnn_mean,paper_cnn_sd,paper_cnn_augmented_mean,paper_cnn_augmented_sd,convnet3_mean,convnet3_sd",
   (.rows[] | [.method, .budget, .bytes, .images, .paper_cnn.mean, .paper_cnn.sd,
+              (.paper_cnn_augmented.mean // ""), (.paper_cnn_augmented.sd // ""),
               (.convnet3.mean // ""), (.convnet3.sd // "")] | @csv)' $R/frontier.json >$R/frontier.csv
 
 pct() { echo '(. * 10000 | round / 100)'; }
@@ -132,15 +141,16 @@ pct() { echo '(. * 10000 | round / 100)'; }
   echo "paper-cnn: $SEEDS seeds × $STEPS steps; convnet3: $CN3_SEEDS seed(s) × $CN3_STEPS steps at the budgets"
   echo "$(for b in $CN3_BUDGETS; do [ "$b" -le "$CN3_MAX" ] && printf '%s ' "$b"; done)B (2 cores cannot afford more in an hour: see bench/README.md)."
   echo "lgc: the package (all 60,000 training images seen); random and crust: real images whose IDX files,"
-  echo "compressed with xz -9e, fit the budget (docs/PROTOCOL.md §5). Accuracy in %, mean ± sd."
+  echo "compressed with xz -9e, fit the budget (docs/PROTOCOL.md §5). Accuracy in %, mean ± sd;"
+  echo "aug: the augmenting judge (a fresh random affine transform per image and step, §4)."
   echo
-  echo "| budget B | lgc bytes | lgc (hidden/latent, ΣK) | lgc paper-cnn | random: images | random paper-cnn | crust paper-cnn | lgc convnet3 | random convnet3 | crust convnet3 |"
-  echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| budget B | lgc bytes | lgc (hidden/latent, ΣK) | lgc paper-cnn | lgc aug | random: images | random paper-cnn | random aug | crust paper-cnn | crust aug | lgc convnet3 | random convnet3 | crust convnet3 |"
+  echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   jq -r --argjson budgets "$(printf '%s\n' $BUDGETS | jq -s .)" '
     def acc(a): if a then "\(a.mean*10000|round/100) ± \(a.sd*10000|round/100)" else "—" end;
     . as $all | $budgets[] as $b |
     ([$all.rows[] | select(.budget == $b)] | map({(.method): .}) | add // {}) as $r |
-    "| \($b) | \($r.lgc.bytes // "—") | \(if $r.lgc then "\($r.lgc.hidden)/\($r.lgc.latent), \($r.lgc.k|add)" else "—" end) | \(acc($r.lgc.paper_cnn)) | \($r.random.images // "—") | \(acc($r.random.paper_cnn)) | \(acc($r.crust.paper_cnn)) | \(acc($r.lgc.convnet3)) | \(acc($r.random.convnet3)) | \(acc($r.crust.convnet3)) |"' $R/frontier.json
+    "| \($b) | \($r.lgc.bytes // "—") | \(if $r.lgc then "\($r.lgc.hidden)/\($r.lgc.latent), \($r.lgc.k|add)" else "—" end) | \(acc($r.lgc.paper_cnn)) | \(acc($r.lgc.paper_cnn_augmented)) | \($r.random.images // "—") | \(acc($r.random.paper_cnn)) | \(acc($r.random.paper_cnn_augmented)) | \(acc($r.crust.paper_cnn)) | \(acc($r.crust.paper_cnn_augmented)) | \(acc($r.lgc.convnet3)) | \(acc($r.random.convnet3)) | \(acc($r.crust.convnet3)) |"' $R/frontier.json
   echo
   echo "Reference points: the whole real training set, xz -9e ($XZ B): paper-cnn $(jq -r 'if .real_xz9e.paper_cnn then "\(.real_xz9e.paper_cnn.mean*10000|round/100) ± \(.real_xz9e.paper_cnn.sd*10000|round/100) %" else "—" end' $R/frontier.json)."
   echo "Published dataset distillation on MNIST with convnet3, images counted at one byte per pixel:"
