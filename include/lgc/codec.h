@@ -272,6 +272,20 @@ lgc_status lgc_codec_decompress_folder(lgc_codec *c, size_t N, uint64_t seed,
                                        int overwrite, lgc_progress_fn progress, void *ctx,
                                        lgc_err *err);
 
+/* The teacher (optional; docs/FORMAT.md 10.3): a classifier trained on the
+ * real set, stored in the package (its layer list, int8 weights with one
+ * scale per output row, float16 biases) so that decompression can write a
+ * probability row per regenerated image. Only conv, dense, ReLU and 2x2 pools.
+ * put: into p, kind a name for people (e.g. "paper-cnn"). get: *has = 0 and
+ * LGC_OK when p has none; else net (batches of up to 256) for images
+ * (c, h, w) and n_classes outputs, every stored number checked. teach:
+ * probs (x->n, K) = softmax of the net's logits on x. */
+lgc_status lgc_codec_put_teacher(lgc_pkg *p, const lgc_net *net, const char *kind, lgc_err *err);
+lgc_status lgc_codec_get_teacher(const lgc_pkg *p, const char *what, size_t c, size_t h, size_t w,
+                                 size_t n_classes, lgc_net *net, int *has, lgc_err *err);
+lgc_status lgc_codec_teach(lgc_net *net, const lgc_images *x, size_t K, float *probs,
+                           lgc_err *err);
+
 /* Regenerate N images and labels into memory, exactly as
  * lgc_codec_decompress_files does with the same seed, balance and order:
  * x (N, h, w, c) and y (N). */

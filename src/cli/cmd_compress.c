@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "lgc/codec.h"
 #include "lgc/io.h"
+#include "lgc/judge.h"
 #include "lgc/tensor.h"
 
 /* In the order of lgc_model_kind; lgc_model_from_name maps them back. */
@@ -32,7 +33,10 @@ typedef struct {
     char ckpath[4096], encbuf[4096], created[64];
     lgc_compress_opts o;
     size_t n_classes, threads, limit;
-    int force, sized, no_encoder;
+    int force, sized, no_encoder, teacher;
+    size_t teacher_steps;
+    lgc_net tnet;          /* the teacher, trained on the real set when --teacher */
+    uint64_t teacher_bytes; /* its share of the package, encoded alone */
     int model, loss, fit, form, ksel, emprec, prec, dec, layout; /* indexes into the choice lists */
     uint64_t budget;
     cli_common c;
@@ -104,6 +108,8 @@ static void print_json(const char *outp, const char *encp, const char *codes,
     cli_json_u64(&j, "n_images", n_images);
     cli_json_u64(&j, "n_classes", n_classes);
     cli_json_u64_or_null(&j, "budget", budget, budget);
+    cli_json_str(&j, "teacher", h->teacher ? "paper-cnn" : NULL);
+    cli_json_u64_or_null(&j, "teacher_bytes", h->teacher, h->teacher_bytes);
     /* per mixture: K in the package, K by BIC, and with groups which group
      * and class each mixture is */
     cli_json_sizes(&j, "k", rep->k, rep->n_mixtures);
@@ -133,7 +139,7 @@ static int parse(compress_args *a, int argc, char **argv)
 {
     memset(a, 0, sizeof *a);
     lgc_compress_opts_default(&a->o);
-    a->n_classes = 0, a->threads = 2; /* 0 classes: inferred from the labels */
+    a->n_classes = 0, a->threads = 2, a->teacher_steps = 9380; /* 0 classes: inferred */
     a->model = LGC_MODEL_AE, a->loss = -1, a->ksel = a->o.gmm.select;
     a->emprec = a->o.gmm.precision == LGC_GMM_F64;
     cli_common_init(&a->c);
@@ -157,6 +163,12 @@ static int parse(compress_args *a, int argc, char **argv)
                      "per epoch; lgc report and lgc privacy read it; never needed to decompress)"},
             {.name = "--no-encoder", .kind = OPT_FLAG, .dest = &a->no_encoder,
              .help = "write no encoder side file"},
+            {.name = "--teacher", .kind = OPT_FLAG, .dest = &a->teacher,
+             .help = "also train a paper-cnn classifier on the real set and store it (int8, about "
+                     "5 KB, counted in --budget); lgc decompress --soft-labels then writes its "
+                     "probabilities for every regenerated image"},
+            {.name = "--teacher-steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->teacher_steps,
+             .lo = 1, .hi = 10000000, .help = "the teacher's training steps at batch 64"},
             {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
              .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
             {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.epochs, .lo = 0,
@@ -306,11 +318,41 @@ static int check_outputs(compress_args *a)
     return 0;
 }
 
+/* --teacher: paper-cnn trained on the real set as the plain judge is
+ * (docs/PROTOCOL.md §4), seeded by --seed; its bytes measured alone, so that
+ * --budget can leave room for them. */
+static int train_teacher(compress_args *a, const lgc_dataset *data)
+{
+    const char *cmd = cli_cmd_compress.name;
+    lgc_err err;
+    lgc_judge_opts jo;
+    lgc_judge_opts_default(&jo);
+    jo.steps = a->teacher_steps, jo.seed = a->o.train.seed;
+    if (!a->c.quiet && !a->c.json)
+        fprintf(stderr, "compress: teacher: paper-cnn, %zu steps on the %zu real images\n",
+                jo.steps, data->x.n);
+    if (lgc_judge_train(&jo, data, a->n_classes, &a->tnet, NULL, NULL, NULL, &err))
+        return cli_fail_err(cmd, &err);
+    lgc_pkg *t = lgc_pkg_new();
+    size_t n = 0;
+    if (!t)
+        return cli_fail(cmd, EXIT_DATA, "out of memory");
+    lgc_status st = lgc_codec_put_teacher(t, &a->tnet, "paper-cnn", &err);
+    if (!st)
+        st = lgc_pkg_encoded_size(t, &n, &err);
+    lgc_pkg_free(t);
+    if (st)
+        return cli_fail_err(cmd, &err);
+    a->teacher_bytes = n;
+    return 0;
+}
+
 /* The training set (and group ids), the first --limit images of it. */
 static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
 {
     const char *cmd = cli_cmd_compress.name;
     lgc_err err;
+    int rc;
     if (lgc_dataset_load_layout(a->imgs, a->labs, a->n_classes, (lgc_layout)a->layout, data,
                                 &err))
         return cli_fail_err(cmd, &err);
@@ -330,11 +372,17 @@ static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
             top = data->y.y[i] >= top ? (size_t)data->y.y[i] + 1 : top;
         a->n_classes = lgc_path_is_folder(a->imgs) ? data->n_classes : top;
     }
+    if (a->teacher && (rc = train_teacher(a, data)))
+        return rc;
     if (a->budget) {
         lgc_compress_opts *o = &a->o;
-        o->budget = a->budget;
+        if (a->teacher_bytes >= a->budget)
+            return cli_fail(cmd, EXIT_USAGE, "--budget %llu leaves nothing once the teacher's "
+                            "%llu bytes are counted", (unsigned long long)a->budget,
+                            (unsigned long long)a->teacher_bytes);
+        o->budget = a->budget - a->teacher_bytes; /* the generator gets what the teacher leaves */
         if (o->model == LGC_MODEL_AE && !a->sized &&
-            lgc_budget_plan(a->budget, data->x.h, data->x.w, data->x.c, a->n_classes, o, &err))
+            lgc_budget_plan(o->budget, data->x.h, data->x.w, data->x.c, a->n_classes, o, &err))
             return cli_fail_err(cmd, &err);
         if (!a->c.quiet && !a->c.json)
             fprintf(stderr, "compress: budget %llu bytes: %s, hidden %zu, latent %zu, %s decoder\n",
@@ -389,6 +437,10 @@ int cmd_compress(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&a.c);
+    if (a.teacher && lgc_codec_put_teacher(p, &a.tnet, "paper-cnn", &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
     if ((rc = write_outputs(&a, p, &rep)))
         goto done;
     /* package bytes are the bytes of the file on disk (docs/PROTOCOL.md §2) */
@@ -413,6 +465,7 @@ done:
     free(rep.codes);
     lgc_pkg_free(rep.side);
     lgc_pkg_free(p);
+    lgc_net_free(&a.tnet);
     lgc_dataset_free(&data);
     lgc_labels_free(&groups);
     return rc;

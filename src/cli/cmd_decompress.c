@@ -1,6 +1,8 @@
 /* cmd_decompress.c - `lgc decompress`: regenerate a labelled training set from a package. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "lgc/codec.h"
@@ -13,6 +15,32 @@ static const char *const order_names[] = {"shuffled", "class", NULL};
 static const char *const format_names[] = {"idx", "npy", "png-folder", NULL};
 #define FORMAT_PNG_FOLDER 2
 
+/* --soft-labels: the package's teacher on the images just written, its
+ * probabilities (N, classes) float32 in spath; on failure the images and
+ * labels go too (all the outputs or none). */
+static int write_soft(const char *cmd, lgc_net *t, const lgc_codec *codec, const char *ipath,
+                      const char *lpath, const char *spath, int force)
+{
+    lgc_err err;
+    lgc_images x = {0};
+    float *q = NULL;
+    size_t K = codec->n_classes;
+    lgc_status st = lgc_images_read(ipath, &x, &err);
+    if (!st && !(q = malloc(x.n * K * sizeof *q)))
+        st = lgc_err_set(&err, LGC_ERR_NOMEM, "decompress: out of memory for soft labels");
+    if (!st)
+        st = lgc_codec_teach(t, &x, K, q, &err);
+    size_t shape[2] = {x.n, K};
+    if (!st)
+        st = lgc_npy_write_f32(spath, q, 2, shape, force, &err);
+    free(q);
+    lgc_images_free(&x);
+    if (!st)
+        return 0;
+    unlink(ipath), unlink(lpath);
+    return cli_fail_err(cmd, &err);
+}
+
 static void on_progress(void *p, const lgc_progress *pr)
 {
     cli_progress((const cli_common *)p, "decompress: %zu/%zu images", pr->done, pr->total);
@@ -24,7 +52,9 @@ int cmd_decompress(int argc, char **argv)
     size_t N = 60000, threads = 2, n_pos;
     uint64_t seed = 1, max_mem = 0; /* 0: the library defaults */
     int force = 0, allow_large = 0, rc, fmt = LGC_FMT_IDX, balance = LGC_BALANCE_PRIOR;
-    int order = LGC_ORDER_SHUFFLED;
+    int order = LGC_ORDER_SHUFFLED, soft = 0, has_teacher = 0;
+    lgc_net teacher;
+    memset(&teacher, 0, sizeof teacher);
     cli_common c;
     cli_common_init(&c);
     const cli_option rows[] = {
@@ -45,6 +75,10 @@ int cmd_decompress(int argc, char **argv)
          .help = "idx | npy: two files | png-folder: a folder of class folders of PNG files, "
                  "PREFIX/CLASS/INDEX.png (torchvision's ImageFolder layout, which lgc compress "
                  "--images reads back)"},
+        {.name = "--soft-labels", .kind = OPT_FLAG, .dest = &soft,
+         .help = "also write PREFIX-soft.npy: the package's teacher's probabilities (float32, "
+                 "N x classes) for every image (packages made with --teacher); lgc eval "
+                 "--soft-labels trains on them"},
         CLI_ROW_SEED(&seed, "sampling and the order"),
         CLI_ROW_FORCE(&force),
         {.name = "--allow-large", .kind = OPT_FLAG, .dest = &allow_large,
@@ -70,6 +104,21 @@ int cmd_decompress(int argc, char **argv)
                       "--groups; this one has one mixture per class", in);
         goto done;
     }
+    if (soft && lgc_codec_get_teacher(p, in, codec.c, codec.h, codec.w, codec.n_classes, &teacher,
+                                      &has_teacher, &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    if (soft && fmt == FORMAT_PNG_FOLDER) {
+        rc = cli_fail(cmd, EXIT_USAGE, "--soft-labels writes PREFIX-soft.npy beside two files; "
+                      "it does not go with --format png-folder");
+        goto done;
+    }
+    if (soft && !has_teacher) {
+        rc = cli_fail(cmd, EXIT_DATA, "%s: --soft-labels needs a package compressed with "
+                      "--teacher; this one has no teacher", in);
+        goto done;
+    }
     lgc_status st = fmt == FORMAT_PNG_FOLDER
                         ? lgc_codec_decompress_folder(&codec, N, seed, (lgc_balance)balance,
                                                       (lgc_order)order, prefix, force, on_progress,
@@ -84,13 +133,17 @@ int cmd_decompress(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&c);
-    double secs = lgc_now() - t0;
-    char ipath[4096], lpath[4096];
+    double secs;
+    char ipath[4096], lpath[4096], spath[4096];
     snprintf(ipath, sizeof ipath, "%s-images.%s", prefix, format_names[fmt]);
     snprintf(lpath, sizeof lpath, "%s-labels.%s", prefix, format_names[fmt]);
     int folder = fmt == FORMAT_PNG_FOLDER; /* one output: the folder, whose labels are its folders */
     if (folder)
         snprintf(ipath, sizeof ipath, "%s", prefix);
+    snprintf(spath, sizeof spath, "%s-soft.npy", prefix);
+    if (soft && (rc = write_soft(cmd, &teacher, &codec, ipath, lpath, spath, force)))
+        goto done;
+    secs = lgc_now() - t0;
     if (c.json) {
         cli_json j;
         cli_json_begin(&j, cmd);
@@ -102,10 +155,13 @@ int cmd_decompress(int argc, char **argv)
         cli_json_u64(&j, "seed", seed);
         cli_json_str(&j, "images", ipath);
         cli_json_str(&j, "labels", folder ? NULL : lpath);
+        cli_json_str(&j, "soft_labels", soft ? spath : NULL);
         cli_json_array(&j, "outputs");
         cli_json_str(&j, NULL, ipath);
         if (!folder)
             cli_json_str(&j, NULL, lpath);
+        if (soft)
+            cli_json_str(&j, NULL, spath);
         cli_json_close(&j);
         cli_json_num(&j, "images_per_second", (double)N / secs, 0);
         cli_json_num(&j, "seconds", secs, 3);
@@ -117,6 +173,7 @@ int cmd_decompress(int argc, char **argv)
     }
     rc = 0;
 done:
+    lgc_net_free(&teacher);
     lgc_codec_free(&codec);
     lgc_pkg_free(p);
     return rc;

@@ -9,6 +9,8 @@
  *   decompress.c  counts, sampling, decoding, the regenerated files
  *   budget.c      sizes for a byte budget
  *   side.c        the encoder side file
+ *   teacher.c     the optional teacher classifier: its keys and tensors, and
+ *                 its soft labels
  */
 #ifndef LGC_CODEC_INTERNAL_H
 #define LGC_CODEC_INTERNAL_H
@@ -41,6 +43,16 @@ lgc_status codec_ckpt_load(const ckpt_ctx *c, lgc_model *m, size_t epochs, size_
                            lgc_err *err);
 
 /* ---- schema.c ---- */
+
+/* Symmetric int8 with one scale per output row (w ~ scale[o] * q[o][j]):
+ * tensor NAME (int8, shape) and NAME.scale (f32, rows). */
+lgc_status codec_put_weights_i8(lgc_pkg *p, const char *name, int rank, const uint64_t *shape,
+                                const float *w, size_t rows, size_t cols, lgc_err *err);
+/* Read a float tensor of exactly the expected shape into out. With allow_i8,
+ * an int8 tensor is accepted together with NAME.scale, one positive finite
+ * scale per leading row. */
+lgc_status codec_get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
+                            const uint64_t *shape, float *out, int allow_i8, lgc_err *err);
 
 /* Every key of a package, the decoder tensors and the mixtures gm[0..M) (M =
  * rep->n_mixtures) into a new package *out (see codec.h for the list). */

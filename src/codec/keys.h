@@ -41,6 +41,11 @@
 #define TENSOR_GMM_WEIGHTS "gmm.%zu.weights" /* (K) */
 #define TENSOR_GMM_MEANS "gmm.%zu.means"  /* (K, d) */
 #define TENSOR_GMM_CHOL "gmm.%zu.chol"    /* (K, d(d+1)/2), lower factor packed by rows */
+/* package: the optional teacher (FORMAT.md 10.3; teacher.c) */
+#define KEY_TEACHER_KIND "teacher.kind"
+#define KEY_TEACHER_LAYERS "teacher.layers" /* 4 per layer: kind, a, b, c of lgc_layer_spec */
+#define TENSOR_TEACHER_W "teacher.%zu.w"    /* int8 (OC, C[, K, K]) + .scale (OC) */
+#define TENSOR_TEACHER_B "teacher.%zu.b"    /* f16 (OC) */
 
 /* encoder side file (codec.h) */
 #define KEY_SIDE_KIND "side.kind"

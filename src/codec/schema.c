@@ -21,8 +21,8 @@
 /* ---- float tensors, int8 with one scale per row --------------------------- */
 
 /* Symmetric int8 with one scale per output row: w ~ scale[o] * q[o][j]. */
-static lgc_status put_weights_i8(lgc_pkg *p, const char *name, int rank, const uint64_t *shape,
-                                 const float *w, size_t rows, size_t cols, lgc_err *err)
+lgc_status codec_put_weights_i8(lgc_pkg *p, const char *name, int rank, const uint64_t *shape,
+                                const float *w, size_t rows, size_t cols, lgc_err *err)
 {
     int8_t *q = malloc(rows * cols);
     float *scale = malloc(rows * sizeof *scale);
@@ -50,20 +50,14 @@ done:
     return st;
 }
 
-/* Read a float tensor of exactly the expected shape into out. With allow_i8,
- * an int8 tensor is accepted together with NAME.scale, one positive finite
- * scale per leading row. */
-static lgc_status get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
-                             const uint64_t *shape, float *out, int allow_i8, lgc_err *err);
-
 static lgc_status get_f32(const lgc_pkg *p, const char *what, const char *name, int rank,
                           const uint64_t *shape, float *out, lgc_err *err)
 {
-    return get_f32_ex(p, what, name, rank, shape, out, 0, err);
+    return codec_get_f32_ex(p, what, name, rank, shape, out, 0, err);
 }
 
-static lgc_status get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
-                             const uint64_t *shape, float *out, int allow_i8, lgc_err *err)
+lgc_status codec_get_f32_ex(const lgc_pkg *p, const char *what, const char *name, int rank,
+                            const uint64_t *shape, float *out, int allow_i8, lgc_err *err)
 {
     const lgc_pkg_tensor *t = lgc_pkg_find(p, name);
     if (!t)
@@ -138,7 +132,7 @@ static lgc_status put_decoder(lgc_pkg *p, const lgc_net *dec, lgc_dtype dt, lgc_
         uint64_t bshape[1] = {L->n_b};
         snprintf(name, sizeof name, TENSOR_DEC_W, i);
         if (wdt == LGC_DT_I8)
-            st = put_weights_i8(p, name, rank, wshape, dec->params + L->w_off, L->out_c,
+            st = codec_put_weights_i8(p, name, rank, wshape, dec->params + L->w_off, L->out_c,
                                 L->n_w / L->out_c, err);
         else
             st = lgc_pkg_add_tensor_f32(p, name, wdt, rank, wshape, dec->params + L->w_off, err);
@@ -232,7 +226,7 @@ static lgc_status get_decoder(lgc_codec *c, const lgc_pkg *p, const char *what, 
             ws[0] = L->out_c, ws[1] = L->in_c * L->in_h * L->in_w, rank = 2;
         uint64_t bs[1] = {L->n_b};
         snprintf(name, sizeof name, TENSOR_DEC_W, i);
-        if ((st = get_f32_ex(p, what, name, rank, ws, c->dec.params + L->w_off, 1, err)))
+        if ((st = codec_get_f32_ex(p, what, name, rank, ws, c->dec.params + L->w_off, 1, err)))
             return st;
         snprintf(name, sizeof name, TENSOR_DEC_B, i);
         if ((st = get_f32(p, what, name, 1, bs, c->dec.params + L->b_off, err)))
