@@ -45,7 +45,7 @@ static int setup(void **s)
     make_bands(&tr, 1), make_bands(&g_test, 2);
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
-    o.steps = 150;
+    o.steps = 100;
     if (lgc_judge_train(&o, &tr, K, &g_net, NULL, NULL, NULL, NULL))
         return -1;
     lgc_dataset_free(&tr);
