@@ -62,9 +62,17 @@ int cmd_info(int argc, char **argv)
     lgc_pkg_info info;
     rc = 0;
     memset(&codec, 0, sizeof codec);
+    lgc_net teacher; /* the package's, when it has one */
+    int has_teacher = 0;
+    memset(&teacher, 0, sizeof teacher);
     if (cli_open_package(cmd, in, max_mem, 1, &p, &codec, &rc))
         goto done;
     if (lgc_pkg_get_info(p, &info, &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    if (lgc_codec_get_teacher(p, in, codec.c, codec.h, codec.w, codec.n_classes, &teacher,
+                              &has_teacher, &err)) {
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
@@ -101,6 +109,7 @@ int cmd_info(int argc, char **argv)
         cli_json_u64(&j, "decoder_input", codec.dec_in);
         cli_json_u64(&j, "mixtures", codec.n_mix);
         cli_json_bool(&j, "grouped", codec.grouped);
+        cli_json_u64_or_null(&j, "teacher_params", has_teacher, teacher.n_params);
         cli_json_object(&j, "keys");
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++)
             json_kv(&j, lgc_pkg_kv_at(p, i));
@@ -120,6 +129,11 @@ int cmd_info(int argc, char **argv)
         printf("  model: %s, latent %zu, image %zux%zux%zu; decoder %s (%zu parameters)\n",
                lgc_model_name(codec.kind), codec.latent, codec.h, codec.w, codec.c, desc,
                dec_params);
+        if (has_teacher) {
+            lgc_net_describe(&teacher, desc, sizeof desc);
+            printf("  teacher: %s (%zu parameters, int8): decompress --soft-labels writes its "
+                   "probabilities\n", desc, teacher.n_params);
+        }
         if (codec.dec_in != codec.latent)
             printf("  decoder input: %zu = latent %zu + one-hot of %zu classes (mixtures on the "
                    "latent alone)\n",
@@ -147,6 +161,7 @@ int cmd_info(int argc, char **argv)
         }
     }
 done:
+    lgc_net_free(&teacher);
     lgc_codec_free(&codec);
     lgc_pkg_free(p);
     return rc;

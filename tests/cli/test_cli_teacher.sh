@@ -17,6 +17,9 @@ tb=$(jq .teacher_bytes "$T/out")
 expect 0 "compress without" -- "$LGC" "${c[@]}" -o "$T/n.lgc" -q
 expect 0 "info shows the teacher's keys" -- "$LGC" info "$T/t.lgc"
 grep -q "teacher.kind *paper-cnn" "$T/out" && ok || bad "info does not show teacher.kind"
+grep -q "teacher: conv(6,k3,p0).*(5254 parameters, int8)" "$T/out" && ok || bad "info does not describe the teacher"
+expect 0 "info --json" -- "$LGC" info "$T/t.lgc" --json
+[ "$(jq .teacher_params "$T/out")" = 5254 ] && ok || bad "info --json teacher_params is $(jq .teacher_params "$T/out")"
 expect 0 "decompress --soft-labels" -- "$LGC" decompress "$T/t.lgc" -n 500 -o "$T/r" --soft-labels --json
 [ "$(jq -r .soft_labels "$T/out")" = "$T/r-soft.npy" ] && [ -s "$T/r-soft.npy" ] && ok ||
   bad "no soft labels file named in the JSON"
