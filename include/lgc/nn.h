@@ -97,6 +97,9 @@ void lgc_sigmoid_backward(float *dinp, const float *dout, const float *out, size
 
 /* ---- losses ---------------------------------------------------------- */
 
+/* p (K) = softmax of z (K), computed as exp(z - lse) with the max taken out
+ * first; returns lse = log sum exp z. */
+double lgc_softmax_row(float *p, const float *z, size_t K);
 /* Softmax cross-entropy over K classes. logits (B,K), y (B). weights (B) or
  * NULL: loss = sum_i w_i * l_i / B (w_i = 1 without weights; CRUST's medoid
  * weights enter here). probs (B,K) receives the softmax. Returns the loss. */

@@ -152,17 +152,8 @@ lgc_status lgc_codec_teach(lgc_net *net, const lgc_images *x, size_t K, float *p
         size_t b = x->n - i0 < B ? x->n - i0 : B;
         lgc_images_to_nchw(buf, x->pix + i0 * in, NULL, b, x->h, x->w, x->c);
         const float *z = lgc_net_forward(net, buf, b);
-        for (size_t i = 0; i < b; i++) { /* softmax, in double */
-            const float *zi = z + i * K;
-            float *q = probs + (i0 + i) * K;
-            double mx = zi[0], s = 0.0;
-            for (size_t k = 1; k < K; k++)
-                mx = zi[k] > mx ? zi[k] : mx;
-            for (size_t k = 0; k < K; k++)
-                s += exp((double)zi[k] - mx);
-            for (size_t k = 0; k < K; k++)
-                q[k] = (float)(exp((double)zi[k] - mx) / s);
-        }
+        for (size_t i = 0; i < b; i++)
+            lgc_softmax_row(probs + (i0 + i) * K, z + i * K, K);
     }
     free(buf);
     return LGC_OK;

@@ -3,23 +3,27 @@
 
 #include "lgc/nn.h"
 
+double lgc_softmax_row(float *p, const float *z, size_t K)
+{
+    float mx = z[0];
+    for (size_t k = 1; k < K; k++)
+        mx = z[k] > mx ? z[k] : mx;
+    double s = 0.0;
+    for (size_t k = 0; k < K; k++)
+        s += exp((double)z[k] - mx);
+    double lse = mx + log(s);
+    for (size_t k = 0; k < K; k++)
+        p[k] = (float)exp((double)z[k] - lse);
+    return lse;
+}
+
 float lgc_xent_forward(float *probs, const float *logits, const uint8_t *y, const float *weights,
                        size_t B, size_t K)
 {
     double total = 0.0;
     for (size_t i = 0; i < B; i++) {
-        const float *z = logits + i * K;
-        float *p = probs + i * K;
-        float mx = z[0];
-        for (size_t k = 1; k < K; k++)
-            mx = z[k] > mx ? z[k] : mx;
-        double s = 0.0;
-        for (size_t k = 0; k < K; k++)
-            s += exp((double)z[k] - mx);
-        double lse = mx + log(s);
-        for (size_t k = 0; k < K; k++)
-            p[k] = (float)exp((double)z[k] - lse);
-        total += (weights ? weights[i] : 1.0) * (lse - z[y[i]]);
+        double lse = lgc_softmax_row(probs + i * K, logits + i * K, K);
+        total += (weights ? weights[i] : 1.0) * (lse - logits[i * K + y[i]]);
     }
     return (float)(total / (double)B);
 }
@@ -29,19 +33,9 @@ float lgc_soft_xent_forward(float *probs, const float *logits, const float *q,
 {
     double total = 0.0;
     for (size_t i = 0; i < B; i++) {
-        const float *z = logits + i * K;
-        float *p = probs + i * K;
-        float mx = z[0];
-        for (size_t k = 1; k < K; k++)
-            mx = z[k] > mx ? z[k] : mx;
-        double s = 0.0;
+        double lse = lgc_softmax_row(probs + i * K, logits + i * K, K), l = 0.0;
         for (size_t k = 0; k < K; k++)
-            s += exp((double)z[k] - mx);
-        double lse = mx + log(s), l = 0.0;
-        for (size_t k = 0; k < K; k++) {
-            p[k] = (float)exp((double)z[k] - lse);
-            l += (double)q[i * K + k] * (lse - z[k]);
-        }
+            l += (double)q[i * K + k] * (lse - logits[i * K + k]);
         total += (weights ? weights[i] : 1.0) * l;
     }
     return (float)(total / (double)B);
