@@ -1,4 +1,5 @@
-/* test_data.c - IDX/NPY round trips, a table of malformed files, PNG output, real MNIST. */
+/* test_data.c - IDX/NPY round trips, a table of malformed files, PNG output, folder sets
+ * (JPEG and PNG, grey and RGB), NPY (N, C, H, W), real MNIST. */
 #include <dirent.h>
 #include <math.h>
 #include <png.h>
@@ -9,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <jpeglib.h>
 
 #include "lgc/data.h"
 #include "lgc/png.h"
@@ -600,6 +603,95 @@ static void test_png(void **state)
     lgc_images_free(&x);
 }
 
+/* A baseline JPEG of pix (h, w, c) at quality 100. */
+static void write_jpeg(const char *path, const uint8_t *pix, size_t w, size_t h, size_t c)
+{
+    struct jpeg_compress_struct ci;
+    struct jpeg_error_mgr jerr;
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    ci.err = jpeg_std_error(&jerr);
+    jpeg_create_compress(&ci);
+    jpeg_stdio_dest(&ci, fp);
+    ci.image_width = (JDIMENSION)w, ci.image_height = (JDIMENSION)h;
+    ci.input_components = (int)c;
+    ci.in_color_space = c == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&ci);
+    jpeg_set_quality(&ci, 100, TRUE);
+    jpeg_start_compress(&ci, TRUE);
+    for (size_t r = 0; r < h; r++) {
+        JSAMPROW row = (JSAMPROW)(pix + r * w * c);
+        jpeg_write_scanlines(&ci, &row, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    fclose(fp);
+}
+
+static void test_folder_jpeg_png_nchw(void **state)
+{
+    (void)state;
+    char root[64], p[160];
+    snprintf(root, sizeof root, "/tmp/lgc_test_folder_XXXXXX");
+    assert_non_null(mkdtemp(root));
+    uint8_t grey[16 * 16], rgb[16 * 16 * 3];
+    for (size_t i = 0; i < 256; i++) {
+        grey[i] = (uint8_t)(40 + (i / 16 + i % 16) * 5);
+        for (size_t k = 0; k < 3; k++)
+            rgb[3 * i + k] = (uint8_t)(30 + k * 60 + (i / 16) * 4 + (i % 16) * 2);
+    }
+    snprintf(p, sizeof p, "%s/a", root), assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/b", root), assert_int_equal(mkdir(p, 0755), 0);
+    snprintf(p, sizeof p, "%s/a/1.JPG", root), write_jpeg(p, grey, 16, 16, 1);
+    snprintf(p, sizeof p, "%s/a/2.png", root);
+    lgc_err err;
+    assert_int_equal(lgc_png_write(p, grey, 16, 16, 1, 0, &err), LGC_OK);
+    snprintf(p, sizeof p, "%s/b/3.jpeg", root), write_jpeg(p, rgb, 16, 16, 3);
+    snprintf(p, sizeof p, "%s/b/readme.txt", root), put_file(p, (const uint8_t *)"x", 1);
+    lgc_dataset d;
+    assert_int_equal(lgc_dataset_load(root, NULL, 0, &d, &err), LGC_OK);
+    assert_int_equal(d.x.n, 3), assert_int_equal(d.n_classes, 2);
+    assert_int_equal(d.x.h, 16), assert_int_equal(d.x.w, 16), assert_int_equal(d.x.c, 3);
+    assert_int_equal(d.y.y[0], 0), assert_int_equal(d.y.y[1], 0), assert_int_equal(d.y.y[2], 1);
+    for (size_t i = 0; i < 256; i++)
+        for (size_t k = 0; k < 3; k++) {
+            assert_true(abs((int)d.x.pix[3 * i + k] - grey[i]) <= 3);          /* JPEG, grey */
+            assert_int_equal(d.x.pix[768 + 3 * i + k], grey[i]);              /* PNG: exact */
+            assert_true(abs((int)d.x.pix[1536 + 3 * i + k] - rgb[3 * i + k]) <= 6); /* JPEG */
+        }
+    lgc_dataset_free(&d);
+    /* labels beside a folder: refused */
+    assert_int_equal(lgc_dataset_load(root, tp("labels.idx"), 0, &d, &err), LGC_ERR_VALUE);
+    const char *files[] = {"a/1.JPG", "a/2.png", "b/3.jpeg", "b/readme.txt", "a", "b", ""};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(p, sizeof p, "%s/%s", root, files[i]);
+        assert_int_equal(i < 4 ? unlink(p) : rmdir(p), 0);
+    }
+
+    /* NPY (N, C, H, W), C = 3: read as (N, H, W, C), inferred or asked for */
+    uint8_t chw[2 * 3 * 4 * 5];
+    for (size_t i = 0; i < sizeof chw; i++)
+        chw[i] = (uint8_t)(i * 7);
+    size_t shape[4] = {2, 3, 4, 5};
+    assert_int_equal(lgc_npy_write_u8(tp("chw3.npy"), chw, 4, shape, 0, &err), LGC_OK);
+    for (int lay = LGC_LAYOUT_AUTO; lay <= LGC_LAYOUT_NCHW; lay++) {
+        lgc_images x;
+        lgc_status st = lgc_images_read_layout(tp("chw3.npy"), (lgc_layout)lay, &x, &err);
+        if (lay == LGC_LAYOUT_NHWC) {
+            assert_int_equal(st, LGC_ERR_FORMAT);
+            continue;
+        }
+        assert_int_equal(st, LGC_OK);
+        assert_int_equal(x.n, 2), assert_int_equal(x.h, 4), assert_int_equal(x.w, 5);
+        assert_int_equal(x.c, 3);
+        for (size_t i = 0; i < 2; i++)
+            for (size_t c = 0; c < 3; c++)
+                for (size_t q = 0; q < 20; q++)
+                    assert_int_equal(x.pix[(i * 20 + q) * 3 + c], chw[(i * 3 + c) * 20 + q]);
+        lgc_images_free(&x);
+    }
+}
+
 static void test_image_grid(void **state)
 {
     (void)state;
@@ -687,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_malformed_files),
         cmocka_unit_test(test_dataset_load),
         cmocka_unit_test(test_png),
+        cmocka_unit_test(test_folder_jpeg_png_nchw),
         cmocka_unit_test(test_image_grid),
         cmocka_unit_test(test_mnist),
     };
