@@ -200,6 +200,20 @@ def test_rgb32_png_folder_and_nchw_end_to_end(work):
     assert j["n_classes"] == r["n_classes"] == 10
     # the regenerated set teaches the judge the tinted digits (chance is 10 %)
     assert r["accuracy"][0] > 0.4 and j["accuracy"][0] > 0.4, (r, j)
+    # the NCHW package: decompressed and judged from Python and the CLI (the
+    # CLI's test set the NCHW NPY itself), the same images, the same accuracy
+    nx, ny = lgc.decompress(work / "rgb-py2.lgc", 1000, seed=4)
+    cli("decompress", work / "rgb-cli2.lgc", "-n", 1000, "--seed", 4, "--format", "npy", "-o",
+        work / "rgb-n", "-q")
+    cx, cy = read_npy_pair(work / "rgb-n")
+    assert cx.tobytes() == nx.tobytes() and np.array_equal(cy, ny)
+    r = lgc.eval(nx.transpose(0, 3, 1, 2), ny, c.transpose(0, 3, 1, 2), y, layout="nchw",
+                 steps=50, seeds=1)
+    j = json.loads(cli("eval", "--train-images", work / "rgb-n-images.npy", "--train-labels",
+                       work / "rgb-n-labels.npy", "--test-images", work / "rgb-nchw.npy",
+                       "--test-labels", work / "rgb-labels.npy", "--steps", 50, "--seeds", 1,
+                       "--json", "-q").stdout)
+    assert r["accuracy"] == j["accuracy"], (r, j)
 
 
 def test_gil_is_released_during_a_call(small):
