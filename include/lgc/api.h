@@ -17,9 +17,9 @@
  * Every call returns an lgc_status and fills err (may be NULL) on failure.
  * Long calls take `cancel` (may be NULL): a flag the caller sets to non-zero
  * from another thread (Python's Ctrl-C handler, say). The call then stops at
- * its next check, between training epochs, decompressed blocks of 4,096
- * images or judge seeds, and returns LGC_ERR_CANCELLED having written
- * nothing. Checks are not made inside the mixture sweep, nor inside one
+ * its next check, between training epochs, the mixture sweep's fits,
+ * decompressed blocks of 4,096 images or judge seeds, and returns
+ * LGC_ERR_CANCELLED having written nothing. Checks are not made inside one
  * judge's training, nor during training when a checkpoint is used (the
  * checkpoint keeps that hook): there a cancel waits for the stage to end.
  *

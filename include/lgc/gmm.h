@@ -135,6 +135,11 @@ typedef struct {
     double refine_margin;
     double refine_tol;
     int refine_max_iter;
+    /* May be NULL. The sweep (lgc_gmm_select, lgc_gmm_select_many) reads it
+     * before every fit it starts; once non-zero (set from another thread,
+     * e.g. by lgc/api.h's caller), no fit starts and the sweep returns
+     * LGC_ERR_CANCELLED when the running ones end. */
+    const int *cancel;
 } lgc_gmm_opts;
 
 /* What a fit did. history and history_cap are inputs (history may be NULL);

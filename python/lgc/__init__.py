@@ -17,8 +17,9 @@ system's library path (after `cmake --install build`).
 Errors raise lgc.Error with lgc's one-line message, its status number and name.
 Long calls run on a worker thread: ctypes releases the GIL during a foreign
 call, so other Python threads go on, and Ctrl-C sets a cancel flag that the
-library checks between epochs, blocks and judge seeds; the call then stops,
-leaves no output, and KeyboardInterrupt is raised.
+library checks between training epochs, the mixture sweep's fits, blocks of
+decompressed images and judge seeds; the call then stops, leaves no output,
+and KeyboardInterrupt is raised.
 
 lgc.torch (imported only when used) has LGCDataset, a PyTorch IterableDataset
 that draws fresh images every epoch.

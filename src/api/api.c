@@ -626,6 +626,7 @@ lgc_status lgc_api_compress(const uint8_t *pix, size_t n, size_t h, size_t w, si
             (st = lgc_budget_plan(a.budget, h, w, c, d.n_classes, &a.o, err)))
             goto done;
     }
+    a.o.gmm.cancel = cancel; /* between the sweep's fits */
     if (!a.o.checkpoint_path) {
         a.o.train.after_epoch = after_epoch;
         a.o.train.after_epoch_ctx = &r;

@@ -117,7 +117,8 @@ typedef struct {
     size_t *queue;      // (2 n_sets k_max) job indices: refinements first, then fits
     size_t q_ref_head, q_ref_tail, q_fit_head, q_fit_tail;
     size_t cap;         // n_sets k_max: where the fits' half of the queue starts
-    int failed;         // a job failed with something other than LGC_ERR_NUMERIC
+    int failed;         // a job failed with something other than LGC_ERR_NUMERIC, or cancelled
+    int cancelled;      // o->cancel was seen set: no job starts
     lgc_progress_fn progress; /* a call per set as its k is chosen */
     void *ctx;
     size_t n_done;      // sets whose k is chosen
@@ -243,6 +244,8 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
         int refine = -1; /* -1: nothing queued now, -2: all done */
 #pragma omp critical(lgc_gmm_sweep)
         {
+            if (!sw.failed && o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED))
+                sw.cancelled = sw.failed = 1;
             if (sw.q_ref_head < sw.q_ref_tail && !sw.failed) {
                 idx = sw.queue[sw.q_ref_head++], refine = 1;
             } else if (sw.q_fit_head < sw.q_fit_tail && !sw.failed) {
@@ -273,6 +276,10 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
         }
     }
 
+    if (sw.cancelled) {
+        st = lgc_err_set(err, LGC_ERR_CANCELLED, "select: cancelled");
+        goto fail;
+    }
     /* The first real failure in (set, k) order, whatever the schedule. */
     for (size_t i = 0; i < n_sets * km && sw.failed; i++)
         if (sw.jobs[i].st != LGC_OK && sw.jobs[i].st != LGC_ERR_NUMERIC &&

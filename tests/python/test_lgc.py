@@ -263,3 +263,18 @@ def test_ctrl_c_stops_decompress(small):
         finished = False
     timer.cancel()
     assert finished or time.time() - t0 < 20
+
+
+def test_ctrl_c_stops_the_mixture_sweep(tmp_path):
+    x, y = mnist("train", 10000)
+    out = str(tmp_path / "sweep-cancelled.lgc")
+    main = threading.get_ident()
+    timer = threading.Timer(2.0, lambda: signal.pthread_kill(main, signal.SIGINT))
+    t0 = time.time()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        lgc.compress(x, y, out, epochs=1, kmax=32, no_encoder=True)  # the sweep takes ~10 s
+    took = time.time() - t0
+    timer.cancel()
+    assert not os.path.exists(out)
+    assert took < 8, took  # stopped between two fits, not at the end of the sweep
