@@ -37,6 +37,7 @@ __all__ = ["Error", "Package", "open", "info", "decompress", "decompress_to", "l
 
 API_VERSION = 1
 MAX_CLASSES = 256
+_CANCELLED = 11  # LGC_ERR_CANCELLED
 
 
 class Error(Exception):
@@ -137,31 +138,50 @@ def _raise(st, err):
 def _call(func, *args, cancel=None):
     """Run func (a ctypes function returning an lgc_status, whose last argument
     is an lgc_err) on a worker thread; Ctrl-C sets cancel and waits for the call
-    to stop, then raises KeyboardInterrupt."""
+    to stop, then raises KeyboardInterrupt.
+
+    The waiting goes by two events the worker sets, never by Thread.join or
+    is_alive: a KeyboardInterrupt raised inside join() can leave is_alive()
+    False while the thread still runs (CPython 3.11), and the call writes
+    into buffers the caller owns, which must outlive it."""
     err = _Err()
     box = {}
+    started, done = threading.Event(), threading.Event()
 
     def work():
+        started.set()
         try:
+            # A Ctrl-C while the thread was being started: the call never begins.
+            if cancel is not None and cancel.value:
+                box["st"] = _CANCELLED
+                return
             box["st"] = func(*args, ctypes.byref(err))
         except BaseException as e:  # pragma: no cover - ctypes itself failing
             box["exc"] = e
+        finally:
+            done.set()
 
-    old = threading.stack_size(64 << 20)  # the library keeps some large results on the stack
+    t = threading.Thread(target=work, name="lgc", daemon=True)
     try:
-        t = threading.Thread(target=work, name="lgc", daemon=True)
-        t.start()
-    finally:
-        threading.stack_size(old)
-    try:
-        while t.is_alive():
-            t.join(0.05)
+        old = threading.stack_size(64 << 20)  # the library keeps large results on the stack
+        try:
+            t.start()  # the size applies to threads started from here on
+        finally:
+            threading.stack_size(old)
+        while not done.wait(0.05):
+            pass
     except KeyboardInterrupt:
         if cancel is not None:
             cancel.value = 1
-        while t.is_alive():
+        # Wait for the call to end. A thread that has not begun after a
+        # second was never started (the interrupt came before it was), and
+        # if it does begin it sees cancel and returns at once.
+        t0 = time.monotonic()
+        while not done.is_set():
+            if not started.is_set() and time.monotonic() - t0 > 1.0:
+                break
             try:
-                t.join(0.05)
+                done.wait(0.05)
             except KeyboardInterrupt:
                 pass  # the call stops at its next check
         raise
