@@ -34,7 +34,9 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
     uint8_t *pred = malloc(test->x.n + 1);
     uint32_t *rows = NULL;
     lgc_group_acc *gacc = calloc(n_seeds, sizeof *gacc);
-    if (!pred || !gacc) {
+    /* one seed's result: 256 x 256 confusion counts, too large for a thread's stack */
+    lgc_judge_result *r = malloc(sizeof *r);
+    if (!pred || !gacc || !r) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto done;
     }
@@ -42,7 +44,6 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
     res->has_groups = test_groups != NULL;
     res->n_train_rows = o->train_idx ? o->n_train_idx : train->x.n;
     for (size_t s = 0; s < n_seeds; s++) {
-        lgc_judge_result r;
         so.seed = o->seed + s;
         so.test_pred = pred;
         if (upsample_groups) { /* each seed its own resampling, as its own initialisation */
@@ -53,20 +54,20 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
                 goto done;
             so.train_idx = rows, so.n_train_idx = res->n_train_rows;
         }
-        if ((st = lgc_judge_run(&so, train, test, n_classes, &r, progress, ctx, err)))
+        if ((st = lgc_judge_run(&so, train, test, n_classes, r, progress, ctx, err)))
             goto done;
         if (s == 0)
-            res->first = r;
+            res->first = *r;
         res->seed[s] = so.seed;
-        res->accuracy[s] = r.accuracy;
+        res->accuracy[s] = r->accuracy;
         for (size_t k = 0; k < n_classes; k++)
-            res->per_class_mean[k] += r.per_class[k] / (double)n_seeds;
+            res->per_class_mean[k] += r->per_class[k] / (double)n_seeds;
         if (test_groups) {
             lgc_group_accuracy(pred, test->y.y, test_groups, test->x.n, &gacc[s]);
             res->worst[s] = gacc[s].worst, res->worst_group[s] = gacc[s].worst_group;
         }
         if (progress) {
-            lgc_progress pr = {"seed", s + 1, n_seeds, s + 1, r.accuracy, NAN};
+            lgc_progress pr = {"seed", s + 1, n_seeds, s + 1, r->accuracy, NAN};
             progress(ctx, &pr);
         }
     }
@@ -82,6 +83,6 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
         }
     }
 done:
-    free(pred), free(rows), free(gacc);
+    free(pred), free(rows), free(gacc), free(r);
     return st;
 }
