@@ -441,6 +441,13 @@ int cmd_compress(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
+    size_t total = 0; /* the two parts were sized apart; zstd may not add them exactly */
+    if (a.teacher && a.budget && !lgc_pkg_encoded_size(p, &total, &err) && total > a.budget) {
+        rc = cli_fail(cmd, EXIT_DATA, "the package with its teacher is %zu bytes, %llu over "
+                      "--budget %llu; nothing was written", total,
+                      (unsigned long long)(total - a.budget), (unsigned long long)a.budget);
+        goto done;
+    }
     if ((rc = write_outputs(&a, p, &rep)))
         goto done;
     /* package bytes are the bytes of the file on disk (docs/PROTOCOL.md §2) */
