@@ -139,6 +139,11 @@ typedef struct {
     lgc_net dec;
     float *z;        /* (dec.max_batch, latent) sampling scratch */
     float *zin;      /* (dec.max_batch, dec_in) decoder rows [z, one-hot] */
+    /* a hybrid package's real images (docs/FORMAT.md 10.4); n_ex = 0 without */
+    size_t n_ex;
+    double ex_share;  /* their share of every decompressed set, (0, 1] */
+    uint8_t *ex_pix;  /* (n_ex, h, w, c) */
+    uint8_t *ex_lab;  /* (n_ex) */
 } lgc_codec;
 
 /* Validate meaning and rebuild the decoder for batches of up to max_batch.
@@ -285,6 +290,19 @@ lgc_status lgc_codec_get_teacher(const lgc_pkg *p, const char *what, size_t c, s
                                  size_t n_classes, lgc_net *net, int *has, lgc_err *err);
 lgc_status lgc_codec_teach(lgc_net *net, const lgc_images *x, size_t K, float *probs,
                            lgc_err *err);
+
+/* Hybrid packages (optional; docs/FORMAT.md 10.4): x->n real training images
+ * with their labels (x->n), stored as they are, and share in (0, 1], the
+ * fraction of every decompressed set they fill (evenly spaced through the
+ * shuffled output, each used equally often). put: into p, with the required
+ * flag LGC_PKG_FLAG_EXEMPLARS; method names how they were chosen ("random",
+ * "crust"). lgc_codec_open reads them into c->ex_*, checked. exemplar_count:
+ * how many of N decompressed images are real (0 without exemplars). Class
+ * order (LGC_ORDER_CLASS) cannot hold them: decompressing a hybrid package
+ * in it is LGC_ERR_ARG. */
+lgc_status lgc_codec_put_exemplars(lgc_pkg *p, const lgc_images *x, const uint8_t *labels,
+                                   double share, const char *method, lgc_err *err);
+size_t lgc_codec_exemplar_count(const lgc_codec *c, size_t N);
 
 /* Regenerate N images and labels into memory, exactly as
  * lgc_codec_decompress_files does with the same seed, balance and order:

@@ -36,7 +36,7 @@
 #include "lgc/status.h"
 
 #define LGC_PKG_FORMAT_MAJOR 1
-#define LGC_PKG_FORMAT_MINOR 1   /* the newest minor this lgc knows; a file states the
+#define LGC_PKG_FORMAT_MINOR 2   /* the newest minor this lgc knows; a file states the
                                    * lowest minor that has every feature it uses */
 #define LGC_PKG_HEADER_SIZE 80
 #define LGC_PKG_ALIGN 32          /* tensor data alignment, data offsets */
@@ -46,7 +46,11 @@
  * flag is there so that a 1.0 reader refuses the file by name instead of
  * taking the mixtures for per-class ones. */
 #define LGC_PKG_FLAG_MIXTURES 0x2u
-#define LGC_PKG_FLAGS_KNOWN (LGC_PKG_FLAG_ZSTD | LGC_PKG_FLAG_MIXTURES)
+/* Required flag (format 1.2): the package holds real training images that
+ * decompression mixes into its output (docs/FORMAT.md section 10.4), so that a
+ * reader that would ignore them, and write a different set, refuses instead. */
+#define LGC_PKG_FLAG_EXEMPLARS 0x4u
+#define LGC_PKG_FLAGS_KNOWN (LGC_PKG_FLAG_ZSTD | LGC_PKG_FLAG_MIXTURES | LGC_PKG_FLAG_EXEMPLARS)
 
 /* Format maxima: a file beyond these is malformed (docs/FORMAT.md section 7). */
 #define LGC_PKG_NAME_MAX 64       /* bytes in a key or tensor name */

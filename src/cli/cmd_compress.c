@@ -10,6 +10,7 @@
 #include "lgc/codec.h"
 #include "lgc/io.h"
 #include "lgc/judge.h"
+#include "lgc/subset.h"
 #include "lgc/tensor.h"
 
 /* In the order of lgc_model_kind; lgc_model_from_name maps them back. */
@@ -25,6 +26,8 @@ static const char *const prec_names[] = {"f16", "f32", NULL};
 static const char *const dec_names[] = {"int8", "f16", "f32", NULL};
 /* In the order of lgc_layout. */
 static const char *const layout_names[] = {"auto", "nhwc", "nchw", NULL};
+/* In the order of lgc_subset_method. */
+static const char *const exmethod_names[] = {"random", "crust", NULL};
 
 #define MAX_EPOCH_LOG 1000
 
@@ -37,6 +40,13 @@ typedef struct {
     size_t teacher_steps;
     lgc_net tnet;          /* the teacher, trained on the real set when --teacher */
     uint64_t teacher_bytes; /* its share of the package, encoded alone */
+    uint64_t ex_budget;     /* --exemplars: bytes of real images (0: none) */
+    int ex_method;          /* index into exmethod_names */
+    float ex_share;         /* their share of decompressed sets (OPT_FLOAT writes a float) */
+    lgc_images ex;          /* the chosen real images (ex.n, h, w, c) */
+    uint8_t *ex_lab;        /* (ex.n) */
+    double ex_share_d;      /* ex_share as stored: rounded to 6 decimals */
+    uint64_t ex_bytes;      /* their share of the package, encoded alone */
     int model, loss, fit, form, ksel, emprec, prec, dec, layout; /* indexes into the choice lists */
     uint64_t budget;
     cli_common c;
@@ -110,6 +120,13 @@ static void print_json(const char *outp, const char *encp, const char *codes,
     cli_json_u64_or_null(&j, "budget", budget, budget);
     cli_json_str(&j, "teacher", h->teacher ? "paper-cnn" : NULL);
     cli_json_u64_or_null(&j, "teacher_bytes", h->teacher, h->teacher_bytes);
+    cli_json_u64_or_null(&j, "exemplars", h->ex.n, h->ex.n);
+    cli_json_u64_or_null(&j, "exemplar_bytes", h->ex.n, h->ex_bytes);
+    cli_json_str(&j, "exemplar_method", h->ex.n ? exmethod_names[h->ex_method] : NULL);
+    if (h->ex.n)
+        cli_json_num(&j, "exemplar_share", h->ex_share_d, 4);
+    else
+        cli_json_null(&j, "exemplar_share");
     /* per mixture: K in the package, K by BIC, and with groups which group
      * and class each mixture is */
     cli_json_sizes(&j, "k", rep->k, rep->n_mixtures);
@@ -140,6 +157,7 @@ static int parse(compress_args *a, int argc, char **argv)
     memset(a, 0, sizeof *a);
     lgc_compress_opts_default(&a->o);
     a->n_classes = 0, a->threads = 2, a->teacher_steps = 9380; /* 0 classes: inferred */
+    a->ex_share = 0.5f;
     a->model = LGC_MODEL_AE, a->loss = -1, a->ksel = a->o.gmm.select;
     a->emprec = a->o.gmm.precision == LGC_GMM_F64;
     cli_common_init(&a->c);
@@ -169,6 +187,19 @@ static int parse(compress_args *a, int argc, char **argv)
                      "probabilities for every regenerated image"},
             {.name = "--teacher-steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->teacher_steps,
              .lo = 1, .hi = 10000000, .help = "the teacher's training steps at batch 64"},
+            {.name = "--exemplars", .kind = OPT_BYTES, .meta = "BYTES", .dest = &a->ex_budget,
+             .def = "none",
+             .help = "a hybrid package: also store real training images, as many as fit in BYTES "
+                     "of the package (counted in --budget); lgc decompress mixes them into its "
+                     "output. The package then holds real records: lgc info and lgc privacy say so"},
+            {.name = "--exemplar-method", .kind = OPT_CHOICE, .meta = "M", .dest = &a->ex_method,
+             .choices = exmethod_names,
+             .help = "how the real images are chosen: random (class-stratified) | crust (lgc "
+                     "subset's k-medoids)"},
+            {.name = "--exemplar-share", .kind = OPT_FLOAT, .meta = "X", .dest = &a->ex_share,
+             .lo = 0.001, .hi = 1.0,
+             .help = "the share of every decompressed set the real images fill (each repeated "
+                     "equally often)"},
             {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
              .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
             {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.epochs, .lo = 0,
@@ -347,6 +378,65 @@ static int train_teacher(compress_args *a, const lgc_dataset *data)
     return 0;
 }
 
+/* The real images of --exemplars into a->ex (their package bytes in
+ * a->ex_bytes): lgc subset's choice for a byte budget (xz -9e of IDX files),
+ * shrunk until their encoding in a package (zstd) fits --exemplars. */
+static int choose_exemplars(compress_args *a, const lgc_dataset *data, int zstd_level)
+{
+    const char *cmd = cli_cmd_compress.name;
+    lgc_err err;
+    lgc_subset_opts so;
+    lgc_subset_opts_default(&so);
+    so.method = (lgc_subset_method)a->ex_method, so.seed = a->o.train.seed;
+    so.budget = a->ex_budget;
+    size_t img = data->x.h * data->x.w * data->x.c;
+    a->ex_share_d = round((double)a->ex_share * 1e6) / 1e6; /* 0.3, not 0.30000001 */
+    for (int tries = 0; tries < 8; tries++) {
+        lgc_subset sub;
+        if (lgc_subset_select(&so, data, &sub, NULL, NULL, &err))
+            return cli_fail(cmd, EXIT_DATA, "--exemplars %llu: %s",
+                            (unsigned long long)a->ex_budget, err.msg);
+        free(a->ex.pix), free(a->ex_lab);
+        a->ex = (lgc_images){sub.k, data->x.h, data->x.w, data->x.c, malloc(sub.k * img)};
+        a->ex_lab = malloc(sub.k);
+        if (!a->ex.pix || !a->ex_lab) {
+            lgc_subset_free(&sub);
+            return cli_fail(cmd, EXIT_DATA, "out of memory");
+        }
+        for (size_t i = 0; i < sub.k; i++) {
+            memcpy(a->ex.pix + i * img, data->x.pix + (size_t)sub.idx[i] * img, img);
+            a->ex_lab[i] = data->y.y[sub.idx[i]];
+        }
+        lgc_subset_free(&sub);
+        lgc_pkg *t = lgc_pkg_new();
+        size_t n = 0;
+        if (!t)
+            return cli_fail(cmd, EXIT_DATA, "out of memory");
+        lgc_status st = lgc_pkg_set_compression(t, zstd_level, &err);
+        if (!st)
+            st = lgc_codec_put_exemplars(t, &a->ex, a->ex_lab, a->ex_share_d,
+                                         exmethod_names[a->ex_method], &err);
+        if (!st)
+            st = lgc_pkg_encoded_size(t, &n, &err);
+        lgc_pkg_free(t);
+        if (st)
+            return cli_fail_err(cmd, &err);
+        a->ex_bytes = n;
+        if (n <= a->ex_budget)
+            break;
+        /* zstd packs digits a little worse than xz: ask lgc subset for less */
+        so.budget = (uint64_t)((double)so.budget * (double)a->ex_budget / (double)n * 0.995);
+        if (tries == 7)
+            return cli_fail(cmd, EXIT_DATA, "--exemplars %llu: the real images still take %zu "
+                            "bytes in the package", (unsigned long long)a->ex_budget, n);
+    }
+    if (!a->c.quiet && !a->c.json)
+        fprintf(stderr, "compress: exemplars: %zu real images (%s), %llu bytes, %.0f%% of "
+                        "decompressed sets\n", a->ex.n, exmethod_names[a->ex_method],
+                (unsigned long long)a->ex_bytes, 100.0 * a->ex_share);
+    return 0;
+}
+
 /* The training set (and group ids), the first --limit images of it. */
 static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
 {
@@ -374,13 +464,17 @@ static int load(compress_args *a, lgc_dataset *data, lgc_labels *groups)
     }
     if (a->teacher && (rc = train_teacher(a, data)))
         return rc;
+    if (a->ex_budget && (rc = choose_exemplars(a, data, a->o.zstd_level)))
+        return rc;
     if (a->budget) {
         lgc_compress_opts *o = &a->o;
-        if (a->teacher_bytes >= a->budget)
-            return cli_fail(cmd, EXIT_USAGE, "--budget %llu leaves nothing once the teacher's "
+        uint64_t extra = a->teacher_bytes + a->ex_bytes;
+        if (extra >= a->budget)
+            return cli_fail(cmd, EXIT_USAGE, "--budget %llu leaves nothing once the %s%s%s "
                             "%llu bytes are counted", (unsigned long long)a->budget,
-                            (unsigned long long)a->teacher_bytes);
-        o->budget = a->budget - a->teacher_bytes; /* the generator gets what the teacher leaves */
+                            a->teacher ? "teacher's" : "", a->teacher && a->ex_budget ? " and the " : "",
+                            a->ex_budget ? "real images'" : "", (unsigned long long)extra);
+        o->budget = a->budget - extra; /* the generator gets what the teacher and exemplars leave */
         if (o->model == LGC_MODEL_AE && !a->sized &&
             lgc_budget_plan(o->budget, data->x.h, data->x.w, data->x.c, a->n_classes, o, &err))
             return cli_fail_err(cmd, &err);
@@ -441,10 +535,17 @@ int cmd_compress(int argc, char **argv)
         rc = cli_fail_err(cmd, &err);
         goto done;
     }
-    size_t total = 0; /* the two parts were sized apart; zstd may not add them exactly */
-    if (a.teacher && a.budget && !lgc_pkg_encoded_size(p, &total, &err) && total > a.budget) {
-        rc = cli_fail(cmd, EXIT_DATA, "the package with its teacher is %zu bytes, %llu over "
-                      "--budget %llu; nothing was written", total,
+    if (a.ex.n && lgc_codec_put_exemplars(p, &a.ex, a.ex_lab, a.ex_share_d,
+                                          exmethod_names[a.ex_method], &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
+    size_t total = 0; /* the parts were sized apart; zstd may not add them exactly */
+    if ((a.teacher || a.ex.n) && a.budget && !lgc_pkg_encoded_size(p, &total, &err) &&
+        total > a.budget) {
+        rc = cli_fail(cmd, EXIT_DATA, "the package with its %s is %zu bytes, %llu over "
+                      "--budget %llu; nothing was written",
+                      a.ex.n ? "real images" : "teacher", total,
                       (unsigned long long)(total - a.budget), (unsigned long long)a.budget);
         goto done;
     }
@@ -473,6 +574,7 @@ done:
     lgc_pkg_free(rep.side);
     lgc_pkg_free(p);
     lgc_net_free(&a.tnet);
+    free(a.ex.pix), free(a.ex_lab);
     lgc_dataset_free(&data);
     lgc_labels_free(&groups);
     return rc;

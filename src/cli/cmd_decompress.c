@@ -114,6 +114,11 @@ int cmd_decompress(int argc, char **argv)
                       "it does not go with --format png-folder");
         goto done;
     }
+    if (codec.n_ex && order == LGC_ORDER_CLASS) {
+        rc = cli_fail(cmd, EXIT_USAGE, "%s: holds real images mixed through the shuffled order; "
+                      "--order class cannot hold them", in);
+        goto done;
+    }
     if (soft && !has_teacher) {
         rc = cli_fail(cmd, EXIT_DATA, "%s: --soft-labels needs a package compressed with "
                       "--teacher; this one has no teacher", in);
@@ -153,6 +158,7 @@ int cmd_decompress(int argc, char **argv)
         cli_json_str(&j, "balance", balance_names[balance]);
         cli_json_str(&j, "format", format_names[fmt]);
         cli_json_u64(&j, "seed", seed);
+        cli_json_u64(&j, "n_real_images", lgc_codec_exemplar_count(&codec, N));
         cli_json_str(&j, "images", ipath);
         cli_json_str(&j, "labels", folder ? NULL : lpath);
         cli_json_str(&j, "soft_labels", soft ? spath : NULL);
@@ -170,6 +176,10 @@ int cmd_decompress(int argc, char **argv)
     } else if (!c.quiet) {
         fprintf(stderr, "decompress: %zu images to %s%s%s in %.2f s\n", N, ipath,
                 folder ? "/" : " and ", folder ? "" : lpath, secs);
+        if (codec.n_ex)
+            fprintf(stderr, "decompress: %zu of them are real training images (the package's %zu, "
+                            "each repeated about %.1f times)\n", lgc_codec_exemplar_count(&codec, N),
+                    codec.n_ex, (double)lgc_codec_exemplar_count(&codec, N) / (double)codec.n_ex);
     }
     rc = 0;
 done:

@@ -110,6 +110,12 @@ int cmd_info(int argc, char **argv)
         cli_json_u64(&j, "mixtures", codec.n_mix);
         cli_json_bool(&j, "grouped", codec.grouped);
         cli_json_u64_or_null(&j, "teacher_params", has_teacher, teacher.n_params);
+        cli_json_bool(&j, "real_records", codec.n_ex > 0);
+        cli_json_u64_or_null(&j, "exemplars", codec.n_ex, codec.n_ex);
+        if (codec.n_ex)
+            cli_json_num(&j, "exemplar_share", codec.ex_share, 4);
+        else
+            cli_json_null(&j, "exemplar_share");
         cli_json_object(&j, "keys");
         for (size_t i = 0; i < lgc_pkg_n_kv(p); i++)
             json_kv(&j, lgc_pkg_kv_at(p, i));
@@ -134,6 +140,12 @@ int cmd_info(int argc, char **argv)
             printf("  teacher: %s (%zu parameters, int8): decompress --soft-labels writes its "
                    "probabilities\n", desc, teacher.n_params);
         }
+        if (codec.n_ex)
+            printf("  REAL RECORDS: this package holds %zu real training images with their labels "
+                   "(a hybrid package); they fill %.0f%% of every decompressed set\n",
+                   codec.n_ex, 100.0 * codec.ex_share);
+        else
+            printf("  real records: none (only a decoder and mixtures)\n");
         if (codec.dec_in != codec.latent)
             printf("  decoder input: %zu = latent %zu + one-hot of %zu classes (mixtures on the "
                    "latent alone)\n",

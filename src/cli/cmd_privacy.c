@@ -50,6 +50,8 @@ int cmd_privacy(int argc, char **argv)
         cli_json_str(&j, "encoder", in.has_side ? in.encoder_path : NULL);
         cli_json_str(&j, "test_images", in.test_images);
         cli_json_u64(&j, "seed", seed);
+        cli_json_bool(&j, "real_records", in.codec.n_ex > 0);
+        cli_json_u64(&j, "n_real_records", in.codec.n_ex);
         cli_json_u64(&j, "n_decompressed_images", r->n_gen);
         cli_json_u64(&j, "n_train_images", r->n_train);
         cli_json_u64(&j, "n_test_images", r->n_test);
@@ -66,6 +68,11 @@ int cmd_privacy(int argc, char **argv)
     } else {
         printf("%s: %zu decompressed, %zu training and %zu holdout images (seed %llu)\n",
                pp.package, r->n_gen, r->n_train, r->n_test, (unsigned long long)seed);
+        if (in.codec.n_ex)
+            printf("  REAL RECORDS: the package holds %zu real training images (a hybrid "
+                   "package); they are given away as they are, whatever the figures below say. "
+                   "%.0f%% of decompressed images are these copies.\n",
+                   in.codec.n_ex, 100.0 * in.codec.ex_share);
         printf("  closer to a training image than to any holdout image: %.4f"
                "  (0.5: nothing memorised)\n", r->share_closer_train);
         printf("  median distance to the nearest training image:  %.4f\n", r->median_gen_train);

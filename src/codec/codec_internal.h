@@ -42,6 +42,18 @@ lgc_status codec_ckpt_save(void *ctx, const lgc_model *m, size_t epochs_done, lg
 lgc_status codec_ckpt_load(const ckpt_ctx *c, lgc_model *m, size_t epochs, size_t *epochs_done,
                            lgc_err *err);
 
+/* ---- exemplars.c ---- */
+
+/* A hybrid package's real images into c (nothing when it has none), checked
+ * against c's image shape and classes; their copy counted against max_bytes. */
+lgc_status codec_get_exemplars(lgc_codec *c, const lgc_pkg *p, const char *what,
+                               uint64_t max_bytes, lgc_err *err);
+/* Overwrite the real positions among output positions [start, start + nb) of
+ * N (R real in all) in pix (nb, h, w, c) and lab (nb); perm (n_ex) a seeded
+ * order of the exemplars. */
+void codec_mix_exemplars(const lgc_codec *c, const uint32_t *perm, size_t N, size_t R,
+                         size_t start, size_t nb, uint8_t *pix, uint8_t *lab);
+
 /* ---- schema.c ---- */
 
 /* Symmetric int8 with one scale per output row (w ~ scale[o] * q[o][j]):

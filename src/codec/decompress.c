@@ -189,6 +189,7 @@ static size_t thread_num(void)
 #define STREAM_SHUFFLED(m, blk) (((uint64_t)(m) + 1) << 40 | (uint64_t)1 << 39 | (uint64_t)(blk))
 #define STREAM_ARRANGE(blk) ((uint64_t)1 << 63 | (uint64_t)1 << 62 | (uint64_t)(blk))
 #define STREAM_ORDER ((uint64_t)1 << 63)
+#define STREAM_EXEMPLARS ((uint64_t)1 << 63 | (uint64_t)1 << 61)
 
 /* Block blk of mixture m: nb <= BLOCK samples from the block's own stream,
  * decoded by net (any max_batch) into out (nb, h, w, c). z holds BLOCK codes,
@@ -298,9 +299,26 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
     memset(&dec, 0, sizeof dec);
     uint32_t *cnt = NULL;
     size_t *job_m = NULL, *job_blk = NULL; /* class order: job j is block job_blk[j] of job_m[j] */
+    uint32_t *ex_perm = NULL;
+    size_t R = lgc_codec_exemplar_count(c, N); /* real images among the N */
     lgc_status st = lgc_codec_counts(c, N, balance, counts, err);
     if (st)
         return st;
+    if (c->n_ex && order != LGC_ORDER_SHUFFLED)
+        return lgc_err_set(err, LGC_ERR_ARG, "this package holds real images mixed through the "
+                           "shuffled order; class order cannot hold them");
+    if (c->n_ex && N > UINT32_MAX)
+        return lgc_err_set(err, LGC_ERR_ARG, "decompress: at most %u images from a package with "
+                           "real images", UINT32_MAX);
+    if (R) {
+        if (!(ex_perm = malloc(c->n_ex * sizeof *ex_perm)))
+            return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
+        lgc_rng r;
+        lgc_rng_init(&r, seed, STREAM_EXEMPLARS);
+        for (size_t i = 0; i < c->n_ex; i++)
+            ex_perm[i] = (uint32_t)i;
+        lgc_rng_shuffle(&r, ex_perm, c->n_ex);
+    }
     if (order == LGC_ORDER_SHUFFLED) {
         n_jobs = (N + BLOCK - 1) / BLOCK;
         if (!(cnt = block_counts(c, counts, N, seed, n_jobs))) {
@@ -358,6 +376,8 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
         stopped = stop;
         if (!stopped && order == LGC_ORDER_SHUFFLED) {
             bst = shuffled_block(c, net, w, seed, j, cnt + j * M, nb);
+            if (bst == LGC_OK && R)
+                codec_mix_exemplars(c, ex_perm, N, R, j * BLOCK, nb, w->pix, w->lab);
         } else if (!stopped) {
             bst = generate_block(c, net, w->z, w->zin, seed, job_m[j], job_blk[j], nb, w->pix,
                                  &w->err);
@@ -390,7 +410,7 @@ done:
         free(sh[t].lab), free(sh[t].mix), free(sh[t].perm);
     }
     lgc_shards_free(&dec);
-    free(cnt), free(job_m), free(job_blk);
+    free(cnt), free(job_m), free(job_blk), free(ex_perm);
     return st;
 }
 

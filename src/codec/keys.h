@@ -46,6 +46,11 @@
 #define KEY_TEACHER_LAYERS "teacher.layers" /* 4 per layer: kind, a, b, c of lgc_layer_spec */
 #define TENSOR_TEACHER_W "teacher.%zu.w"    /* int8 (OC, C[, K, K]) + .scale (OC) */
 #define TENSOR_TEACHER_B "teacher.%zu.b"    /* f16 (OC) */
+/* package: real images of a hybrid package (FORMAT.md 10.4; exemplars.c) */
+#define KEY_EXEMPLARS_METHOD "exemplars.method" /* how they were chosen: random | crust */
+#define KEY_EXEMPLARS_SHARE "exemplars.share"   /* f64 in (0, 1]: their share of the output */
+#define TENSOR_EXEMPLARS_IMAGES "exemplars.images" /* u8 (k, h, w, c) */
+#define TENSOR_EXEMPLARS_LABELS "exemplars.labels" /* u8 (k) */
 
 /* encoder side file (codec.h) */
 #define KEY_SIDE_KIND "side.kind"

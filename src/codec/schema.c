@@ -588,6 +588,8 @@ lgc_status lgc_codec_open_capped(lgc_codec *c, const lgc_pkg *p, const char *wha
         if ((st = get_gmm(c, p, what, m, K, buf, err)))
             goto fail;
     }
+    if ((st = codec_get_exemplars(c, p, what, max_bytes, err)))
+        goto fail;
     c->z = malloc(max_batch * d * sizeof *c->z);
     c->zin = malloc(max_batch * c->dec_in * sizeof *c->zin);
     if (!c->z || !c->zin) {
@@ -616,5 +618,6 @@ void lgc_codec_free(lgc_codec *c)
         lgc_gmm_free(&c->gmm[i]);
     lgc_net_free(&c->dec);
     free(c->z), free(c->zin);
+    free(c->ex_pix), free(c->ex_lab);
     memset(c, 0, sizeof *c);
 }

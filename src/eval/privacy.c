@@ -196,7 +196,8 @@ lgc_status lgc_privacy_audit(lgc_codec *c, lgc_side *side, const lgc_dataset *tr
         st = lgc_err_set(err, LGC_ERR_NOMEM, "privacy: out of memory");
         goto fail;
     }
-    if ((st = lgc_codec_decompress_mem(c, n_gen, seed, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, gx, gy, err)))
+    if ((st = lgc_codec_decompress_mem(c, n_gen, seed, LGC_BALANCE_PRIOR,
+                                        c->n_ex ? LGC_ORDER_SHUFFLED : LGC_ORDER_CLASS, gx, gy, err)))
         goto fail;
     /* n training images without replacement: the first n_tr of a seeded shuffle */
     lgc_rng r;

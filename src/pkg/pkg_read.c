@@ -167,6 +167,10 @@ static lgc_status check_header(const uint8_t *buf, size_t n, const lgc_pkg_limit
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: required flag 0x%08x belongs to format 1.1, but the file says "
                            "1.%u", origin, LGC_PKG_FLAG_MIXTURES, h->minor);
+    if ((h->required & LGC_PKG_FLAG_EXEMPLARS) && h->minor < 2)
+        return lgc_err_set(err, LGC_ERR_FORMAT,
+                           "%s: required flag 0x%08x belongs to format 1.2, but the file says "
+                           "1.%u", origin, LGC_PKG_FLAG_EXEMPLARS, h->minor);
     if (h->reserved != 0)
         return lgc_err_set(err, LGC_ERR_FORMAT,
                            "%s: reserved header field at byte %d is 0x%08x, must be 0", origin,

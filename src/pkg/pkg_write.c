@@ -193,7 +193,9 @@ lgc_status pkg_encode(const lgc_pkg *p, const char *origin, uint8_t **out, size_
     /* the lowest minor version with every feature the file uses: a file without
      * the 1.1 flag is exactly what a 1.0 writer made */
     uint32_t required = (p->zstd_level ? LGC_PKG_FLAG_ZSTD : 0) | p->features;
-    unsigned minor = (p->features & LGC_PKG_FLAG_MIXTURES) ? 1 : 0;
+    unsigned minor = (p->features & LGC_PKG_FLAG_EXEMPLARS)  ? 2
+                     : (p->features & LGC_PKG_FLAG_MIXTURES) ? 1
+                                                             : 0;
     memcpy(buf + PKG_OFF_MAGIC, lgc_pkg_magic, sizeof lgc_pkg_magic);
     pkg_put_u16(buf + PKG_OFF_MAJOR, LGC_PKG_FORMAT_MAJOR);
     pkg_put_u16(buf + PKG_OFF_MINOR, (uint16_t)minor);

@@ -83,7 +83,8 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
         goto fail;
     }
     rep_stage(r, "decompressing");
-    if ((st = lgc_codec_decompress_mem(c, N, o->seed, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, dx, dy, err)))
+    if ((st = lgc_codec_decompress_mem(c, N, o->seed, LGC_BALANCE_PRIOR,
+                                        c->n_ex ? LGC_ORDER_SHUFFLED : LGC_ORDER_CLASS, dx, dy, err)))
         goto fail;
     rep_stage(r, "sample grids");
     if ((st = rep_pic_samples(r, dx, dy, N, err)) || (st = rep_pic_interp(r, err)))

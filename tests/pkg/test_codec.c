@@ -14,6 +14,7 @@
 #include "lgc/codec.h"
 #include "lgc/f16.h"
 #include "lgc/tensor.h"
+#include "pkgtest.h"
 
 #define H 6
 #define W 6
@@ -686,6 +687,174 @@ static void test_every_model(void **s)
     }
 }
 
+
+/* ---- hybrid packages: real images mixed in (FORMAT.md 10.4) ---- */
+
+enum { N_EX = 7 };
+
+/* g_valid through bytes (a package that can be changed), and N_EX exemplars
+ * no decoder would draw: image e is the ramp e+1, e+2, ... */
+static lgc_pkg *copy_valid(void)
+{
+    uint8_t *b;
+    size_t n;
+    lgc_pkg *p;
+    assert_int_equal(lgc_pkg_write_mem(g_valid, &b, &n, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_read_mem(b, n, NULL, &p, NULL), LGC_OK);
+    free(b);
+    return p;
+}
+
+static void make_exemplars(lgc_images *x, uint8_t *lab)
+{
+    *x = (lgc_images){N_EX, H, W, 1, malloc(N_EX * H * W)};
+    for (size_t e = 0; e < N_EX; e++) {
+        lab[e] = (uint8_t)(e % 2);
+        for (size_t q = 0; q < H * W; q++)
+            x->pix[e * H * W + q] = (uint8_t)(e + 1 + 3 * q);
+    }
+}
+
+/* Which exemplar image i of x is, or -1. */
+static int exemplar_of(const uint8_t *img, const lgc_images *ex)
+{
+    for (size_t e = 0; e < ex->n; e++)
+        if (!memcmp(img, ex->pix + e * H * W, H * W))
+            return (int)e;
+    return -1;
+}
+
+static void test_exemplars(void **s)
+{
+    (void)s;
+    lgc_images ex;
+    uint8_t lab[N_EX];
+    make_exemplars(&ex, lab);
+    lgc_pkg *p = copy_valid();
+    lgc_err err;
+    assert_int_equal(lgc_codec_put_exemplars(p, &ex, lab, 0.3, "random", &err), LGC_OK);
+    uint8_t *b;
+    size_t nb;
+    lgc_pkg *q;
+    assert_int_equal(lgc_pkg_write_mem(p, &b, &nb, NULL), LGC_OK);
+    assert_int_equal(t_get(b + 10, 2), 2); /* format 1.2: a 1.1 reader refuses it by its flag */
+    assert_int_equal(t_get(b + 12, 4) & 0x4, 0x4);
+    assert_int_equal(lgc_pkg_read_mem(b, nb, NULL, &q, NULL), LGC_OK);
+    lgc_codec c;
+    assert_int_equal(lgc_codec_open(&c, q, "<hybrid>", 64, &err), LGC_OK);
+    assert_int_equal(c.n_ex, N_EX);
+    const size_t NS[] = {1, 10, 333, 1000};
+    for (size_t t = 0; t < sizeof NS / sizeof *NS; t++) {
+        size_t N = NS[t], R = lgc_codec_exemplar_count(&c, N), uses[N_EX] = {0}, real = 0;
+        assert_int_equal(R, (size_t)floor(0.3 * (double)N + 0.5));
+        uint8_t *x = malloc(N * H * W), *y = malloc(N);
+        assert_int_equal(lgc_codec_decompress_mem(&c, N, 9, LGC_BALANCE_PRIOR, LGC_ORDER_SHUFFLED,
+                                                  x, y, &err), LGC_OK);
+        for (size_t i = 0; i < N; i++) {
+            int e = exemplar_of(x + i * H * W, &ex);
+            if (e >= 0) {
+                assert_int_equal(y[i], lab[e]); /* each real image keeps its label */
+                uses[e]++, real++;
+            }
+        }
+        assert_int_equal(real, R);
+        for (size_t e = 0; e < N_EX; e++) /* each used equally often, within one */
+            assert_true(uses[e] >= R / N_EX && uses[e] <= (R + N_EX - 1) / N_EX);
+        free(x), free(y);
+    }
+    uint8_t x1[H * W], y1[1];
+    assert_int_equal(lgc_codec_decompress_mem(&c, 1, 9, LGC_BALANCE_PRIOR, LGC_ORDER_CLASS, x1, y1,
+                                              &err), LGC_ERR_ARG);
+    lgc_codec_free(&c);
+    /* the same package without exemplars decompresses to the same generated images */
+    lgc_codec g;
+    assert_int_equal(lgc_codec_open(&g, g_valid, "<plain>", 64, &err), LGC_OK);
+    assert_int_equal(lgc_codec_open(&c, q, "<hybrid>", 64, &err), LGC_OK);
+    size_t N = 200;
+    uint8_t *xg = malloc(N * H * W), *yg = malloc(N), *xh = malloc(N * H * W), *yh = malloc(N);
+    assert_int_equal(lgc_codec_decompress_mem(&g, N, 3, LGC_BALANCE_PRIOR, LGC_ORDER_SHUFFLED, xg,
+                                              yg, &err), LGC_OK);
+    assert_int_equal(lgc_codec_decompress_mem(&c, N, 3, LGC_BALANCE_PRIOR, LGC_ORDER_SHUFFLED, xh,
+                                              yh, &err), LGC_OK);
+    for (size_t i = 0; i < N; i++)
+        if (exemplar_of(xh + i * H * W, &ex) < 0) {
+            assert_memory_equal(xg + i * H * W, xh + i * H * W, H * W);
+            assert_int_equal(yg[i], yh[i]);
+        }
+    free(xg), free(yg), free(xh), free(yh);
+    lgc_codec_free(&g), lgc_codec_free(&c);
+    lgc_pkg_free(q), lgc_pkg_free(p), free(b), free(ex.pix);
+}
+
+/* Exemplars that lie: each refused by name when the package is opened. */
+typedef enum { X_SHARE_ZERO, X_SHARE_BIG, X_LABEL, X_SHAPE, X_NO_FLAG, X_NO_LABELS } xbad;
+
+static void test_bad_exemplars(void **s)
+{
+    (void)s;
+    struct {
+        xbad kind;
+        lgc_status expect;
+        const char *msg;
+    } table[] = {
+        {X_SHARE_ZERO, LGC_ERR_VALUE, "exemplars.share"},
+        {X_SHARE_BIG, LGC_ERR_VALUE, "exemplars.share"},
+        {X_LABEL, LGC_ERR_VALUE, "exemplars.labels[3] = 2"},
+        {X_SHAPE, LGC_ERR_VALUE, "exemplars.images must be u8"},
+        {X_NO_FLAG, LGC_ERR_VALUE, "without the required flag"},
+        {X_NO_LABELS, LGC_ERR_FORMAT, "exemplars.labels is missing"},
+    };
+    lgc_images ex;
+    uint8_t lab[N_EX];
+    make_exemplars(&ex, lab);
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        lgc_pkg *p = copy_valid();
+        lgc_err err;
+        uint64_t ish[4] = {N_EX, H, W, 1}, lsh[1] = {N_EX};
+        uint8_t bad[N_EX];
+        memcpy(bad, lab, sizeof bad);
+        switch (table[i].kind) {
+        case X_SHARE_ZERO:
+        case X_SHARE_BIG:
+            assert_int_equal(lgc_codec_put_exemplars(p, &ex, lab, 0.5, "random", &err), LGC_OK);
+            lgc_pkg_set_f64(p, "exemplars.share", table[i].kind == X_SHARE_BIG ? 1.5 : 0.0, NULL);
+            break;
+        case X_LABEL:
+            bad[3] = 2; /* two classes */
+            assert_int_equal(lgc_codec_put_exemplars(p, &ex, bad, 0.5, "random", &err), LGC_OK);
+            break;
+        case X_SHAPE: {
+            lgc_images wrong = {N_EX * H, W, 1, 1, ex.pix}; /* (7 * 6, 6, 1, 1) */
+            uint8_t many[N_EX * H] = {0};
+            assert_int_equal(lgc_codec_put_exemplars(p, &wrong, many, 0.5, "random", &err), LGC_OK);
+            break;
+        }
+        case X_NO_FLAG:
+            lgc_pkg_set_f64(p, "exemplars.share", 0.5, NULL);
+            assert_int_equal(lgc_pkg_add_tensor(p, "exemplars.images", LGC_DT_U8, 4, ish, ex.pix, NULL), LGC_OK);
+            assert_int_equal(lgc_pkg_add_tensor(p, "exemplars.labels", LGC_DT_U8, 1, lsh, lab, NULL), LGC_OK);
+            break;
+        case X_NO_LABELS:
+            lgc_pkg_set_f64(p, "exemplars.share", 0.5, NULL);
+            assert_int_equal(lgc_pkg_add_tensor(p, "exemplars.images", LGC_DT_U8, 4, ish, ex.pix, NULL), LGC_OK);
+            assert_int_equal(lgc_pkg_set_features(p, LGC_PKG_FLAG_EXEMPLARS, NULL), LGC_OK);
+            break;
+        }
+        uint8_t *b;
+        size_t nb;
+        lgc_pkg *q;
+        assert_int_equal(lgc_pkg_write_mem(p, &b, &nb, NULL), LGC_OK);
+        assert_int_equal(lgc_pkg_read_mem(b, nb, NULL, &q, NULL), LGC_OK);
+        lgc_codec c;
+        lgc_status st = lgc_codec_open(&c, q, "pkg.lgc", 16, &err);
+        if (st != table[i].expect || !strstr(err.msg, table[i].msg) || strncmp(err.msg, "pkg.lgc: ", 9))
+            fail_msg("case %zu: got %s '%s', expected '%s'", i, lgc_status_str(st), err.msg,
+                     table[i].msg);
+        lgc_pkg_free(q), lgc_pkg_free(p), free(b);
+    }
+    free(ex.pix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +867,8 @@ int main(void)
         cmocka_unit_test(test_bad_grouped_packages),
         cmocka_unit_test(test_int8_decoder),
         cmocka_unit_test(test_bad_packages),
+        cmocka_unit_test(test_exemplars),
+        cmocka_unit_test(test_bad_exemplars),
         cmocka_unit_test(test_bad_cvae_packages),
         cmocka_unit_test(test_every_model),
     };

@@ -37,7 +37,8 @@ static void p_trunc_header(uint8_t *b, size_t *n) { (void)b; *n = 40; }
 static void p_major2(uint8_t *b, size_t *n) { (void)n; t_put(b + 8, 2, 2); }
 static void p_major0(uint8_t *b, size_t *n) { (void)n; t_put(b + 8, 2, 0); }
 static void p_minor9(uint8_t *b, size_t *n) { (void)n; t_put(b + 10, 2, 9); }
-static void p_req_flag(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x4; }
+static void p_req_flag(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x8; }
+static void p_ex_flag_1_1(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x4; t_put(b + 10, 2, 1); }
 static void p_mix_flag_1_0(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x2; }
 static void p_mix_flag_1_1(uint8_t *b, size_t *n) { (void)n; b[12] |= 0x2; t_put(b + 10, 2, 1); }
 static void p_opt_flag(uint8_t *b, size_t *n) { (void)n; b[16] |= 0x80; }
@@ -187,7 +188,9 @@ static const bad_case cases[] = {
     {"major version 0", 0, p_major0, 0, NULL, LGC_ERR_VERSION, "format 0.x is not a released"},
     {"newer minor version is fine", 0, p_minor9, 1, NULL, LGC_OK, ""},
     {"unknown required flag", 0, p_req_flag, 1, NULL, LGC_ERR_VERSION,
-     "unknown required feature flag(s) 0x00000004"},
+     "unknown required feature flag(s) 0x00000008"},
+    {"the 1.2 exemplars flag in a file that says 1.1", 0, p_ex_flag_1_1, 1, NULL, LGC_ERR_FORMAT,
+     "required flag 0x00000004 belongs to format 1.2, but the file says 1.1"},
     {"the 1.1 mixtures flag in a file that says 1.0", 0, p_mix_flag_1_0, 1, NULL, LGC_ERR_FORMAT,
      "required flag 0x00000002 belongs to format 1.1, but the file says 1.0"},
     {"the 1.1 mixtures flag is known to the container", 0, p_mix_flag_1_1, 1, NULL, LGC_OK, ""},

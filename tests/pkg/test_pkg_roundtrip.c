@@ -416,7 +416,7 @@ static void test_feature_flags(void **state)
         lgc_pkg *r0 = read_ok(a, na);
         assert_int_equal(lgc_pkg_features(r0), 0u);
         lgc_err e;
-        assert_int_equal(lgc_pkg_set_features(p, 0x4, &e), LGC_ERR_ARG);
+        assert_int_equal(lgc_pkg_set_features(p, 0x8, &e), LGC_ERR_ARG);
         assert_int_equal(lgc_pkg_set_features(p, LGC_PKG_FLAG_ZSTD, &e), LGC_ERR_ARG);
         assert_int_equal(lgc_pkg_features(p), LGC_PKG_FLAG_MIXTURES);
         free(a), free(b), free(c);
