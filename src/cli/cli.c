@@ -11,6 +11,19 @@
 #include <time.h>
 #include <unistd.h>
 
+static const lgc_comm *g_comm;
+
+void cli_set_comm(const lgc_comm *c) { g_comm = c; }
+const lgc_comm *cli_comm(void) { return g_comm ? g_comm : lgc_comm_self(); }
+
+int cli_single_process(const char *cmd)
+{
+    if (lgc_comm_size(cli_comm()) == 1)
+        return 0;
+    return cli_fail(cmd, EXIT_USAGE, "runs in one process; under mpirun only compress and "
+                    "decompress share their work across ranks");
+}
+
 int cli_fail(const char *cmd, int code, const char *fmt, ...)
 {
     char msg[4096];
@@ -22,7 +35,12 @@ int cli_fail(const char *cmd, int code, const char *fmt, ...)
     for (char *c = msg; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             *c = '?';
-    fprintf(stderr, "lgc %s: %s\n", cmd, msg);
+    /* Under mpirun: a usage error is the same on every rank (they all parse the
+     * same line), so rank 0 alone says it; other errors say which rank. */
+    if (lgc_comm_rank(cli_comm()) != 0 && code != EXIT_USAGE)
+        fprintf(stderr, "lgc %s (rank %d): %s\n", cmd, lgc_comm_rank(cli_comm()), msg);
+    else if (lgc_comm_rank(cli_comm()) == 0)
+        fprintf(stderr, "lgc %s: %s\n", cmd, msg);
     return code;
 }
 

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "lgc/clock.h"
 #include "lgc/codec.h"
+#include "lgc/comm.h"
 #include "lgc/status.h"
 #include "opts.h"
 
@@ -22,6 +23,14 @@ typedef struct {
     int json;     /* --json: one JSON object on stdout */
     int progress; /* progress lines on stderr (only when it is a terminal and not -q) */
 } cli_common;
+
+/* The communicator of this run (main.c sets it under mpirun; else one
+ * process): compress and decompress split their work over it. */
+void cli_set_comm(const lgc_comm *c);
+const lgc_comm *cli_comm(void);
+/* Under mpirun with more than one rank: one error line naming cmd, exit 2,
+ * for a command that runs in one process only; else 0. */
+int cli_single_process(const char *cmd);
 
 /* The subcommands (commands.c): name, synopsis, description. */
 extern const cli_command cli_cmd_compress, cli_cmd_decompress, cli_cmd_info, cli_cmd_grid,

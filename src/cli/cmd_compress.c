@@ -1,4 +1,5 @@
 /* cmd_compress.c - `lgc compress`: a labelled image set becomes one package. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,7 +337,7 @@ static int check_outputs(compress_args *a)
     lgc_afile_abort(&probe);
     if (a->ckdir) {
         struct stat cks;
-        if (stat(a->ckdir, &cks) != 0 && mkdir(a->ckdir, 0755) != 0)
+        if (stat(a->ckdir, &cks) != 0 && mkdir(a->ckdir, 0755) != 0 && errno != EEXIST)
             return cli_fail(cmd, EXIT_DATA, "%s: cannot create the checkpoint folder", a->ckdir);
         if (stat(a->ckdir, &cks) != 0 || !S_ISDIR(cks.st_mode))
             return cli_fail(cmd, EXIT_DATA, "%s: not a folder", a->ckdir);
@@ -512,7 +513,11 @@ int cmd_compress(int argc, char **argv)
     int rc = parse(&a, argc, argv);
     if (rc)
         return rc == CLI_HELP_SHOWN ? 0 : rc;
-    if ((rc = check_outputs(&a)))
+    int rank = lgc_comm_rank(cli_comm());
+    a.o.train.comm = cli_comm();
+    if (rank != 0) /* one voice: rank 0 reports and writes; the others compute */
+        a.c.quiet = 1, a.c.json = 0, a.c.progress = 0;
+    if ((rc = check_outputs(&a))) /* every rank: they all need the paths it sets */
         return rc;
     lgc_threads_set((int)a.threads);
     lgc_dataset data = {0};
@@ -547,6 +552,10 @@ int cmd_compress(int argc, char **argv)
                       "--budget %llu; nothing was written",
                       a.ex.n ? "real images" : "teacher", total,
                       (unsigned long long)(total - a.budget), (unsigned long long)a.budget);
+        goto done;
+    }
+    if (rank != 0) { /* rank 0 writes the package */
+        rc = 0;
         goto done;
     }
     if ((rc = write_outputs(&a, p, &rep)))

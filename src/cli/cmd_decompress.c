@@ -15,6 +15,14 @@ static const char *const order_names[] = {"shuffled", "class", NULL};
 static const char *const format_names[] = {"idx", "npy", "png-folder", NULL};
 #define FORMAT_PNG_FOLDER 2
 
+/* Ranks other than 0 hand nothing to a sink (decompress.c sends their blocks). */
+static lgc_status no_sink(void *ctx, const uint8_t *pix, const uint8_t *lab, size_t nb,
+                          lgc_err *err)
+{
+    (void)ctx, (void)pix, (void)lab, (void)nb, (void)err;
+    return LGC_OK;
+}
+
 /* --soft-labels: the package's teacher on the images just written, its
  * probabilities (N, classes) float32 in spath; on failure the images and
  * labels go too (all the outputs or none). */
@@ -122,6 +130,15 @@ int cmd_decompress(int argc, char **argv)
     if (soft && !has_teacher) {
         rc = cli_fail(cmd, EXIT_DATA, "%s: --soft-labels needs a package compressed with "
                       "--teacher; this one has no teacher", in);
+        goto done;
+    }
+    int rank = lgc_comm_rank(cli_comm());
+    codec.comm = cli_comm();
+    if (rank != 0) { /* the other ranks generate their blocks and send them to rank 0 */
+        lgc_status sst = lgc_codec_decompress_sink(&codec, N, seed, (lgc_balance)balance,
+                                                   (lgc_order)order, no_sink, NULL, NULL, NULL,
+                                                   &err);
+        rc = sst ? cli_fail_err(cmd, &err) : 0;
         goto done;
     }
     lgc_status st = fmt == FORMAT_PNG_FOLDER

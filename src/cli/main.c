@@ -5,6 +5,9 @@
 #include "cli.h"
 #include "lgc/tensor.h"
 #include "lgc/version.h"
+#ifdef LGC_WITH_MPI
+#include "lgc/par.h"
+#endif
 
 static const struct {
     const cli_command *about;
@@ -106,7 +109,34 @@ static void bash_completion(void)
            "    fi\n}\ncomplete -F _lgc lgc\n");
 }
 
+static int run(int argc, char **argv);
+
+/* Under mpirun (when built with MPI): every rank runs the command with the
+ * MPI communicator; a rank that fails aborts the others, which may be waiting
+ * for it in a collective. */
 int main(int argc, char **argv)
+{
+#ifdef LGC_WITH_MPI
+    if (lgc_par_launched()) {
+        static lgc_comm comm;
+        lgc_err err;
+        if (lgc_par_init(&argc, &argv, &comm, &err)) {
+            fprintf(stderr, "lgc: %s\n", err.msg);
+            return EXIT_DATA;
+        }
+        cli_set_comm(&comm);
+        int rc = run(argc, argv);
+        fflush(stdout), fflush(stderr);
+        /* a usage error stops every rank before any collective: all can end
+         * cleanly; any other failure may leave peers waiting, so it aborts */
+        lgc_par_finalize(rc == EXIT_USAGE ? 0 : rc);
+        return rc;
+    }
+#endif
+    return run(argc, argv);
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "lgc: no command given (see lgc --help)\n");
@@ -118,6 +148,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("lgc %s\nblas: %s\n", LGC_VERSION_STRING, lgc_blas_info());
+#ifdef LGC_WITH_MPI
+        printf("mpi: on (mpirun -np R lgc compress|decompress)\n");
+#else
+        printf("mpi: off\n");
+#endif
         return 0;
     }
     /* asked by the build (CMakeLists.txt): man pages and the bash completion */
@@ -137,8 +172,12 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (strcmp(argv[1], commands[i].about->name) == 0)
+        if (strcmp(argv[1], commands[i].about->name) == 0) {
+            if (commands[i].fn != cmd_compress && commands[i].fn != cmd_decompress &&
+                cli_single_process(commands[i].about->name))
+                return EXIT_USAGE;
             return commands[i].fn(argc - 1, argv + 1);
+        }
     for (char *c = argv[1]; *c; c++) /* keep the error on one line */
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             *c = '?';

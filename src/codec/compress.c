@@ -164,6 +164,55 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
     }
 }
 
+/* The mixture sweep across ranks (lgc_train_opts.comm): rank r fits the sets
+ * of lgc_comm_split(M, r, R) with lgc_gmm_select_many, then each set's K,
+ * BIC curve and mixture go from its rank to all. Every set's fits depend on
+ * its own points and seed only, so the mixtures are those of one process. */
+static lgc_status sweep_ranks(const lgc_comm *c, size_t M, const float **sets, size_t *nm,
+                              size_t L, const uint64_t *seeds, const lgc_gmm_opts *go,
+                              lgc_gmm *gm, double *bic, size_t *kc, lgc_progress_fn progress,
+                              void *ctx, lgc_err *err)
+{
+    int R = lgc_comm_size(c), me = lgc_comm_rank(c);
+    if (R == 1)
+        return lgc_gmm_select_many(M, sets, nm, L, seeds, go, gm, bic, kc, progress, ctx, err);
+    size_t lo, hi, km = go->k_max;
+    lgc_comm_split(M, me, R, &lo, &hi);
+    lgc_status st = LGC_OK;
+    if (hi > lo)
+        st = lgc_gmm_select_many(hi - lo, sets + lo, nm + lo, L, seeds + lo, go, gm + lo,
+                                 bic + lo * km, kc + lo, progress, ctx, err);
+    /* every rank learns whether all succeeded before anyone waits on a mixture */
+    int sts[256], mine = (int)st;
+    if (R > 256 || lgc_comm_allgather(c, &mine, sizeof mine, sts, err))
+        return st ? st : lgc_err_set(err, LGC_ERR_IO, "compress: the ranks' sweeps: %s",
+                                     R > 256 ? "more than 256 ranks" : err->msg);
+    for (int r = 0; r < R; r++)
+        if (sts[r] != LGC_OK)
+            return st ? st : lgc_err_set(err, (lgc_status)sts[r], "compress: rank %d's mixture "
+                                         "sweep failed (its own message is above)", r);
+    for (int r = 0; r < R; r++) {
+        size_t a, b;
+        lgc_comm_split(M, r, R, &a, &b);
+        for (size_t s = a; s < b; s++) {
+            uint64_t k = kc[s];
+            if ((st = lgc_comm_bcast(c, &k, sizeof k, r, err)) ||
+                (st = lgc_comm_bcast(c, bic + s * km, km * sizeof *bic, r, err)))
+                return st;
+            if (r != me) {
+                kc[s] = (size_t)k;
+                if (lgc_gmm_init(&gm[s], (size_t)k, L))
+                    return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+            }
+            if ((st = lgc_comm_bcast(c, gm[s].weights, k * sizeof(double), r, err)) ||
+                (st = lgc_comm_bcast(c, gm[s].means, k * L * sizeof(double), r, err)) ||
+                (st = lgc_comm_bcast(c, gm[s].chol, k * L * L * sizeof(double), r, err)))
+                return st;
+        }
+    }
+    return LGC_OK;
+}
+
 lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_compress_opts *o,
                         lgc_progress_fn progress, void *ctx, lgc_pkg **out,
                         lgc_compress_report *rep, lgc_err *err)
@@ -217,8 +266,10 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         if ((st = codec_ckpt_load(&ck, &m, to.epochs, &rep->resumed_epochs, err)))
             goto fail;
         to.start_epoch = rep->resumed_epochs;
-        to.after_epoch = codec_ckpt_save;
-        to.after_epoch_ctx = &ck;
+        if (lgc_comm_rank(o->train.comm) == 0) { /* one writer: the others hold the same state */
+            to.after_epoch = codec_ckpt_save;
+            to.after_epoch_ctx = &ck;
+        }
     }
     if ((st = lgc_model_train(&m, x->pix, data->y.y, n, &to, log_epoch, &elog, err)))
         goto fail;
@@ -254,8 +305,8 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
             off += nm[mi];
         }
         if (st == LGC_OK)
-            st = lgc_gmm_select_many(M, sets, nm, L, seeds, &o->gmm, gm, bic, kc, progress, ctx,
-                                     err);
+            st = sweep_ranks(o->train.comm, M, sets, nm, L, seeds, &o->gmm, gm, bic, kc,
+                             progress, ctx, err);
         for (size_t mi = 0; st == LGC_OK && mi < M; mi++) {
             for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
                 rep->bic[mi][k] = k < o->gmm.k_max ? bic[mi * o->gmm.k_max + k] : NAN;

@@ -292,6 +292,7 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
 {
     size_t counts[LGC_MAX_GROUPS], img = c->c * c->h * c->w, L = c->latent;
     size_t M = c->n_mix, n_jobs = 0;
+    int R = lgc_comm_size(c->comm), me = lgc_comm_rank(c->comm);
     size_t S = lgc_shard_threads(LGC_MAX_SHARDS);
     shard sh[LGC_MAX_SHARDS];
     lgc_shards dec; /* the codec's decoder and a replica per thread */
@@ -300,7 +301,7 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
     uint32_t *cnt = NULL;
     size_t *job_m = NULL, *job_blk = NULL; /* class order: job j is block job_blk[j] of job_m[j] */
     uint32_t *ex_perm = NULL;
-    size_t R = lgc_codec_exemplar_count(c, N); /* real images among the N */
+    size_t n_real = lgc_codec_exemplar_count(c, N); /* real images among the N */
     lgc_status st = lgc_codec_counts(c, N, balance, counts, err);
     if (st)
         return st;
@@ -310,7 +311,7 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
     if (c->n_ex && N > UINT32_MAX)
         return lgc_err_set(err, LGC_ERR_ARG, "decompress: at most %u images from a package with "
                            "real images", UINT32_MAX);
-    if (R) {
+    if (n_real) {
         if (!(ex_perm = malloc(c->n_ex * sizeof *ex_perm)))
             return lgc_err_set(err, LGC_ERR_NOMEM, "decompress: out of memory");
         lgc_rng r;
@@ -374,10 +375,13 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
         }
 #pragma omp atomic read
         stopped = stop;
-        if (!stopped && order == LGC_ORDER_SHUFFLED) {
+        int mine = (int)(j % (size_t)R) == me;
+        if (!mine) {
+            /* another rank's block: rank 0 receives it below, the rest skip it */
+        } else if (!stopped && order == LGC_ORDER_SHUFFLED) {
             bst = shuffled_block(c, net, w, seed, j, cnt + j * M, nb);
-            if (bst == LGC_OK && R)
-                codec_mix_exemplars(c, ex_perm, N, R, j * BLOCK, nb, w->pix, w->lab);
+            if (bst == LGC_OK && n_real)
+                codec_mix_exemplars(c, ex_perm, N, n_real, j * BLOCK, nb, w->pix, w->lab);
         } else if (!stopped) {
             bst = generate_block(c, net, w->z, w->zin, seed, job_m[j], job_blk[j], nb, w->pix,
                                  &w->err);
@@ -390,7 +394,17 @@ static lgc_status generate_all(lgc_codec *c, size_t N, uint64_t seed, lgc_balanc
                     *err = w->err;
                 st = bst;
             }
-            if (st == LGC_OK)
+            int owner = (int)(j % (size_t)R);
+            if (st == LGC_OK && R > 1 && me != 0 && mine) {
+                st = lgc_comm_send(c->comm, w->pix, nb * img, 0, 1, err);
+                if (st == LGC_OK)
+                    st = lgc_comm_send(c->comm, w->lab, nb, 0, 2, err);
+            } else if (st == LGC_OK && R > 1 && me == 0 && !mine) {
+                st = lgc_comm_recv(c->comm, w->pix, nb * img, owner, 1, err);
+                if (st == LGC_OK)
+                    st = lgc_comm_recv(c->comm, w->lab, nb, owner, 2, err);
+            }
+            if (st == LGC_OK && me == 0)
                 st = sink(sctx, w->pix, w->lab, nb, err);
             if (st == LGC_OK) {
                 done += nb;

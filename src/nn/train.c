@@ -80,6 +80,58 @@ static const float *encoder_input(const lgc_model *m, lgc_model_work *w, const f
     return w->encin + lo * m->enc_in;
 }
 
+/* Across ranks: part (S) holds this rank's shards' losses; afterwards every
+ * shard's, each taken from the rank that owns it (no sum across ranks, so the
+ * total is added up in shard order as in one process). */
+static int gather_part(const lgc_comm *c, double *part, size_t S)
+{
+    size_t R = (size_t)lgc_comm_size(c);
+    double all[LGC_MAX_SHARDS * 64];
+    if (R > 64 || lgc_comm_allgather(c, part, S * sizeof *part, all, NULL))
+        return -1;
+    for (size_t r = 0; r < R; r++) {
+        size_t lo, hi;
+        lgc_comm_split(S, (int)r, (int)R, &lo, &hi);
+        for (size_t t = lo; t < hi; t++)
+            part[t] = all[r * S + t];
+    }
+    return 0;
+}
+
+/* Across ranks: every shard's encoder and decoder gradients, from the rank
+ * that computed them, into that shard's nets here, so that
+ * lgc_shards_add_grads sums them in shard order exactly as one process does.
+ * Each rank sends (S, P) floats with zeros where it owns no shard. */
+static int gather_grads(const lgc_comm *c, lgc_model_work *w, size_t S)
+{
+    size_t R = (size_t)lgc_comm_size(c), r0 = (size_t)lgc_comm_rank(c);
+    size_t PE = w->enc.net->n_params, PD = w->dec.net->n_params, P = PE + PD;
+    float *mine = calloc(S * P, sizeof *mine), *all = malloc(R * S * P * sizeof *all);
+    int rc = -1;
+    if (!mine || !all)
+        goto done;
+    size_t lo, hi;
+    lgc_comm_split(S, (int)r0, (int)R, &lo, &hi);
+    for (size_t t = lo; t < hi; t++) {
+        memcpy(mine + t * P, lgc_shard_net(&w->enc, t)->grads, PE * sizeof *mine);
+        memcpy(mine + t * P + PE, lgc_shard_net(&w->dec, t)->grads, PD * sizeof *mine);
+    }
+    if (lgc_comm_allgather(c, mine, S * P * sizeof *mine, all, NULL))
+        goto done;
+    for (size_t r = 0; r < R; r++) {
+        lgc_comm_split(S, (int)r, (int)R, &lo, &hi);
+        for (size_t t = lo; t < hi; t++) {
+            const float *g = all + (r * S + t) * P;
+            memcpy(lgc_shard_net(&w->enc, t)->grads, g, PE * sizeof *g);
+            memcpy(lgc_shard_net(&w->dec, t)->grads, g + PE, PD * sizeof *g);
+        }
+    }
+    rc = 0;
+done:
+    free(mine), free(all);
+    return rc;
+}
+
 double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const uint8_t *y,
                        const float *eps, const float *eps2, size_t B, const lgc_train_opts *o)
 {
@@ -87,15 +139,17 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
     size_t L = m->latent, E = m->enc_out, D = m->c * m->h * m->w, nc = m->n_classes;
     /* always w->S shards (empty ones when B < S): the sums do not depend on
      * the thread count; threads take shards in turn */
-    size_t S = w->S, nthr = lgc_shard_threads(S);
+    size_t S = w->S, t_lo, t_hi; /* this rank's shards: [t_lo, t_hi) */
+    lgc_comm_split(S, lgc_comm_rank(o->comm), lgc_comm_size(o->comm), &t_lo, &t_hi);
+    size_t nthr = lgc_shard_threads(t_hi - t_lo ? t_hi - t_lo : 1);
     lgc_recon_loss loss_kind = lgc_model_loss(m->kind, o);
     float sw = lgc_model_supcon_weight(m->kind, o);
-    double part[LGC_MAX_SHARDS];
+    double part[LGC_MAX_SHARDS] = {0};
     /* Phase 1, per shard: forward, reconstruction (and KL), decoder backward,
      * down to the gradient of the encoder output. */
     lgc_blas_serial();
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
-    for (size_t t = 0; t < S; t++) {
+    for (size_t t = t_lo; t < t_hi; t++) {
         size_t lo, bt;
         lgc_shard_rows(B, t, S, &lo, &bt);
         size_t nd = bt * D;
@@ -153,6 +207,8 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
                 memcpy(w->feat + lo * L, h, bt * L * sizeof *h);
         }
     }
+    if (lgc_comm_size(o->comm) > 1 && gather_part(o->comm, part, S))
+        return NAN;
     double loss = 0.0;
     for (size_t t = 0; t < S; t++)
         loss += part[t];
@@ -166,7 +222,7 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
     /* Phase 2, per shard: the contrastive gradient joins, then the encoder's backward. */
     lgc_blas_serial();
 #pragma omp parallel for num_threads(nthr) schedule(static, 1) if (nthr > 1)
-    for (size_t t = 0; t < S; t++) {
+    for (size_t t = t_lo; t < t_hi; t++) {
         size_t lo, bt;
         lgc_shard_rows(B, t, S, &lo, &bt);
         lgc_net *enc = lgc_shard_net(&w->enc, t);
@@ -180,6 +236,8 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
         }
         lgc_net_backward(enc, encoder_input(m, w, x, y, lo, bt, 0), dh, bt, 0);
     }
+    if (lgc_comm_size(o->comm) > 1 && gather_grads(o->comm, w, S))
+        return NAN;
     lgc_shards_add_grads(&w->enc);
     lgc_shards_add_grads(&w->dec);
     return loss;
@@ -227,6 +285,9 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
     if (!(sw < 1e6f) || !(o->supcon_temp > 0.0f))
         return lgc_err_set(err, LGC_ERR_ARG, "train: contrastive weight %g, temperature %g",
                            (double)sw, (double)o->supcon_temp);
+    if (lgc_comm_size(o->comm) > 1 && sw > 0.0f)
+        return lgc_err_set(err, LGC_ERR_ARG, "train: model %s's contrastive loss couples the "
+                           "whole batch; it does not train across processes", f->name);
     lgc_status st = check_labels(m, y, n, f->conditional || sw > 0.0f, "train", err);
     if (st)
         return st;
