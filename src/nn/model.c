@@ -58,6 +58,7 @@ const char *lgc_model_name(lgc_model_kind k)
 
 void lgc_train_opts_default(lgc_train_opts *o)
 {
+    memset(o, 0, sizeof *o); /* every field not named below (comm, ...) off */
     o->epochs = 20;
     o->batch = 256;
     o->lr = 1e-3f;
