@@ -116,6 +116,18 @@ typedef struct {
      * number of ranks trains the same parameters, bit for bit, as one process.
      * Not with a contrastive weight (its loss couples the whole batch). */
     const lgc_comm *comm;
+    /* DP-SGD (Abadi et al. 2016), on when dp_clip > 0: each step takes a
+     * Poisson sample of the set (every image with probability batch / n;
+     * round(n / batch) steps an epoch), clips each image's gradient (encoder
+     * and decoder together) to L2 norm dp_clip, adds Gaussian noise of
+     * standard deviation dp_noise * dp_clip to every coordinate of the sum and
+     * divides by the expected batch. Per-image norms come from
+     * lgc_net_example_norms, so only nets of dense layers (model ae), no VAE
+     * noise or contrastive term, one process, no resume. The noise is drawn
+     * from xoshiro256** seeded by seed: reproducible, not a cryptographic
+     * source. */
+    float dp_clip;
+    float dp_noise;
 } lgc_train_opts;
 
 void lgc_train_opts_default(lgc_train_opts *o);

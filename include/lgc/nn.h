@@ -306,6 +306,15 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B);
  * want_dinput, writes net->dinput (B, in_size). Needs the forward of the same x. */
 void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput);
 void lgc_net_zero_grad(lgc_net *net);
+/* After lgc_net_backward(net, x, dout, B, .): add to norm2 (B) each example's
+ * squared L2 norm of its own share of the parameter gradient, without
+ * forming it: a dense layer's is |g_b|^2 (|in_b|^2 + 1) (weights g_b in_b^T,
+ * bias g_b), from the output gradient g and the input in the backward pass
+ * left in the net (Goodfellow's trick, as DP-SGD's "ghost clipping" uses).
+ * Dense layers and parameter-free layers only: a net with conv or instance
+ * norm layers is LGC_ERR_ARG. */
+lgc_status lgc_net_example_norms(const lgc_net *net, const float *x, const float *dout, size_t B,
+                                 double *norm2, lgc_err *err);
 void lgc_net_adam_step(lgc_net *net, float lr, float beta1, float beta2, float eps);
 /* Short text like "dense(128) relu dense(64)" for logs; buf of size n. */
 void lgc_net_describe(const lgc_net *net, char *buf, size_t n);

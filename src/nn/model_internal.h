@@ -6,9 +6,11 @@
 #define LGC_MODEL_INTERNAL_H
 
 #include "lgc/model.h"
+#include "lgc/rng.h"
 
 /* shards a training batch is cut into, whatever the thread count */
 #define LGC_MODEL_TRAIN_SHARDS 4
+#define LGC_MODEL_DP_MAX_CHUNK 4096 /* images a DP-SGD chunk may hold */
 
 /* Buffers of one batch, all (batch, ...) and sliced by shard: shard t works
  * on rows [lo, lo + bt) (lgc_shard_rows). Replicas 1..S-1 of the encoder and
@@ -45,8 +47,23 @@ void lgc_model_work_free(lgc_model_work *w);
  * may be NULL otherwise). Zeroes, then fills m->enc.grads and m->dec.grads
  * with the gradient of the returned loss:
  *   recon (BCE summed over pixels / B, or MSE mean) + KL / B (VAE kinds)
- *   + weight x supcon (kinds with a contrastive weight). */
+ *   + weight x supcon (kinds with a contrastive weight).
+ * ex_scale (B) or NULL: each image's reconstruction gradient times its
+ * factor (DP-SGD's clipping); the returned loss is not scaled. */
 double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const uint8_t *y,
-                       const float *eps, const float *eps2, size_t B, const lgc_train_opts *o);
+                       const float *eps, const float *eps2, size_t B, const lgc_train_opts *o,
+                       const float *ex_scale);
+
+/* One DP-SGD gradient (lgc_train_opts.dp_clip, dp_noise): the images idx
+ * (k, any k >= 0) of x (n, h, w, c) u8, in chunks of at most w's batch, each
+ * image's gradient of its own loss clipped to L2 norm o->dp_clip, summed,
+ * Gaussian noise of std o->dp_noise * o->dp_clip added to every coordinate
+ * (drawn from r), divided by B_exp; into m->enc.grads and m->dec.grads.
+ * xb (w's batch, c*h*w) floats and yb (w's batch) are scratch, acc (enc + dec
+ * parameters) floats. *loss: the mean loss of the k images (0 when k = 0). */
+lgc_status lgc_model_dp_grad(lgc_model *m, lgc_model_work *w, const uint8_t *x, const uint8_t *y,
+                             const uint32_t *idx, size_t k, double B_exp,
+                             const lgc_train_opts *o, lgc_rng *r, float *xb, uint8_t *yb,
+                             float *acc, double *loss, lgc_err *err);
 
 #endif

@@ -340,6 +340,31 @@ void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
     }
 }
 
+lgc_status lgc_net_example_norms(const lgc_net *net, const float *x, const float *dout, size_t B,
+                                 double *norm2, lgc_err *err)
+{
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const lgc_layer *L = &net->layers[i];
+        if (L->kind == LGC_L_CONV || L->kind == LGC_L_INSTNORM)
+            return lgc_err_set(err, LGC_ERR_ARG, "per-example norms: layer %zu has parameters "
+                               "that are not a dense layer's", i);
+        if (L->kind != LGC_L_DENSE)
+            continue;
+        size_t ni = shape_size(L->in_c, L->in_h, L->in_w), no = L->out_c;
+        const float *g = (i + 1 == net->n_layers) ? dout : net->dacts + L->act_off;
+        const float *in = i ? net->acts + net->layers[i - 1].act_off : x;
+        for (size_t b = 0; b < B; b++) {
+            double gg = 0.0, aa = 1.0; /* the bias: an input that is always 1 */
+            for (size_t o = 0; o < no; o++)
+                gg += (double)g[b * no + o] * g[b * no + o];
+            for (size_t j = 0; j < ni; j++)
+                aa += (double)in[b * ni + j] * in[b * ni + j];
+            norm2[b] += gg * aa;
+        }
+    }
+    return LGC_OK;
+}
+
 lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_batch,
                                 lgc_err *err)
 {

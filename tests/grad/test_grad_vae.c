@@ -183,7 +183,7 @@ typedef struct {
 static double step_loss(void *p)
 {
     step_ctx *c = p;
-    return lgc_model_batch(c->m, c->w, c->x, c->y, c->eps, c->eps2, c->B, &c->o);
+    return lgc_model_batch(c->m, c->w, c->x, c->y, c->eps, c->eps2, c->B, &c->o, NULL);
 }
 static void run_step(lgc_model_kind kind, lgc_supcon_form form)
 {
