@@ -74,6 +74,19 @@ typedef struct {
      * LGC_ERR_LIMIT error if one component per mixture is still too many.
      * lgc_budget_plan picks the model sizes for a budget. */
     uint64_t budget;
+    /* Differential privacy (docs/PRIVACY.md), on when dp_epsilon > 0: the
+     * autoencoder trained with DP-SGD (train.dp_clip, train.dp_noise are
+     * then set here), one Gaussian per class fitted by the Gaussian mechanism
+     * on codes clipped to dp_code_clip (lgc_gmm_dp_gaussian), the class
+     * priors from noisy counts, and both noises calibrated with the RDP
+     * accountant (lgc/dp.h) so that the package as a whole is
+     * (dp_epsilon, dp_delta)-DP: the training noise for (1 - dp_gmm_share)
+     * of epsilon alone, then the mixtures' noise for what is left. Model ae,
+     * per-class mixtures, no budget refit, one process. */
+    double dp_epsilon, dp_delta;
+    float dp_clip;         /* per-image gradient clip [0.01] */
+    double dp_code_clip;   /* 0: 3 sqrt(latent) */
+    double dp_gmm_share;   /* [0.1] */
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);
@@ -107,6 +120,9 @@ typedef struct {
     size_t resumed_epochs;  /* epochs taken from the checkpoint */
     float *codes;           /* (n, latent) when opts.keep_codes; the caller frees it */
     size_t n_codes, latent;
+    /* with o->dp_epsilon: what the accountant set and spent */
+    double dp_epsilon, dp_sgd_noise, dp_gmm_noise, dp_code_clip, dp_sample_rate;
+    size_t dp_steps;
     lgc_pkg *side; /* with o->keep_side: the encoder side file, the caller's to lgc_pkg_free;
                     * else NULL */
 } lgc_compress_report;

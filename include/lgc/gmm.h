@@ -159,6 +159,17 @@ typedef struct {
  * no refinement (refine_margin 0, refine_tol 1e-6, refine_max_iter 2000). */
 void lgc_gmm_opts_default(lgc_gmm_opts *o);
 
+/* One Gaussian (k = 1) fitted to X (n, d) under differential privacy by the
+ * Gaussian mechanism: each point clipped to L2 norm R, then the count, the
+ * sum and the lower triangle of the scatter released with noise of standard
+ * deviation z, z R and z R^2 (their sensitivities times z; drawn from r),
+ * and the mean and covariance made from the noisy numbers only (covariance
+ * projected to eigenvalues >= 1e-3 R^2 / d). Its privacy cost is three
+ * Gaussian mechanisms of noise multiplier z (lgc_dp_ledger_add_gaussian);
+ * *noisy_n is the noisy count (for the class priors). */
+lgc_status lgc_gmm_dp_gaussian(const float *X, size_t n, size_t d, double R, double z,
+                               lgc_rng *r, lgc_gmm *g, double *noisy_n, lgc_err *err);
+
 /* Allocate a k-component, d-dimensional mixture, all zero. */
 lgc_status lgc_gmm_init(lgc_gmm *g, size_t k, size_t d);
 /* Release and zero g. NULL and a zeroed g are no-ops. */

@@ -71,5 +71,9 @@ void lgc_ssyrk_lower_t_ref(size_t N, size_t K, float alpha, const float *A, size
  * it calls LAPACKE dpotrf. */
 lgc_status lgc_dpotrf_lower(double *A, size_t n, size_t lda);
 lgc_status lgc_dpotrf_lower_ref(double *A, size_t n, size_t lda);
+/* The nearest (Frobenius) symmetric matrix to A (n, n, row-major, symmetric)
+ * whose eigenvalues are all >= floor_: eigenvalues below it raised to it
+ * (LAPACKE dsyevd). For covariances made from noisy sums (gmm/dp.c). */
+lgc_status lgc_dsym_psd(double *A, size_t n, double floor_);
 
 #endif

@@ -121,6 +121,18 @@ static void print_json(const char *outp, const char *encp, const char *codes,
     cli_json_u64_or_null(&j, "budget", budget, budget);
     cli_json_str(&j, "teacher", h->teacher ? "paper-cnn" : NULL);
     cli_json_u64_or_null(&j, "teacher_bytes", h->teacher, h->teacher_bytes);
+    int dp = o->dp_epsilon > 0.0;
+    if (dp) {
+        cli_json_num(&j, "dp_epsilon", rep->dp_epsilon, 4);
+        cli_json_num(&j, "dp_delta", o->dp_delta, 12);
+        cli_json_num(&j, "dp_sgd_noise", rep->dp_sgd_noise, 4);
+        cli_json_num(&j, "dp_gmm_noise", rep->dp_gmm_noise, 4);
+    } else {
+        cli_json_null(&j, "dp_epsilon");
+        cli_json_null(&j, "dp_delta");
+        cli_json_null(&j, "dp_sgd_noise");
+        cli_json_null(&j, "dp_gmm_noise");
+    }
     cli_json_u64_or_null(&j, "exemplars", h->ex.n, h->ex.n);
     cli_json_u64_or_null(&j, "exemplar_bytes", h->ex.n, h->ex_bytes);
     cli_json_str(&j, "exemplar_method", h->ex.n ? exmethod_names[h->ex_method] : NULL);
@@ -188,6 +200,18 @@ static int parse(compress_args *a, int argc, char **argv)
                      "probabilities for every regenerated image"},
             {.name = "--teacher-steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->teacher_steps,
              .lo = 1, .hi = 10000000, .help = "the teacher's training steps at batch 64"},
+            {.name = "--dp-epsilon", .kind = OPT_DOUBLE, .meta = "E", .dest = &a->o.dp_epsilon,
+             .lo = 0.01, .hi = 1000.0, .def = "off",
+             .help = "differential privacy: the package as a whole is (E, --dp-delta)-DP "
+                     "(DP-SGD training, one Gaussian per class by the Gaussian mechanism, the "
+                     "noise set by an RDP accountant; docs/PRIVACY.md). Model ae only"},
+            {.name = "--dp-delta", .kind = OPT_DOUBLE, .meta = "D", .dest = &a->o.dp_delta,
+             .lo = 1e-12, .hi = 0.1, .help = "delta of the guarantee (must be below 1/N)"},
+            {.name = "--dp-clip", .kind = OPT_FLOAT, .meta = "C", .dest = &a->o.dp_clip,
+             .lo = 1e-6, .hi = 1e6, .help = "DP-SGD: each image's gradient clipped to L2 norm C"},
+            {.name = "--dp-code-clip", .kind = OPT_DOUBLE, .meta = "R", .dest = &a->o.dp_code_clip,
+             .lo = 0.0, .hi = 1e9, .def = "3 sqrt(latent)",
+             .help = "DP mixtures: each code clipped to L2 norm R"},
             {.name = "--exemplars", .kind = OPT_BYTES, .meta = "BYTES", .dest = &a->ex_budget,
              .def = "none",
              .help = "a hybrid package: also store real training images, as many as fit in BYTES "

@@ -46,6 +46,17 @@
 #define KEY_TEACHER_LAYERS "teacher.layers" /* 4 per layer: kind, a, b, c of lgc_layer_spec */
 #define TENSOR_TEACHER_W "teacher.%zu.w"    /* int8 (OC, C[, K, K]) + .scale (OC) */
 #define TENSOR_TEACHER_B "teacher.%zu.b"    /* f16 (OC) */
+/* package: differential privacy (docs/PRIVACY.md; informational, compress.c) */
+#define KEY_DP_EPSILON "dp.epsilon"
+#define KEY_DP_DELTA "dp.delta"
+#define KEY_DP_ACCOUNTANT "dp.accountant"
+#define KEY_DP_SPLIT "dp.split"
+#define KEY_DP_SGD_NOISE "dp.sgd.noise"
+#define KEY_DP_SGD_CLIP "dp.sgd.clip"
+#define KEY_DP_SGD_RATE "dp.sgd.sample_rate"
+#define KEY_DP_SGD_STEPS "dp.sgd.steps"
+#define KEY_DP_GMM_NOISE "dp.gmm.noise"
+#define KEY_DP_GMM_CLIP "dp.gmm.code_clip"
 /* package: real images of a hybrid package (FORMAT.md 10.4; exemplars.c) */
 #define KEY_EXEMPLARS_METHOD "exemplars.method" /* how they were chosen: random | crust */
 #define KEY_EXEMPLARS_SHARE "exemplars.share"   /* f64 in (0, 1]: their share of the output */

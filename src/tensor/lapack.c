@@ -3,6 +3,7 @@
 
 #include <lapacke.h>
 #include <math.h>
+#include <stdlib.h>
 
 /* Below this order lgc_dpotrf_lower does not call LAPACK. Debian's
  * liblapack.so.3 is OpenBLAS's, whose dpotrf goes multi-threaded from
@@ -56,4 +57,34 @@ lgc_status lgc_dpotrf_lower(double *A, size_t n, size_t lda)
         for (size_t j = i + 1; j < n; j++)
             A[i * lda + j] = 0.0;
     return LGC_OK;
+}
+
+lgc_status lgc_dsym_psd(double *A, size_t n, double floor_)
+{
+    /* A = V diag(w) V^T (dsyevd, eigenvectors in the columns of A), then
+     * rebuilt with max(w, floor_) */
+    double *w = malloc(n * sizeof *w), *V = malloc(n * n * sizeof *V);
+    lgc_status st = LGC_OK;
+    if (!w || !V) {
+        st = LGC_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < n * n; i++)
+        V[i] = A[i];
+    if (LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'L', (lapack_int)n, V, (lapack_int)n, w) != 0) {
+        st = LGC_ERR_NUMERIC;
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++)
+        w[k] = w[k] > floor_ ? w[k] : floor_;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < n; k++)
+                s += V[i * n + k] * w[k] * V[j * n + k];
+            A[i * n + j] = A[j * n + i] = s;
+        }
+done:
+    free(w), free(V);
+    return st;
 }

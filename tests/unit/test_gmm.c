@@ -959,6 +959,48 @@ static void test_assign(void **s)
     lgc_gmm_free(&g);
 }
 
+/* The Gaussian mechanism's Gaussian: close to the truth when the noise is
+ * small next to n, the noise is there (two seeds differ; the noisy count
+ * is not n), points beyond the clip are clipped, the covariance is PSD. */
+static void test_dp_gaussian(void **s)
+{
+    (void)s;
+    enum { N = 20000, D = 3 };
+    float *X = malloc(N * D * sizeof *X);
+    lgc_rng r;
+    lgc_rng_init(&r, 3, 0);
+    const double mu[D] = {1.0, -2.0, 0.5}, sd[D] = {0.5, 1.0, 0.25};
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < D; j++)
+            X[i * D + j] = (float)(mu[j] + sd[j] * lgc_rng_normal(&r));
+    lgc_gmm g1, g2;
+    double n1, n2;
+    lgc_rng a, b;
+    lgc_rng_init(&a, 1, 8), lgc_rng_init(&b, 2, 8);
+    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 10.0, 2.0, &a, &g1, &n1, NULL), LGC_OK);
+    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 10.0, 2.0, &b, &g2, &n2, NULL), LGC_OK);
+    assert_true(n1 != (double)N && n1 != n2 && fabs(n1 - N) < 20.0);
+    for (size_t j = 0; j < D; j++) {
+        assert_true(fabs(g1.means[j] - mu[j]) < 0.05);
+        double var = 0.0; /* (L L^T)_jj */
+        for (size_t k = 0; k <= j; k++)
+            var += g1.chol[j * D + k] * g1.chol[j * D + k];
+        assert_true(fabs(sqrt(var) - sd[j]) < 0.1 * sd[j] + 0.02);
+    }
+    assert_memory_not_equal(g1.means, g2.means, D * sizeof(double));
+    lgc_gmm_free(&g1), lgc_gmm_free(&g2);
+    /* a clip of 1 pulls every point (norm about 2.3) onto the unit sphere */
+    lgc_rng_init(&a, 1, 8);
+    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 1.0, 0.5, &a, &g1, &n1, NULL), LGC_OK);
+    double nm = 0.0;
+    for (size_t j = 0; j < D; j++)
+        nm += g1.means[j] * g1.means[j];
+    assert_true(sqrt(nm) <= 1.0 + 1e-3);
+    lgc_gmm_free(&g1);
+    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 0.0, 1.0, &a, &g1, &n1, NULL), LGC_ERR_ARG);
+    free(X);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
@@ -982,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_bic_formula),
         cmocka_unit_test(test_select_many_matches_select),
         cmocka_unit_test(test_refine_continues_exactly),
+        cmocka_unit_test(test_dp_gaussian),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
