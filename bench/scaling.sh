@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# How compress's cost grows with the data (issue 18; docs/SCALING.md). Builds
+# MNIST x 16 (960,000 images: copy 0 the training set, copies 1..15 each image
+# under one random affine transform; bench_grow), takes its first N images for
+# N in SIZES, and times `lgc compress` (main job settings: 20 epochs, defaults)
+# whole-process with GNU time: one process with THREADS threads, and
+# `mpirun -np 2` with one thread each. Peak memory: the largest process's
+# maximum resident set. Writes bench/results/scaling.{json,md}.
+#   bash bench/scaling.sh
+#   SIZES="6000 60000" EPOCHS=2 RESULTS=out/scaling-check bash bench/scaling.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=${SIZES:-"6000 60000 240000 960000"}
+EPOCHS=${EPOCHS:-20}
+THREADS=${THREADS:-2}
+O=${OUT:-out/scaling}
+R=${RESULTS:-bench/results}
+M=data/mnist
+mkdir -p "$O" "$R"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+ninja -C build lgc bench_grow >/dev/null
+LGC=build/lgc
+export SOURCE_DATE_EPOCH=1700000000 # the same "created" key in both packages, so they can be compared
+MPI=(mpirun --quiet --oversubscribe -x SOURCE_DATE_EPOCH)
+[ "$(id -u)" -eq 0 ] && MPI+=(--allow-run-as-root)
+[ -s "$O/x16-images.idx" ] || build/bench_grow $M/train-images-idx3-ubyte $M/train-labels-idx1-ubyte 16 "$O/x16"
+be32() { printf "\\$(printf %03o $(($1 >> 24 & 255)))\\$(printf %03o $(($1 >> 16 & 255)))\\$(printf %03o $(($1 >> 8 & 255)))\\$(printf %03o $(($1 & 255)))"; }
+rows=()
+for N in $SIZES; do
+  s=$O/n$N
+  if [ ! -s "$s-images.idx" ]; then
+    # the first N of each file (dd: no pipe to break under pipefail)
+    { printf '\0\0\10\3'; be32 "$N"; be32 28; be32 28
+      dd if="$O/x16-images.idx" iflag=skip_bytes,count_bytes skip=16 count=$((N * 784)) bs=1M status=none; } >"$s-images.idx"
+    { printf '\0\0\10\1'; be32 "$N"
+      dd if="$O/x16-labels.idx" iflag=skip_bytes,count_bytes skip=8 count="$N" bs=1M status=none; } >"$s-labels.idx"
+  fi
+  for mode in one np2; do
+    echo "== N = $N, $mode" >&2
+    c=(compress --images "$s-images.idx" --labels "$s-labels.idx" --epochs "$EPOCHS" --no-encoder -f --json -q)
+    if [ $mode = one ]; then
+      /usr/bin/time -f '%e %M' -o "$s.$mode.time" $LGC "${c[@]}" --threads "$THREADS" -o "$s.$mode.lgc" >"$s.$mode.json"
+    else
+      /usr/bin/time -f '%e %M' -o "$s.$mode.time" "${MPI[@]}" -np 2 $LGC "${c[@]}" --threads 1 -o "$s.$mode.lgc" >"$s.$mode.json"
+    fi
+    read -r secs kb <"$s.$mode.time"
+    same=null
+    [ $mode = np2 ] && { cmp -s "$s.one.lgc" "$s.np2.lgc" && same=true || same=false; }
+    rows+=("$(jq -n --argjson n "$N" --arg mode "$mode" --argjson secs "$secs" --argjson kb "$kb" \
+      --argjson same "$same" --slurpfile j "$s.$mode.json" \
+      '{n:$n, mode:$mode, seconds:$secs, max_rss_mib:($kb/1024|round), train_seconds:$j[0].train_seconds,
+        gmm_seconds:$j[0].gmm_seconds, k:$j[0].k, package_bytes:$j[0].package_bytes, same_bytes_as_one:$same}')")
+  done
+done
+printf '%s\n' "${rows[@]}" | jq -s --arg cmd "SIZES=\"$SIZES\" EPOCHS=$EPOCHS THREADS=$THREADS bash bench/scaling.sh" \
+  --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" \
+  '{command:$cmd, commit:$commit, date:$date, rows:.}' >"$R/scaling.json"
+{
+  echo "# How compress's cost grows with N"
+  echo
+  echo "\`$(jq -r .command "$R/scaling.json")\` (commit $(jq -r .commit "$R/scaling.json"), $(jq -r .date "$R/scaling.json")),"
+  echo "on this 2-core machine. one: one process, $THREADS threads; np2: \`mpirun -np 2\`, one thread each."
+  echo "Seconds and peak memory (largest process's maximum resident set) of the whole process; per-image"
+  echo "seconds relative to N = 60,000 (1.00 = linear)."
+  echo
+  echo "| N | mode | seconds | train s | mixtures s | × linear | peak MiB | ΣK | same bytes as one |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---|"
+  jq -r '(.rows | map(select(.n == 60000)) | map({(.mode): (.seconds / .n)}) | add) as $ref |
+    .rows[] | "| \(.n) | \(.mode) | \(.seconds) | \(.train_seconds) | \(.gmm_seconds) | \(if $ref[.mode] then ((.seconds / .n) / $ref[.mode] * 100 | round / 100) else "—" end) | \(.max_rss_mib) | \(.k | add) | \(if .same_bytes_as_one == null then "—" else .same_bytes_as_one end) |"' "$R/scaling.json"
+} >"$R/scaling.md"
+cat "$R/scaling.md"
