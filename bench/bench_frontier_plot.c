@@ -1,8 +1,10 @@
 /*
  * bench_frontier_plot - draw the accuracy-per-byte frontier (bench/frontier.sh).
  *
- *   bench_frontier_plot OUT.png [OUT.svg] < points
+ *   bench_frontier_plot OUT.png [OUT.svg [TITLE XLABEL YLABEL]] < points
  *
+ * (also the other log-x plots of bench/: scaling.sh, privacy.sh pass their
+ * own title and axis labels; the defaults are the frontier's)
  * Each input line is "PANEL SERIES BYTES ACCURACY": PANEL is the judge
  * (one panel per distinct value, in order of first appearance), SERIES a
  * legend label with '_' for spaces; a series whose label starts with "*" is
@@ -52,10 +54,14 @@ static int color_of(const char *name)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: bench_frontier_plot OUT.png [OUT.svg] < points\n");
+    if (argc != 2 && argc != 3 && argc != 6) {
+        fprintf(stderr, "usage: bench_frontier_plot OUT.png [OUT.svg [TITLE XLABEL YLABEL]] < points\n");
         return 2;
     }
+    const char *title = argc == 6 ? argv[3]
+                                  : "MNIST: accuracy of a judge trained only on what the bytes give back";
+    const char *xlabel = argc == 6 ? argv[4] : "bytes (log scale)";
+    const char *ylabel = argc == 6 ? argv[5] : "test accuracy (%)";
     char pn[32], sn[64];
     double bytes, acc;
     int line = 0, r;
@@ -112,15 +118,14 @@ int main(int argc, char **argv)
                                      ref ? 5.0 : 0.0, ref ? 0.9 : 0.0};
         }
         pan[p].title = panels[p].name;
-        pan[p].xlabel = "bytes (log scale)";
-        pan[p].ylabel = "test accuracy (%)";
+        pan[p].xlabel = xlabel;
+        pan[p].ylabel = ylabel;
         pan[p].series = ser[p];
         pan[p].n_series = panels[p].n;
         pan[p].legend = LGC_LEGEND_BEST;
         pan[p].log10_x = 1;
     }
-    lgc_figure f = {"MNIST: accuracy of a judge trained only on what the bytes give back", 1,
-                    n_panels, pan, n_panels, 560.0, 420.0};
+    lgc_figure f = {title, 1, n_panels, pan, n_panels, 560.0, 420.0};
     lgc_plot_out out = {argv[1], argc > 2 ? argv[2] : NULL, 1};
     lgc_err err;
     if (lgc_plot_figure(&f, &out, &err)) {

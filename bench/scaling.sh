@@ -18,7 +18,7 @@ R=${RESULTS:-bench/results}
 M=data/mnist
 mkdir -p "$O" "$R"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-ninja -C build lgc bench_grow >/dev/null
+ninja -C build lgc bench_grow bench_frontier_plot >/dev/null
 LGC=build/lgc
 export SOURCE_DATE_EPOCH=1700000000 # the same "created" key in both packages, so they can be compared
 MPI=(mpirun --quiet --oversubscribe -x SOURCE_DATE_EPOCH)
@@ -68,4 +68,7 @@ printf '%s\n' "${rows[@]}" | jq -s --arg cmd "SIZES=\"$SIZES\" EPOCHS=$EPOCHS TH
   jq -r '(.rows | map(select(.n == 60000)) | map({(.mode): (.seconds / .n)}) | add) as $ref |
     .rows[] | "| \(.n) | \(.mode) | \(.seconds) | \(.train_seconds) | \(.gmm_seconds) | \(if $ref[.mode] then ((.seconds / .n) / $ref[.mode] * 100 | round / 100) else "—" end) | \(.max_rss_mib) | \(.k | add) | \(if .same_bytes_as_one == null then "—" else .same_bytes_as_one end) |"' "$R/scaling.json"
 } >"$R/scaling.md"
+jq -r '.rows[] | "seconds \(.mode) \(.n) \(.seconds)", "peak_MiB \(.mode) \(.n) \(.max_rss_mib)"' "$R/scaling.json" |
+  build/bench_frontier_plot "${FIG:-docs/scaling.png}" "${FIG_SVG:-docs/scaling.svg}" \
+    "lgc compress on MNIST x 16: whole-process seconds and peak memory" "images N (log scale)" "seconds | MiB"
 cat "$R/scaling.md"
