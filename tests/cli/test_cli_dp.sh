@@ -3,11 +3,7 @@
 # below it: the noise is not wasted), the package records its guarantee and
 # info shows it, decompress works, and what DP cannot do is refused in one line.
 . "$(dirname "$0")/../lib.sh"
-if [ ! -f "$MNIST/train-images-idx3-ubyte" ]; then
-  echo "no MNIST in $MNIST: skipping" >&2
-  finish
-  exit
-fi
+need_mnist
 cut_mnist "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" 1000 "$T/m"
 c=(compress --images "$T/m-images" --labels "$T/m-labels" --epochs 2 --latent 8 --no-encoder --threads 2)
 for e in 1 10; do

@@ -4,11 +4,7 @@
 # with its label); info and privacy say plainly that real records are inside;
 # the budget counts them; class order refuses them with one line.
 . "$(dirname "$0")/../lib.sh"
-if [ ! -f "$MNIST/train-images-idx3-ubyte" ]; then
-  echo "no MNIST in $MNIST: skipping" >&2
-  finish
-  exit
-fi
+need_mnist
 cut_mnist "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" 1000 "$T/m"
 c=(compress --images "$T/m-images" --labels "$T/m-labels" --epochs 1 --no-encoder --threads 2)
 expect 0 "compress --exemplars" -- "$LGC" "${c[@]}" --exemplars 12K --exemplar-share 0.25 --budget 60K \

@@ -3,11 +3,7 @@
 # travels in the package, its probabilities come out beside the images and
 # train a judge; the ways this can go wrong each give one line.
 . "$(dirname "$0")/../lib.sh"
-if [ ! -f "$MNIST/train-images-idx3-ubyte" ]; then
-  echo "no MNIST in $MNIST: skipping" >&2
-  finish
-  exit
-fi
+need_mnist
 cut_mnist "$MNIST/train-images-idx3-ubyte" "$MNIST/train-labels-idx1-ubyte" 600 "$T/m"
 c=(compress --images "$T/m-images" --labels "$T/m-labels" --epochs 1 --no-encoder --threads 2)
 expect 0 "compress --teacher" -- "$LGC" "${c[@]}" --teacher --teacher-steps 100 -o "$T/t.lgc" --json

@@ -10,11 +10,7 @@ if ! "$LGC" --version | grep -q '^mpi: on'; then
   finish
   exit
 fi
-if [ ! -f "$MNIST/train-images-idx3-ubyte" ]; then
-  echo "no MNIST in $MNIST: skipping" >&2
-  finish
-  exit
-fi
+need_mnist
 MPI=(mpirun --quiet --oversubscribe -x SOURCE_DATE_EPOCH)
 is_root && MPI+=(--allow-run-as-root)
 export SOURCE_DATE_EPOCH=1700000000 # the package's "created" key, the same in every run
