@@ -325,6 +325,12 @@ lgc_status lgc_codec_put_exemplars(lgc_pkg *p, const lgc_images *x, const uint8_
                                    double share, const char *method, lgc_err *err);
 size_t lgc_codec_exemplar_count(const lgc_codec *c, size_t N);
 
+/* Sample every component with its covariance times t^2 (its factor times
+ * t; t > 0, 1 changes nothing): t > 1 spreads the samples away from the
+ * components' centres, where near copies of training images sit
+ * (docs/PRIVACY.md). Applies to what c generates from now on. */
+lgc_status lgc_codec_set_temperature(lgc_codec *c, double t, lgc_err *err);
+
 /* Regenerate N images and labels into memory, exactly as
  * lgc_codec_decompress_files does with the same seed, balance and order:
  * x (N, h, w, c) and y (N). */

@@ -77,6 +77,7 @@ typedef struct {
     double *d_gen_train, *d_gen_test; /* (r.n_gen) */
     double *d_test_train;             /* (r.n_test) */
     double *ll_train, *ll_test;       /* (r.n_mia_train), (r.n_mia_test); NULL without side */
+    uint8_t *gen_labels;              /* (r.n_gen) the label of each decompressed image */
 } lgc_privacy_audit_out;
 
 /* n decompressed images (lgc_codec_decompress_mem with seed: the same images

@@ -59,6 +59,7 @@ int cmd_decompress(int argc, char **argv)
     const char *cmd = cli_cmd_decompress.name, *in = NULL, *prefix = NULL;
     size_t N = 60000, threads = 2, n_pos;
     uint64_t seed = 1, max_mem = 0; /* 0: the library defaults */
+    double temperature = 1.0;
     int force = 0, allow_large = 0, rc, fmt = LGC_FMT_IDX, balance = LGC_BALANCE_PRIOR;
     int order = LGC_ORDER_SHUFFLED, soft = 0, has_teacher = 0;
     lgc_net teacher;
@@ -88,6 +89,10 @@ int cmd_decompress(int argc, char **argv)
                  "N x classes) for every image (packages made with --teacher); lgc eval "
                  "--soft-labels trains on them"},
         CLI_ROW_SEED(&seed, "sampling and the order"),
+        {.name = "--temperature", .kind = OPT_DOUBLE, .meta = "T", .dest = &temperature,
+         .lo = 0.01, .hi = 100.0,
+         .help = "sample every mixture component with its spread times T (above 1: fewer near "
+                 "copies of training images, docs/PRIVACY.md)"},
         CLI_ROW_FORCE(&force),
         {.name = "--allow-large", .kind = OPT_FLAG, .dest = &allow_large,
          .help = "allow -n above 10000000"},
@@ -107,6 +112,10 @@ int cmd_decompress(int argc, char **argv)
     double t0 = lgc_now();
     if (cli_open_package(cmd, in, max_mem, 4096, &p, &codec, &rc))
         goto done;
+    if (temperature != 1.0 && lgc_codec_set_temperature(&codec, temperature, &err)) {
+        rc = cli_fail_err(cmd, &err);
+        goto done;
+    }
     if (balance == LGC_BALANCE_GROUPS && !codec.grouped) {
         rc = cli_fail(cmd, EXIT_DATA, "%s: --balance groups needs a package compressed with "
                       "--groups; this one has one mixture per class", in);
@@ -175,6 +184,7 @@ int cmd_decompress(int argc, char **argv)
         cli_json_str(&j, "balance", balance_names[balance]);
         cli_json_str(&j, "format", format_names[fmt]);
         cli_json_u64(&j, "seed", seed);
+        cli_json_num(&j, "temperature", temperature, 4);
         cli_json_u64(&j, "n_real_images", lgc_codec_exemplar_count(&codec, N));
         cli_json_str(&j, "images", ipath);
         cli_json_str(&j, "labels", folder ? NULL : lpath);

@@ -14,6 +14,7 @@ int cmd_privacy(int argc, char **argv)
     audit_paths pp = {0};
     size_t n = 10000, threads = 2, n_pos;
     uint64_t seed = 1;
+    double temperature = 1.0;
     cli_common c;
     cli_common_init(&c);
     int rc;
@@ -22,6 +23,9 @@ int cmd_privacy(int argc, char **argv)
         {.name = "-n", .alias = "--n", .kind = OPT_SIZE, .meta = "N", .dest = &n, .lo = 1,
          .hi = 1000000, .help = "images of each kind"},
         CLI_ROW_SEED(&seed, "decompression and the draw of training images"),
+        {.name = "--temperature", .kind = OPT_DOUBLE, .meta = "T", .dest = &temperature,
+         .lo = 0.01, .hi = 100.0,
+         .help = "audit the images lgc decompress --temperature T writes"},
         CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_privacy, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
@@ -30,10 +34,15 @@ int cmd_privacy(int argc, char **argv)
     audit_inputs in;
     if ((rc = audit_load(cmd, &pp, &in)))
         return rc;
+    lgc_err err;
+    if (temperature != 1.0 && lgc_codec_set_temperature(&in.codec, temperature, &err)) {
+        rc = cli_fail_err(cmd, &err);
+        audit_free(&in);
+        return rc;
+    }
     double t0 = lgc_now();
     cli_progress(&c, "privacy: %zu images of each kind ...", n);
     lgc_privacy_audit_out a;
-    lgc_err err;
     if (lgc_privacy_audit(&in.codec, in.has_side ? &in.side : NULL, &in.train, &in.test, n, seed,
                           &a, &err)) {
         cli_progress_done(&c);
@@ -43,6 +52,10 @@ int cmd_privacy(int argc, char **argv)
     }
     cli_progress_done(&c);
     const lgc_privacy_result *r = &a.r;
+    /* which classes the near copies come from (docs/PRIVACY.md) */
+    size_t K = in.codec.n_classes, near_by_class[LGC_MAX_CLASSES] = {0};
+    for (size_t i = 0; i < r->n_gen; i++)
+        near_by_class[a.gen_labels[i]] += a.d_gen_train[i] < r->near_copy_threshold;
     if (c.json) {
         cli_json j;
         cli_json_begin(&j, cmd);
@@ -50,6 +63,7 @@ int cmd_privacy(int argc, char **argv)
         cli_json_str(&j, "encoder", in.has_side ? in.encoder_path : NULL);
         cli_json_str(&j, "test_images", in.test_images);
         cli_json_u64(&j, "seed", seed);
+        cli_json_num(&j, "temperature", temperature, 4);
         cli_json_bool(&j, "real_records", in.codec.n_ex > 0);
         cli_json_u64(&j, "n_real_records", in.codec.n_ex);
         cli_json_u64(&j, "n_decompressed_images", r->n_gen);
@@ -61,6 +75,7 @@ int cmd_privacy(int argc, char **argv)
         cli_json_num(&j, "median_test_to_train", r->median_test_train, 6);
         cli_json_num(&j, "near_copy_threshold", r->near_copy_threshold, 6);
         cli_json_num(&j, "near_copy_fraction", r->near_copy_fraction, 6);
+        cli_json_sizes(&j, "near_copies_by_class", near_by_class, K);
         cli_json_num(&j, "membership_auc", r->mia_auc, 6);
         cli_json_num(&j, "seconds", lgc_now() - t0, 2);
         cli_json_u64(&j, "threads", threads);
@@ -80,6 +95,10 @@ int cmd_privacy(int argc, char **argv)
         printf("  median holdout -> nearest training (real data): %.4f\n", r->median_test_train);
         printf("  near copies: %.4f below %.4f, the 1st percentile of holdout -> training\n",
                r->near_copy_fraction, r->near_copy_threshold);
+        printf("  near copies by class:");
+        for (size_t k = 0; k < K; k++)
+            printf(" %zu:%zu", k, near_by_class[k]);
+        printf("\n");
         if (isfinite(r->mia_auc))
             printf("  membership inference AUC (log likelihood of codes): %.4f  (0.5: no leak)\n",
                    r->mia_auc);

@@ -173,7 +173,7 @@ void lgc_privacy_audit_free(lgc_privacy_audit_out *out)
     if (!out)
         return;
     free(out->d_gen_train), free(out->d_gen_test), free(out->d_test_train);
-    free(out->ll_train), free(out->ll_test);
+    free(out->ll_train), free(out->ll_test), free(out->gen_labels);
     memset(out, 0, sizeof *out);
 }
 
@@ -232,6 +232,7 @@ lgc_status lgc_privacy_audit(lgc_codec *c, lgc_side *side, const lgc_dataset *tr
             goto fail;
         out->r.n_mia_train = n_tr, out->r.n_mia_test = n_te;
     }
+    out->gen_labels = gy, gy = NULL;
 fail:
     if (st)
         lgc_privacy_audit_free(out);
