@@ -43,6 +43,14 @@ cmp -s "$T/c1-images.idx" "$T/c2-images.idx" && ok || bad "-np 2 class order dif
 expect 0 "soft labels, -np 2" -- "${MPI[@]}" -np 2 "$LGC" decompress "$T/b1.lgc" -n 500 -o "$T/s2" -q --soft-labels
 expect 0 "soft labels, one process" -- "$LGC" decompress "$T/b1.lgc" -n 500 -o "$T/s1" -q --soft-labels
 cmp -s "$T/s1-soft.npy" "$T/s2-soft.npy" && ok || bad "-np 2 soft labels differ"
+# checkpoints: one epoch in one process, the second resumed under two ranks (rank 0 writes the
+# checkpoint, every rank reads it): the package of an uninterrupted two-epoch run
+c=(compress --images "$T/m-images" --labels "$T/m-labels" --threads 1 --no-encoder -q -f)
+expect 0 "two epochs, one process" -- "$LGC" "${c[@]}" --epochs 2 -o "$T/e2.lgc"
+expect 0 "one epoch, checkpointed" -- "$LGC" "${c[@]}" --epochs 1 -o "$T/e1.lgc" --checkpoint "$T/ck"
+expect 0 "resumed under -np 2" -- "${MPI[@]}" -np 2 "$LGC" "${c[@]}" --epochs 2 -o "$T/r2.lgc" --checkpoint "$T/ck" --json
+[ "$(jq .resumed_epochs "$T/out")" = 1 ] && ok || bad "did not resume: $(jq .resumed_epochs "$T/out")"
+cmp -s "$T/e2.lgc" "$T/r2.lgc" && ok || bad "resumed under -np 2: package differs"
 expect 2 "info under two ranks" -- "${MPI[@]}" -np 2 "$LGC" info "$T/b1.lgc"
 err_has "lgc info: runs in one process"
 expect 2 "a usage error under two ranks: rank 0 says it, once" -- "${MPI[@]}" -np 2 "$LGC" decompress "$T/b1.lgc" -n 0 -o "$T/z"
