@@ -24,6 +24,9 @@ struct lgc_comm {
     /* recv (size * bytes) = every rank's send (bytes), rank 0 first */
     lgc_status (*allgather)(const lgc_comm *c, const void *send, size_t bytes, void *recv,
                             lgc_err *err);
+    /* rank r's send (counts[r] bytes) into recv at displs[r], on every rank */
+    lgc_status (*allgatherv)(const lgc_comm *c, const void *send, size_t bytes, void *recv,
+                             const size_t *counts, const size_t *displs, lgc_err *err);
     /* buf (bytes) of root, copied to every rank */
     lgc_status (*bcast)(const lgc_comm *c, void *buf, size_t bytes, int root, lgc_err *err);
     /* point to point, matched by (peer, tag) in order */
@@ -41,6 +44,8 @@ int lgc_comm_rank(const lgc_comm *c);
 int lgc_comm_size(const lgc_comm *c);
 lgc_status lgc_comm_allgather(const lgc_comm *c, const void *send, size_t bytes, void *recv,
                               lgc_err *err);
+lgc_status lgc_comm_allgatherv(const lgc_comm *c, const void *send, size_t bytes, void *recv,
+                               const size_t *counts, const size_t *displs, lgc_err *err);
 lgc_status lgc_comm_bcast(const lgc_comm *c, void *buf, size_t bytes, int root, lgc_err *err);
 lgc_status lgc_comm_send(const lgc_comm *c, const void *buf, size_t bytes, int dest, int tag,
                          lgc_err *err);

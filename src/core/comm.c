@@ -12,6 +12,13 @@ static lgc_status self_allgather(const lgc_comm *c, const void *send, size_t byt
     return LGC_OK;
 }
 
+static lgc_status self_allgatherv(const lgc_comm *c, const void *send, size_t bytes, void *recv,
+                                  const size_t *counts, const size_t *displs, lgc_err *err)
+{
+    (void)c, (void)counts;
+    return self_allgather(c, send, bytes, (char *)recv + displs[0], err);
+}
+
 static lgc_status self_bcast(const lgc_comm *c, void *buf, size_t bytes, int root, lgc_err *err)
 {
     (void)c, (void)buf, (void)bytes;
@@ -33,7 +40,8 @@ static lgc_status self_recv(const lgc_comm *c, void *buf, size_t bytes, int src,
     return lgc_err_set(err, LGC_ERR_ARG, "comm: receive from rank %d of 1", src);
 }
 
-static const lgc_comm self = {0, 1, NULL, self_allgather, self_bcast, self_send, self_recv};
+static const lgc_comm self = {0,          1,         NULL,      self_allgather, self_allgatherv,
+                              self_bcast, self_send, self_recv};
 
 const lgc_comm *lgc_comm_self(void) { return &self; }
 
@@ -47,6 +55,13 @@ lgc_status lgc_comm_allgather(const lgc_comm *c, const void *send, size_t bytes,
 {
     c = or_self(c);
     return c->allgather(c, send, bytes, recv, err);
+}
+
+lgc_status lgc_comm_allgatherv(const lgc_comm *c, const void *send, size_t bytes, void *recv,
+                               const size_t *counts, const size_t *displs, lgc_err *err)
+{
+    c = or_self(c);
+    return c->allgatherv(c, send, bytes, recv, counts, displs, err);
 }
 
 lgc_status lgc_comm_bcast(const lgc_comm *c, void *buf, size_t bytes, int root, lgc_err *err)

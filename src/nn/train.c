@@ -101,30 +101,33 @@ static int gather_part(const lgc_comm *c, double *part, size_t S)
 /* Across ranks: every shard's encoder and decoder gradients, from the rank
  * that computed them, into that shard's nets here, so that
  * lgc_shards_add_grads sums them in shard order exactly as one process does.
- * Each rank sends (S, P) floats with zeros where it owns no shard. */
+ * Each rank sends only its own shards: (hi - lo, P) floats. */
 static int gather_grads(const lgc_comm *c, lgc_model_work *w, size_t S)
 {
     size_t R = (size_t)lgc_comm_size(c), r0 = (size_t)lgc_comm_rank(c);
     size_t PE = w->enc.net->n_params, PD = w->dec.net->n_params, P = PE + PD;
-    float *mine = calloc(S * P, sizeof *mine), *all = malloc(R * S * P * sizeof *all);
+    size_t lo, hi, counts[64], displs[64];
+    if (R > 64)
+        return -1;
+    lgc_comm_split(S, (int)r0, (int)R, &lo, &hi);
+    float *mine = malloc(((hi - lo) * P + 1) * sizeof *mine), *all = malloc(S * P * sizeof *all);
     int rc = -1;
     if (!mine || !all)
         goto done;
-    size_t lo, hi;
-    lgc_comm_split(S, (int)r0, (int)R, &lo, &hi);
     for (size_t t = lo; t < hi; t++) {
-        memcpy(mine + t * P, lgc_shard_net(&w->enc, t)->grads, PE * sizeof *mine);
-        memcpy(mine + t * P + PE, lgc_shard_net(&w->dec, t)->grads, PD * sizeof *mine);
+        memcpy(mine + (t - lo) * P, lgc_shard_net(&w->enc, t)->grads, PE * sizeof *mine);
+        memcpy(mine + (t - lo) * P + PE, lgc_shard_net(&w->dec, t)->grads, PD * sizeof *mine);
     }
-    if (lgc_comm_allgather(c, mine, S * P * sizeof *mine, all, NULL))
+    for (size_t r = 0; r < R; r++) { /* rank r's shards land at their place in all (S, P) */
+        size_t a, b;
+        lgc_comm_split(S, (int)r, (int)R, &a, &b);
+        counts[r] = (b - a) * P * sizeof *all, displs[r] = a * P * sizeof *all;
+    }
+    if (lgc_comm_allgatherv(c, mine, (hi - lo) * P * sizeof *mine, all, counts, displs, NULL))
         goto done;
-    for (size_t r = 0; r < R; r++) {
-        lgc_comm_split(S, (int)r, (int)R, &lo, &hi);
-        for (size_t t = lo; t < hi; t++) {
-            const float *g = all + (r * S + t) * P;
-            memcpy(lgc_shard_net(&w->enc, t)->grads, g, PE * sizeof *g);
-            memcpy(lgc_shard_net(&w->dec, t)->grads, g + PE, PD * sizeof *g);
-        }
+    for (size_t t = 0; t < S; t++) {
+        memcpy(lgc_shard_net(&w->enc, t)->grads, all + t * P, PE * sizeof *all);
+        memcpy(lgc_shard_net(&w->dec, t)->grads, all + t * P + PE, PD * sizeof *all);
     }
     rc = 0;
 done:

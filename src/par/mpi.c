@@ -46,6 +46,27 @@ static lgc_status m_allgather(const lgc_comm *c, const void *send, size_t bytes,
     return rc == MPI_SUCCESS ? LGC_OK : mpi_fail(err, "allgather", rc);
 }
 
+static lgc_status m_allgatherv(const lgc_comm *c, const void *send, size_t bytes, void *recv,
+                               const size_t *counts, const size_t *displs, lgc_err *err)
+{
+    int *cnt = malloc((size_t)c->size * sizeof *cnt),
+        *dsp = malloc((size_t)c->size * sizeof *dsp);
+    if (!cnt || !dsp) {
+        free(cnt), free(dsp);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "mpi: out of memory");
+    }
+    for (int r = 0; r < c->size; r++) {
+        if (counts[r] > INT_MAX || displs[r] > INT_MAX) {
+            free(cnt), free(dsp);
+            return lgc_err_set(err, LGC_ERR_LIMIT, "mpi: allgatherv of more than 2 GiB");
+        }
+        cnt[r] = (int)counts[r], dsp[r] = (int)displs[r];
+    }
+    int rc = MPI_Allgatherv(send, (int)bytes, MPI_BYTE, recv, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
+    free(cnt), free(dsp);
+    return rc == MPI_SUCCESS ? LGC_OK : mpi_fail(err, "allgatherv", rc);
+}
+
 static lgc_status m_bcast(const lgc_comm *c, void *buf, size_t bytes, int root, lgc_err *err)
 {
     (void)c;
@@ -112,7 +133,7 @@ lgc_status lgc_par_init(int *argc, char ***argv, lgc_comm *c, lgc_err *err)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &c->rank);
     MPI_Comm_size(MPI_COMM_WORLD, &c->size);
-    c->allgather = m_allgather, c->bcast = m_bcast, c->send = m_send, c->recv = m_recv;
+    c->allgather = m_allgather, c->allgatherv = m_allgatherv, c->bcast = m_bcast, c->send = m_send, c->recv = m_recv;
     return LGC_OK;
 }
 
