@@ -504,18 +504,25 @@ static lgc_pkg *mutate_from(const lgc_pkg *base, const mutation *m)
     return p;
 }
 
+/* p through bytes, as a receiver would see it: a new package read back from p's encoding. */
+static lgc_pkg *reread(const lgc_pkg *p)
+{
+    uint8_t *b;
+    size_t nb;
+    lgc_pkg *q;
+    assert_int_equal(lgc_pkg_write_mem(p, &b, &nb, NULL), LGC_OK);
+    assert_int_equal(lgc_pkg_read_mem(b, nb, NULL, &q, NULL), LGC_OK);
+    free(b);
+    return q;
+}
+
 /* Every mutation of table, applied to base, is refused as it says. */
 static void run_table(const lgc_pkg *base, const mutation *table, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const mutation *m = &table[i];
         lgc_pkg *p = mutate_from(base, m);
-        /* through bytes, as a receiver would see it */
-        uint8_t *b;
-        size_t nb;
-        lgc_pkg *q;
-        assert_int_equal(lgc_pkg_write_mem(p, &b, &nb, NULL), LGC_OK);
-        assert_int_equal(lgc_pkg_read_mem(b, nb, NULL, &q, NULL), LGC_OK);
+        lgc_pkg *q = reread(p);
         lgc_codec c;
         lgc_err err;
         lgc_err_clear(&err);
@@ -531,7 +538,6 @@ static void run_table(const lgc_pkg *base, const mutation *table, size_t n)
             lgc_codec_free(&c);
         lgc_pkg_free(q);
         lgc_pkg_free(p);
-        free(b);
     }
 }
 
@@ -694,16 +700,7 @@ enum { N_EX = 7 };
 
 /* g_valid through bytes (a package that can be changed), and N_EX exemplars
  * no decoder would draw: image e is the ramp e+1, e+2, ... */
-static lgc_pkg *copy_valid(void)
-{
-    uint8_t *b;
-    size_t n;
-    lgc_pkg *p;
-    assert_int_equal(lgc_pkg_write_mem(g_valid, &b, &n, NULL), LGC_OK);
-    assert_int_equal(lgc_pkg_read_mem(b, n, NULL, &p, NULL), LGC_OK);
-    free(b);
-    return p;
-}
+static lgc_pkg *copy_valid(void) { return reread(g_valid); }
 
 static void make_exemplars(lgc_images *x, uint8_t *lab)
 {
@@ -840,17 +837,13 @@ static void test_bad_exemplars(void **s)
             assert_int_equal(lgc_pkg_set_features(p, LGC_PKG_FLAG_EXEMPLARS, NULL), LGC_OK);
             break;
         }
-        uint8_t *b;
-        size_t nb;
-        lgc_pkg *q;
-        assert_int_equal(lgc_pkg_write_mem(p, &b, &nb, NULL), LGC_OK);
-        assert_int_equal(lgc_pkg_read_mem(b, nb, NULL, &q, NULL), LGC_OK);
+        lgc_pkg *q = reread(p);
         lgc_codec c;
         lgc_status st = lgc_codec_open(&c, q, "pkg.lgc", 16, &err);
         if (st != table[i].expect || !strstr(err.msg, table[i].msg) || strncmp(err.msg, "pkg.lgc: ", 9))
             fail_msg("case %zu: got %s '%s', expected '%s'", i, lgc_status_str(st), err.msg,
                      table[i].msg);
-        lgc_pkg_free(q), lgc_pkg_free(p), free(b);
+        lgc_pkg_free(q), lgc_pkg_free(p);
     }
     free(ex.pix);
 }
