@@ -112,6 +112,22 @@ def test_compress_is_the_cli_byte_for_byte(small, work):
     lgc.compress(x, y, work / "py.lgc", epochs=1, force=True, no_encoder=True)
 
 
+def test_compress_dp_matches_the_cli(small, work):
+    """dp_epsilon and friends reach the same options as --dp-epsilon: the same guarantee and
+    the same package but for its "created" time."""
+    _, x, y = small
+    lgc.compress(x, y, work / "dp.lgc", epochs=1, latent=8, dp_epsilon=4, dp_delta=1e-4,
+                 no_encoder=True)
+    cli("compress", "--images", os.path.join(MNIST, "train-images-idx3-ubyte"), "--labels",
+        os.path.join(MNIST, "train-labels-idx1-ubyte"), "--limit", 2000, "--epochs", 1,
+        "--latent", 8, "--dp-epsilon", 4, "--dp-delta", 1e-4, "--no-encoder", "-o",
+        work / "dp-cli.lgc", "-q")
+    a, b = lgc.info(work / "dp.lgc")["keys"], lgc.info(work / "dp-cli.lgc")["keys"]
+    assert 3.8 < a["dp.epsilon"] <= 4.0 and a["dp.delta"] == 1e-4
+    a.pop("created"), b.pop("created")
+    assert a == b
+
+
 def test_load_formats(work):
     x, y = mnist("train", 64)
     c = rgb32(x, y % 10)
