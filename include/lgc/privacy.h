@@ -78,6 +78,7 @@ typedef struct {
     double *d_test_train;             /* (r.n_test) */
     double *ll_train, *ll_test;       /* (r.n_mia_train), (r.n_mia_test); NULL without side */
     uint8_t *gen_labels;              /* (r.n_gen) the label of each decompressed image */
+    uint32_t *train_index;            /* (r.n_train) which training images were drawn, in order */
 } lgc_privacy_audit_out;
 
 /* n decompressed images (lgc_codec_decompress_mem with seed: the same images

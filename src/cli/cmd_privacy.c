@@ -1,12 +1,41 @@
 /* cmd_privacy.c - `lgc privacy`: does a package give back its training records? */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
 #include "cli.h"
+#include "lgc/data.h"
 #include "lgc/privacy.h"
 #include "lgc/tensor.h"
+
+/* --scores PREFIX: the membership scores and the drawn training images' indices. */
+static int write_scores(const char *cmd, const char *prefix, const lgc_privacy_audit_out *a)
+{
+    if (!a->ll_train)
+        return cli_fail(cmd, EXIT_USAGE, "--scores needs the encoder side file (--encoder)");
+    size_t nt = a->r.n_mia_train, nh = a->r.n_mia_test;
+    float *f = malloc(((nt > nh ? nt : nh) + 1) * sizeof *f);
+    char path[4096];
+    lgc_err err;
+    int rc = 0;
+    if (!f)
+        return cli_fail(cmd, EXIT_DATA, "out of memory");
+    const char *suffix[3] = {"train", "holdout", "index"};
+    for (int k = 0; k < 3 && !rc; k++) {
+        size_t n = k == 1 ? nh : nt;
+        for (size_t i = 0; i < n; i++)
+            f[i] = k == 0 ? (float)a->ll_train[i] : k == 1 ? (float)a->ll_test[i]
+                                                          : (float)a->train_index[i];
+        snprintf(path, sizeof path, "%s-%s.npy", prefix, suffix[k]);
+        size_t shape[1] = {n};
+        if (lgc_npy_write_f32(path, f, 1, shape, 0, &err)) /* never over a file */
+            rc = cli_fail_err(cmd, &err);
+    }
+    free(f);
+    return rc;
+}
 
 int cmd_privacy(int argc, char **argv)
 {
@@ -15,6 +44,7 @@ int cmd_privacy(int argc, char **argv)
     size_t n = 10000, threads = 2, n_pos;
     uint64_t seed = 1;
     double temperature = 1.0;
+    const char *scores = NULL;
     cli_common c;
     cli_common_init(&c);
     int rc;
@@ -26,6 +56,11 @@ int cmd_privacy(int argc, char **argv)
         {.name = "--temperature", .kind = OPT_DOUBLE, .meta = "T", .dest = &temperature,
          .lo = 0.01, .hi = 100.0,
          .help = "audit the images lgc decompress --temperature T writes"},
+        {.name = "--scores", .kind = OPT_FILE, .meta = "PREFIX", .dest = &scores,
+         .help = "also write the membership scores (each image's log likelihood under its "
+                 "class's mixture; needs the encoder side file), float32 NPY: "
+                 "PREFIX-train.npy, PREFIX-holdout.npy, and PREFIX-index.npy (which training "
+                 "images were drawn), for attacks with shadow packages"},
         CLI_ROWS_RUN(&threads, &c),
     };
     if ((rc = cli_parse(&cli_cmd_privacy, rows, CLI_N_ROWS(rows), argc, argv, &pp.package, &n_pos)))
@@ -52,6 +87,11 @@ int cmd_privacy(int argc, char **argv)
     }
     cli_progress_done(&c);
     const lgc_privacy_result *r = &a.r;
+    if (scores && (rc = write_scores(cmd, scores, &a))) {
+        lgc_privacy_audit_free(&a);
+        audit_free(&in);
+        return rc;
+    }
     /* which classes the near copies come from (docs/PRIVACY.md) */
     size_t K = in.codec.n_classes, near_by_class[LGC_MAX_CLASSES] = {0};
     for (size_t i = 0; i < r->n_gen; i++)

@@ -173,7 +173,7 @@ void lgc_privacy_audit_free(lgc_privacy_audit_out *out)
     if (!out)
         return;
     free(out->d_gen_train), free(out->d_gen_test), free(out->d_test_train);
-    free(out->ll_train), free(out->ll_test), free(out->gen_labels);
+    free(out->ll_train), free(out->ll_test), free(out->gen_labels), free(out->train_index);
     memset(out, 0, sizeof *out);
 }
 
@@ -233,6 +233,11 @@ lgc_status lgc_privacy_audit(lgc_codec *c, lgc_side *side, const lgc_dataset *tr
         out->r.n_mia_train = n_tr, out->r.n_mia_test = n_te;
     }
     out->gen_labels = gy, gy = NULL;
+    if (!(out->train_index = malloc((n_tr ? n_tr : 1) * sizeof *out->train_index))) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "privacy: out of memory");
+        goto fail;
+    }
+    memcpy(out->train_index, perm, n_tr * sizeof *perm);
 fail:
     if (st)
         lgc_privacy_audit_free(out);

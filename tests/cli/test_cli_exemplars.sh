@@ -35,6 +35,20 @@ PY
 expect 0 "privacy says real records" -- "$LGC" privacy "$T/h.lgc" --images "$T/m-images" --labels "$T/m-labels" \
   --test-images "$T/m-images" --test-labels "$T/m-labels" -n 200
 grep -q "REAL RECORDS: the package holds $k real training images" "$T/out" && ok || bad "privacy: $(cat "$T/out")"
+# privacy --scores: the membership scores of the drawn training and holdout images, float32 NPY
+expect 0 "a package with its encoder" -- "$LGC" compress --images "$T/m-images" --labels "$T/m-labels" \
+  --epochs 1 --threads 2 -o "$T/e.lgc" -q
+expect 0 "privacy --scores" -- "$LGC" privacy "$T/e.lgc" --images "$T/m-images" --labels "$T/m-labels" \
+  --test-images "$T/m-images" --test-labels "$T/m-labels" -n 150 --scores "$T/sc" -q
+for k in train holdout index; do
+  [ "$(stat -c %s "$T/sc-$k.npy")" = $((128 + 150 * 4)) ] && ok || bad "sc-$k.npy is not 150 float32"
+done
+expect 1 "--scores over existing files" -- "$LGC" privacy "$T/e.lgc" --images "$T/m-images" \
+  --labels "$T/m-labels" --test-images "$T/m-images" --test-labels "$T/m-labels" -n 150 --scores "$T/sc" -q
+err_has "already exists"
+expect 2 "--scores without the encoder" -- "$LGC" privacy "$T/h.lgc" --images "$T/m-images" \
+  --labels "$T/m-labels" --test-images "$T/m-images" --test-labels "$T/m-labels" -n 50 --scores "$T/x" -q
+err_has "--scores needs the encoder side file"
 expect 0 "a package without exemplars says none" -- "$LGC" "${c[@]}" -o "$T/n.lgc" -q
 expect 0 "info" -- "$LGC" info "$T/n.lgc"
 grep -q "real records: none" "$T/out" && ok || bad "info does not say there are none"
