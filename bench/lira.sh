@@ -5,9 +5,12 @@
 # bench/lira.py compares each record's score with those of the shadows that did not see it.
 # Reports AUC and the true-positive rate at 1 % false positives, beside the plain score's.
 #   PKG=out/mnist.lgc bash bench/lira.sh        (PKG.enc beside it)
+#   PKG=out/privacy/eps-10.lgc SHADOW_ARGS="--dp-epsilon 10 --latent 16" OUT=out/lira-dp10 NAME=lira_dp10 bash bench/lira.sh
+# (the shadows are made the way the package under attack was: SHADOW_ARGS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHADOWS=${SHADOWS:-8}
+SHADOW_ARGS=${SHADOW_ARGS:-}
 N=${N:-2000}
 PKG=${PKG:-out/mnist.lgc}
 O=${OUT:-out/lira}
@@ -34,12 +37,13 @@ h = bytearray(y[:8]); h[4:8] = n.to_bytes(4, "big")
 open(p + "-labels.idx", "wb").write(bytes(h) + y[8:][mask].tobytes())
 PY
     echo "== shadow $k" >&2
+    # shellcheck disable=SC2086 # SHADOW_ARGS is a list of options
     $LGC compress --images "$O/s$k-images.idx" --labels "$O/s$k-labels.idx" --seed $((k + 2)) \
-      -o "$O/s$k.lgc" -f -q
+      $SHADOW_ARGS -o "$O/s$k.lgc" -f -q
   fi
   rm -f "$O"/s$k-train.npy "$O"/s$k-holdout.npy "$O"/s$k-index.npy
   $LGC privacy "$O/s$k.lgc" "${TRAIN[@]}" -n "$N" --scores "$O/s$k" -q --json >/dev/null
 done
-/usr/bin/python3 bench/lira.py "$O" "$SHADOWS" | jq --arg cmd "SHADOWS=$SHADOWS N=$N PKG=$PKG bash bench/lira.sh" \
+/usr/bin/python3 bench/lira.py "$O" "$SHADOWS" | jq --arg cmd "SHADOWS=$SHADOWS N=$N PKG=$PKG SHADOW_ARGS=\"$SHADOW_ARGS\" bash bench/lira.sh" \
   --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" \
   '{command:$cmd, commit:$commit, date:$date} + .' | tee "$R/$NAME.json"
