@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -23,7 +24,8 @@ static int write_scores(const char *cmd, const char *prefix, const lgc_privacy_a
     if (!f)
         return cli_fail(cmd, EXIT_DATA, "out of memory");
     const char *suffix[3] = {"train", "holdout", "index"};
-    for (int k = 0; k < 3 && !rc; k++) {
+    int k = 0;
+    for (; k < 3 && !rc; k++) {
         size_t n = k == 1 ? nh : nt;
         for (size_t i = 0; i < n; i++)
             f[i] = k == 0 ? (float)a->ll_train[i] : k == 1 ? (float)a->ll_test[i]
@@ -32,6 +34,11 @@ static int write_scores(const char *cmd, const char *prefix, const lgc_privacy_a
         size_t shape[1] = {n};
         if (lgc_npy_write_f32(path, f, 1, shape, 0, &err)) /* never over a file */
             rc = cli_fail_err(cmd, &err);
+    }
+    /* all three or none: a failure removes the ones this call wrote */
+    for (int j = 0; rc && j < k - 1; j++) {
+        snprintf(path, sizeof path, "%s-%s.npy", prefix, suffix[j]);
+        unlink(path);
     }
     free(f);
     return rc;

@@ -189,12 +189,14 @@ static lgc_status dp_calibrate(const lgc_compress_opts *o, size_t n, lgc_train_o
         return st;
     /* the mixtures' noise multiplier: the smallest on a grid of 1 % steps
      * whose composition with training stays within epsilon */
+    lgc_dp_ledger train; /* training's RDP, the same for every z tried */
+    if ((st = lgc_dp_ledger_init(&train, NULL, 0, err)) ||
+        (steps && (st = lgc_dp_ledger_add_sgm(&train, q, sgd, steps, err))))
+        return st;
     double z = 0.05, spent = INFINITY;
     for (; z < 1e5; z *= 1.01) {
-        lgc_dp_ledger l;
-        if ((st = lgc_dp_ledger_init(&l, NULL, 0, err)) ||
-            (steps && (st = lgc_dp_ledger_add_sgm(&l, q, sgd, steps, err))) ||
-            (st = lgc_dp_ledger_add_gaussian(&l, 1.0, z, 3, err)) ||
+        lgc_dp_ledger l = train;
+        if ((st = lgc_dp_ledger_add_gaussian(&l, 1.0, z, 3, err)) ||
             (st = lgc_dp_ledger_epsilon(&l, delta, &spent, NULL, err)))
             return st;
         if (spent <= eps)

@@ -47,7 +47,7 @@ lgc_status lgc_codec_set_temperature(lgc_codec *c, double t, lgc_err *err)
     if (!(t > 0.0 && t < 1e3))
         return lgc_err_set(err, LGC_ERR_ARG, "temperature %g: must be in (0, 1000)", t);
     for (size_t m = 0; m < c->n_mix; m++) {
-        const lgc_gmm *g = &c->gmm[m];
+        lgc_gmm *g = &c->gmm[m];
         for (size_t i = 0; i < g->k * g->d * g->d; i++)
             g->chol[i] *= t;
     }

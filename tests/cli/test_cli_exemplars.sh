@@ -46,6 +46,11 @@ done
 expect 1 "--scores over existing files" -- "$LGC" privacy "$T/e.lgc" --images "$T/m-images" \
   --labels "$T/m-labels" --test-images "$T/m-images" --test-labels "$T/m-labels" -n 150 --scores "$T/sc" -q
 err_has "already exists"
+# all three or none: with only the third in the way, the first two are not left behind
+touch "$T/sd-index.npy"
+expect 1 "--scores with one file in the way" -- "$LGC" privacy "$T/e.lgc" --images "$T/m-images" \
+  --labels "$T/m-labels" --test-images "$T/m-images" --test-labels "$T/m-labels" -n 150 --scores "$T/sd" -q
+[ ! -e "$T/sd-train.npy" ] && [ ! -e "$T/sd-holdout.npy" ] && ok || bad "--scores left half its files"
 expect 2 "--scores without the encoder" -- "$LGC" privacy "$T/h.lgc" --images "$T/m-images" \
   --labels "$T/m-labels" --test-images "$T/m-images" --test-labels "$T/m-labels" -n 50 --scores "$T/x" -q
 err_has "--scores needs the encoder side file"
