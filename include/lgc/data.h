@@ -5,7 +5,9 @@
  * In memory, images are uint8 in (n, h, w, c) order, c = 1 (grey) or 3 (RGB),
  * and labels are uint8 class indices. Pixels mean x/255 in [0, 1].
  *
- * Readers load the whole file, check every count in the header against the
+ * Readers map image files (IDX, NPY) into memory rather than copy them (pages
+ * are read from disk when first touched; the file must not shrink while it
+ * is in use), load label files and folders whole, check every count in the header against the
  * bytes the file really has before allocating anything, and reject a file
  * with the slightest doubt: bad magic, an element type other than the one
  * expected, a wrong rank, a zero dimension, sizes that overflow, a truncated
@@ -57,6 +59,13 @@
 typedef struct {
     size_t n, h, w, c;
     uint8_t *pix; /* (n, h, w, c), c = 1 or 3 */
+    /* Set when pix points into a private mapping of the file (map_len bytes
+     * from map), as the readers make for IDX and NPY files: pages are read
+     * when touched, so a set larger than memory can be trained on and a
+     * rank reads only the images it uses. Writes stay private (copy on
+     * write). lgc_images_free unmaps. Zero for sets in malloc'd memory. */
+    void *map;
+    size_t map_len;
 } lgc_images;
 
 typedef struct {

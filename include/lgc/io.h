@@ -40,6 +40,12 @@ lgc_status lgc_afile_commit(lgc_afile *af, lgc_err *err);
 /* Discard the output. Frees af. Safe on a zeroed or already-closed af. */
 void lgc_afile_abort(lgc_afile *af);
 
+/* Map a whole regular, non-empty file privately (readable; writes stay in
+ * this process). Returns 0 on success, -1 when the file cannot be mapped (the
+ * caller then reads it, which words the error); nothing is reported. */
+int lgc_map_file(const char *path, uint8_t **out, size_t *n_out);
+void lgc_unmap_file(void *p, size_t n);
+
 /* Read a whole file into a malloc'd buffer; refuses files above max_bytes. */
 lgc_status lgc_read_file(const char *path, size_t max_bytes, uint8_t **out, size_t *n_out,
                          lgc_err *err);

@@ -160,6 +160,11 @@ lgc_status lgc_model_train(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
  * or a sample z (noise from seed) for the VAE kinds. y as for training. */
 lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
                             lgc_fit_on fit, uint64_t seed, float *z, lgc_err *err);
+/* The same, the batches split over the ranks of comm (NULL: one process);
+ * every rank ends with all of z, the same floats as one process. */
+lgc_status lgc_model_encode_ranks(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
+                                  lgc_fit_on fit, uint64_t seed, const lgc_comm *comm, float *z,
+                                  lgc_err *err);
 
 /* Decode z (n, dec->in_size) with a decoder net into uint8 images (n, h, w, c),
  * round(255 * sigmoid(logits)). The net must have max_batch >= 1; n is split

@@ -115,6 +115,52 @@ static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *gr
     return nc;
 }
 
+/* The mixture of every image (its class, or its group's mixture) into
+ * mix (n), and where each mixture's codes start in class-sorted order into
+ * off (M + 1): mixture mi holds rows off[mi] .. off[mi + 1). */
+static void mixture_offsets(const uint8_t *y, const uint8_t *groups, size_t n,
+                            const lgc_compress_report *rep, uint8_t *mix, size_t *off)
+{
+    size_t M = rep->n_mixtures, of_group[LGC_MAX_GROUPS] = {0};
+    for (size_t mi = 0; mi < M; mi++)
+        of_group[rep->mix_group[mi]] = mi;
+    memset(off, 0, (M + 1) * sizeof *off);
+    for (size_t i = 0; i < n; i++) {
+        mix[i] = (uint8_t)(groups ? of_group[groups[i]] : y[i]);
+        off[mix[i] + 1]++;
+    }
+    for (size_t mi = 0; mi < M; mi++)
+        off[mi + 1] += off[mi];
+}
+
+/* Sort the codes z (n, L) by mixture in place, each mixture's rows in their
+ * order (the rows gather_mixture copies out), by following the cycles of the
+ * permutation: memory for the destinations (n) instead of a second copy of
+ * the codes (n, L). */
+static lgc_status sort_by_mixture(float *z, const uint8_t *mix, size_t n, size_t L,
+                                  const size_t *off, size_t M, lgc_err *err)
+{
+    size_t *dest = malloc((n ? n : 1) * sizeof *dest), next[LGC_MAX_GROUPS];
+    float *row = malloc(L * sizeof *row);
+    if (!dest || !row) {
+        free(dest), free(row);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+    }
+    memcpy(next, off, M * sizeof *next);
+    for (size_t i = 0; i < n; i++)
+        dest[i] = next[mix[i]]++;
+    for (size_t i = 0; i < n; i++)
+        while (dest[i] != i) { /* row i belongs at j: swap it there, take j's row */
+            size_t j = dest[i], t = dest[j];
+            memcpy(row, z + j * L, L * sizeof *row);
+            memcpy(z + j * L, z + i * L, L * sizeof *row);
+            memcpy(z + i * L, row, L * sizeof *row);
+            dest[j] = j, dest[i] = t;
+        }
+    free(dest), free(row);
+    return LGC_OK;
+}
+
 /* Bring *p under o->budget bytes by taking mixture components away one at a
  * time. Each step removes a component from the mixture whose BIC rises least
  * when its K drops by one (bic[K-2] - bic[K-1], from the sweep's curve),
@@ -123,8 +169,8 @@ static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *gr
  * one component per mixture leaves room. Fails with LGC_ERR_LIMIT when even
  * K = 1 everywhere is over budget. */
 static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, const lgc_images *x,
-                             const uint8_t *y, const size_t *counts, size_t n, size_t n_classes,
-                             const float *z, float *zc, lgc_gmm *gm, lgc_pkg **p,
+                             const size_t *counts, size_t n, size_t n_classes, const float *zc,
+                             const size_t *moff, lgc_gmm *gm, lgc_pkg **p,
                              lgc_compress_report *rep, lgc_err *err)
 {
     size_t L = o->latent, M = rep->n_mixtures, bytes;
@@ -153,11 +199,11 @@ static lgc_status fit_budget(const lgc_compress_opts *o, const lgc_model *m, con
                                "mixture, over the budget of %llu; choose a smaller --hidden or "
                                "--latent",
                                bytes, (unsigned long long)o->budget);
-        size_t nc = gather_mixture(z, y, o->groups, n, L, rep, best, zc);
         lgc_gmm_opts go = o->gmm;
         go.seed = o->gmm.seed + 1000 * best;
         lgc_gmm g = {0};
-        if ((st = lgc_gmm_fit(&g, zc, nc, L, gm[best].k - 1, &go, NULL, err)))
+        if ((st = lgc_gmm_fit(&g, zc + moff[best] * L, moff[best + 1] - moff[best], L,
+                              gm[best].k - 1, &go, NULL, err)))
             return st;
         lgc_gmm_free(&gm[best]);
         gm[best] = g;
@@ -340,7 +386,9 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         return lgc_err_set(err, LGC_ERR_ARG, "compress: model kind %d is unknown", (int)o->model);
     lgc_model m;
     lgc_pkg *p = NULL;
-    float *z = NULL, *zc = NULL;
+    float *z = NULL, *zc = NULL; /* (n, L): codes in image order, and by mixture */
+    uint8_t *mix = NULL;         /* (n) every image's mixture */
+    size_t moff[LGC_MAX_GROUPS + 1];
     double *bic_flat = NULL; /* (n_classes, k_max) for the side file */
     epoch_log elog = {progress, ctx, NULL, 0, o->train.epochs};
     size_t M = rep->n_mixtures;
@@ -380,24 +428,41 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     rep->train_seconds = lgc_now() - t0;
     rep->final_loss = elog.n ? elog.loss[elog.n - 1] : NAN;
     z = malloc(n * L * sizeof *z);
-    zc = malloc(n * L * sizeof *zc);
-    if (!z || !zc) {
+    mix = malloc(n ? n : 1);
+    if (!z || !mix) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
         goto fail;
     }
     /* the mixtures' training points: the code, mu or one sample z (model.h says why mu) */
-    if ((st = lgc_model_encode(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed, z, err)))
+    if ((st = lgc_model_encode_ranks(&m, x->pix, data->y.y, n, o->fit_on, o->train.seed,
+                                      o->train.comm, z, err)))
         goto fail;
     for (size_t i = 0; i < n; i++)
         counts[data->y.y[i]]++;
+    /* the codes by mixture, mixture mi at zc + moff[mi] * L: sorted in place,
+     * or copied when z must stay in image order (kept codes) or serves DP */
+    mixture_offsets(data->y.y, o->groups, n, rep, mix, moff);
+    if (dp || o->keep_codes) {
+        if (!(zc = malloc(n * L * sizeof *zc))) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
+            goto fail;
+        }
+        for (size_t mi = 0; !dp && mi < M; mi++)
+            gather_mixture(z, data->y.y, o->groups, n, L, rep, mi, zc + moff[mi] * L);
+    } else {
+        if ((st = sort_by_mixture(z, mix, n, L, moff, M, err)))
+            goto fail;
+        zc = z, z = NULL;
+    }
+    free(mix);
+    mix = NULL;
 
     double tg = lgc_now();
     size_t n_counted = n; /* the images the priors are counted over (noisy with DP) */
     if (dp && (st = dp_mixtures(o, z, data->y.y, n, L, rep, zc, gm, counts, &n_counted, err)))
         goto fail;
     /* one mixture per class, or per group (plan_mixtures checked that every
-     * class has images and every group one class): the codes of mixture mi
-     * go to zc + off[mi] * L, and all mixtures are swept at once */
+     * class has images and every group one class), all swept at once */
     if (!dp) {
         const float **sets = malloc(M * sizeof *sets);
         size_t *nm = malloc(M * sizeof *nm), *kc = malloc(M * sizeof *kc);
@@ -405,11 +470,10 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
         double *bic = malloc(M * o->gmm.k_max * sizeof *bic);
         if (!sets || !nm || !kc || !seeds || !bic)
             st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
-        for (size_t mi = 0, off = 0; st == LGC_OK && mi < M; mi++) {
-            sets[mi] = zc + off * L;
-            nm[mi] = gather_mixture(z, data->y.y, o->groups, n, L, rep, mi, zc + off * L);
+        for (size_t mi = 0; st == LGC_OK && mi < M; mi++) {
+            sets[mi] = zc + moff[mi] * L;
+            nm[mi] = moff[mi + 1] - moff[mi];
             seeds[mi] = o->gmm.seed + 1000 * mi;
-            off += nm[mi];
         }
         if (st == LGC_OK)
             st = sweep_ranks(o->train.comm, M, sets, nm, L, seeds, &o->gmm, gm, bic, kc,
@@ -426,8 +490,8 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     if ((st = codec_assemble(o, &m, x, counts, n_counted, n_classes, rep, gm, &p, err)) ||
         (dp && (st = dp_keys(p, o, rep, err))))
         goto fail;
-    if (o->budget && (st = fit_budget(o, &m, x, data->y.y, counts, n, n_classes, z, zc, gm, &p,
-                                      rep, err)))
+    if (o->budget && (st = fit_budget(o, &m, x, counts, n, n_classes, zc, moff, gm, &p, rep,
+                                      err)))
         goto fail;
     rep->gmm_seconds = lgc_now() - tg;
     if (o->keep_codes) {
@@ -457,7 +521,7 @@ fail:
         lgc_gmm_free(&gm[mi]);
     free(gm);
     lgc_pkg_free(p);
-    free(z), free(zc), free(bic_flat);
+    free(z), free(zc), free(mix), free(bic_flat);
     free(elog.loss);
     lgc_model_free(&m);
     return st;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -219,4 +220,30 @@ fail:
     free(buf);
     fclose(fp);
     return st;
+}
+
+int lgc_map_file(const char *path, uint8_t **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    void *p = MAP_FAILED;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (unsigned long long)sb.st_size <= (size_t)-1)
+        p = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd); /* the mapping keeps the file */
+    if (p == MAP_FAILED)
+        return -1;
+    *out = p;
+    *n_out = (size_t)sb.st_size;
+    return 0;
+}
+
+void lgc_unmap_file(void *p, size_t n)
+{
+    if (p)
+        munmap(p, n);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/data_internal.h"
+#include "lgc/io.h"
 
 uint8_t *data_take(uint8_t *buf, size_t off, size_t n)
 {
@@ -12,6 +13,14 @@ uint8_t *data_take(uint8_t *buf, size_t off, size_t n)
         memmove(buf, buf + off, n);
     uint8_t *p = realloc(buf, n ? n : 1);
     return p ? p : buf;
+}
+
+void data_release(uint8_t *buf, size_t n, int mapped)
+{
+    if (mapped)
+        lgc_unmap_file(buf, n);
+    else
+        free(buf);
 }
 
 const char *data_magic_hint(const uint8_t *buf, size_t n)
@@ -43,7 +52,10 @@ void lgc_images_free(lgc_images *x)
 {
     if (!x)
         return;
-    free(x->pix);
+    if (x->map)
+        lgc_unmap_file(x->map, x->map_len);
+    else
+        free(x->pix);
     memset(x, 0, sizeof *x);
 }
 

@@ -22,6 +22,12 @@ lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
                                    lgc_err *err);
 lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
                                    lgc_images *out, lgc_err *err);
+/* The same over a whole-file mapping (lgc_map_file): the images point into
+ * it (lgc_images.map), and it is unmapped on failure. */
+lgc_status lgc_idx_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_images *out,
+                                   lgc_err *err);
+lgc_status lgc_npy_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
+                                   lgc_images *out, lgc_err *err);
 lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
                                    lgc_err *err);
 
@@ -35,6 +41,8 @@ size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
 /* Move buf[off..off+n) to the front and shrink the block to n bytes (at least
  * 1). Never fails: if realloc refuses to shrink, the larger block is kept. */
 uint8_t *data_take(uint8_t *buf, size_t off, size_t n);
+/* Give back a file's bytes: unmapped when mapped (n bytes), freed otherwise. */
+void data_release(uint8_t *buf, size_t n, int mapped);
 
 /* "; it is gzip-compressed: gunzip it first" and the like: what a file with
  * an unexpected magic really is (gzip, NPY, IDX, PNG), or "". */

@@ -23,12 +23,13 @@ static data_format detect(const char *path, const uint8_t *buf, size_t n)
     return n < 4 ? FMT_IDX : FMT_UNKNOWN; /* short files: IDX says "truncated" */
 }
 
-static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, lgc_err *err)
+static lgc_status unknown_format(const char *path, uint8_t *buf, size_t n, int mapped,
+                                 lgc_err *err)
 {
     lgc_status st = lgc_err_set(err, LGC_ERR_FORMAT,
                                 "%s: not an IDX or NPY file (first bytes %02x %02x %02x %02x)%s",
                                 path, buf[0], buf[1], buf[2], buf[3], data_magic_hint(buf, n));
-    free(buf);
+    data_release(buf, n, mapped);
     return st;
 }
 
@@ -42,6 +43,17 @@ static lgc_status read_as(const char *path, read_kind kind, data_format fmt, lgc
     uint8_t *buf = NULL;
     size_t n = 0;
     memset(out, 0, kind == AS_IMAGES ? sizeof(lgc_images) : sizeof(lgc_labels));
+    /* images are mapped, not copied (data.h); what cannot be mapped is read,
+     * and reading words the error */
+    if (kind == AS_IMAGES && lgc_map_file(path, &buf, &n) == 0) {
+        if (fmt == FMT_UNKNOWN)
+            fmt = detect(path, buf, n);
+        if (fmt == FMT_NPY)
+            return lgc_npy_images_from_map(path, buf, n, layout, out, err);
+        if (fmt == FMT_IDX)
+            return lgc_idx_images_from_map(path, buf, n, out, err);
+        return unknown_format(path, buf, n, 1, err);
+    }
     lgc_status st = lgc_read_file(path, LGC_DATA_MAX_FILE, &buf, &n, err);
     if (st != LGC_OK)
         return st;
@@ -53,7 +65,7 @@ static lgc_status read_as(const char *path, read_kind kind, data_format fmt, lgc
     if (fmt == FMT_IDX)
         return kind == AS_IMAGES ? lgc_idx_images_from_buf(path, buf, n, out, err)
                                  : lgc_idx_labels_from_buf(path, buf, n, out, err);
-    return unknown_format(path, buf, n, err);
+    return unknown_format(path, buf, n, 0, err);
 }
 
 /* The six readers of data.h: one line each over read_as. */

@@ -105,31 +105,47 @@ static lgc_status idx_check(const char *path, const uint8_t *buf, size_t n, int 
 }
 
 /* Check buf (n bytes, owned) as an IDX array of rank rmin..rmax and take its
- * payload into *data (buf freed on failure); dims and rank as idx_check. */
-static lgc_status idx_take(const char *path, uint8_t *buf, size_t n, int rmin, int rmax,
-                           const char *what, size_t *dims, int *rank, uint8_t **data,
+ * payload into *data (buf released on failure); dims and rank as idx_check.
+ * A mapped buf (map_len = n) is not moved: *data points into it. */
+static lgc_status idx_take(const char *path, uint8_t *buf, size_t n, int mapped, int rmin,
+                           int rmax, const char *what, size_t *dims, int *rank, uint8_t **data,
                            lgc_err *err)
 {
     size_t off = 0;
     lgc_status st = idx_check(path, buf, n, rmin, rmax, what, dims, rank, &off, err);
     if (st != LGC_OK) {
-        free(buf);
+        data_release(buf, n, mapped);
         return st;
     }
-    *data = data_take(buf, off, n - off);
+    *data = mapped ? buf + off : data_take(buf, off, n - off);
     return LGC_OK;
+}
+
+static lgc_status idx_images(const char *path, uint8_t *buf, size_t n, int mapped,
+                             lgc_images *out, lgc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t dims[IDX_MAX_RANK];
+    int rank = 0;
+    lgc_status st = idx_take(path, buf, n, mapped, 3, 4, "images", dims, &rank, &out->pix, err);
+    if (st == LGC_OK) {
+        out->n = dims[0], out->h = dims[1], out->w = dims[2], out->c = rank == 4 ? dims[3] : 1;
+        if (mapped)
+            out->map = buf, out->map_len = n;
+    }
+    return st;
 }
 
 lgc_status lgc_idx_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_images *out,
                                    lgc_err *err)
 {
-    memset(out, 0, sizeof *out);
-    size_t dims[IDX_MAX_RANK];
-    int rank = 0;
-    lgc_status st = idx_take(path, buf, n, 3, 4, "images", dims, &rank, &out->pix, err);
-    if (st == LGC_OK)
-        out->n = dims[0], out->h = dims[1], out->w = dims[2], out->c = rank == 4 ? dims[3] : 1;
-    return st;
+    return idx_images(path, buf, n, 0, out, err);
+}
+
+lgc_status lgc_idx_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_images *out,
+                                   lgc_err *err)
+{
+    return idx_images(path, buf, n, 1, out, err);
 }
 
 lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,
@@ -138,7 +154,7 @@ lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     size_t dims[IDX_MAX_RANK] = {0};
     int rank = 0;
     memset(out, 0, sizeof *out);
-    lgc_status st = idx_take(path, buf, n, 1, 1, "labels", dims, &rank, &out->y, err);
+    lgc_status st = idx_take(path, buf, n, 0, 1, 1, "labels", dims, &rank, &out->y, err);
     out->n = st == LGC_OK ? dims[0] : 0;
     return st;
 }

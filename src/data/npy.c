@@ -364,8 +364,10 @@ static void nchw_to_nhwc(uint8_t *pix, size_t n, size_t c, size_t h, size_t w, u
     }
 }
 
-lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
-                                   lgc_images *out, lgc_err *err)
+/* A mapped buf (mapped != 0) is converted in place (its pages then become
+ * this process's own) but never moved: pix points into it. */
+static lgc_status npy_images(const char *path, uint8_t *buf, size_t n, int mapped,
+                             lgc_layout layout, lgc_images *out, lgc_err *err)
 {
     memset(out, 0, sizeof *out);
     npy_header h;
@@ -425,11 +427,26 @@ lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc
     out->h = h.shape[1];
     out->w = h.shape[2];
     out->c = c;
-    out->pix = data_take(buf, h.off, h.count);
+    if (mapped)
+        out->pix = buf + h.off, out->map = buf, out->map_len = n;
+    else
+        out->pix = data_take(buf, h.off, h.count);
     return LGC_OK;
 fail:
-    free(buf);
+    data_release(buf, n, mapped);
     return st;
+}
+
+lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
+                                   lgc_images *out, lgc_err *err)
+{
+    return npy_images(path, buf, n, 0, layout, out, err);
+}
+
+lgc_status lgc_npy_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
+                                   lgc_images *out, lgc_err *err)
+{
+    return npy_images(path, buf, n, 1, layout, out, err);
 }
 
 lgc_status lgc_npy_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc_labels *out,

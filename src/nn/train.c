@@ -513,6 +513,18 @@ fail:
 lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
                             lgc_fit_on fit, uint64_t seed, float *z, lgc_err *err)
 {
+    return lgc_model_encode_ranks(m, x, y, n, fit, seed, NULL, z, err);
+}
+
+/* The batches of B rows are cut as in one process and split over the ranks in
+ * runs (lgc_comm_split), so every row is encoded by the same calls as in one
+ * process and a rank reads only its run of x; each rank then broadcasts its
+ * rows. A VAE's noise stream is the one process's: a rank draws and drops
+ * the noise of the batches before its run. */
+lgc_status lgc_model_encode_ranks(lgc_model *m, const uint8_t *x, const uint8_t *y, size_t n,
+                                  lgc_fit_on fit, uint64_t seed, const lgc_comm *comm, float *z,
+                                  lgc_err *err)
+{
     const lgc_model_family *f = lgc_model_family_get((int)m->kind);
     lgc_status st = check_labels(m, y, n, f->conditional, "encode", err);
     if (st)
@@ -531,8 +543,16 @@ lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, const uint8_t *y, si
     w_ok = 1;
     lgc_rng r;
     lgc_rng_init(&r, seed, 4);
+    size_t R = comm ? (size_t)lgc_comm_size(comm) : 1, nb = (n + B - 1) / B, b_lo = 0, b_hi = nb;
+    if (R > 1)
+        lgc_comm_split(nb, lgc_comm_rank(comm), (int)R, &b_lo, &b_hi);
     for (size_t pos = 0; pos < n; pos += B) {
         size_t b = n - pos < B ? n - pos : B;
+        if (pos / B < b_lo || pos / B >= b_hi) {
+            if (f->variational && fit == LGC_FIT_Z && pos / B < b_lo)
+                fill_normal(&r, eps, b * L);
+            continue;
+        }
         for (size_t i = 0; i < b; i++)
             idx[i] = (uint32_t)(pos + i);
         lgc_images_to_nchw(xb, x, idx, b, m->h, m->w, m->c);
@@ -547,6 +567,13 @@ lgc_status lgc_model_encode(lgc_model *m, const uint8_t *x, const uint8_t *y, si
             for (size_t i = 0; i < b; i++) /* mu, the first half of each row */
                 memcpy(z + (pos + i) * L, h + i * 2 * L, L * sizeof *z);
         }
+    }
+    for (size_t q = 0; R > 1 && q < R && st == LGC_OK; q++) {
+        size_t lo, hi;
+        lgc_comm_split(nb, (int)q, (int)R, &lo, &hi);
+        lo *= B, hi = hi * B < n ? hi * B : n;
+        if (hi > lo)
+            st = lgc_comm_bcast(comm, z + lo * L, (hi - lo) * L * sizeof *z, (int)q, err);
     }
 fail:
     if (w_ok)

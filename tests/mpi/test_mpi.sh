@@ -2,7 +2,8 @@
 # mpirun -np R lgc compress|decompress: the same package (and encoder side
 # file) and the same decompressed bytes as one process, for R = 2 and 3 ranks
 # (more ranks than cores: --oversubscribe), an autoencoder and a VAE, one and
-# two threads per rank; commands that run in one process refuse to run under
+# two threads per rank (the codes encoded by batches split over the ranks);
+# commands that run in one process refuse to run under
 # several ranks.
 . "$(dirname "$0")/../lib.sh"
 if ! "$LGC" --version | grep -q '^mpi: on'; then
@@ -26,6 +27,12 @@ for model in ae vae; do
     done
   done
 done
+# a VAE whose mixtures fit one sampled z per image: the ranks that encode later batches
+# skip the noise of the earlier ones, so the codes are the one process's
+c=(compress --images "$T/m-images" --labels "$T/m-labels" --model vae --fit-on z --epochs 1 --threads 1 -q -f --no-encoder)
+expect 0 "vae fit on z, one process" -- "$LGC" "${c[@]}" -o "$T/z1.lgc"
+expect 0 "vae fit on z, -np 3" -- "${MPI[@]}" -np 3 "$LGC" "${c[@]}" -o "$T/z3.lgc"
+cmp -s "$T/z1.lgc" "$T/z3.lgc" && ok || bad "vae fit on z: -np 3 package differs"
 # a budget (K lowered, mixtures refitted) and a teacher
 c=(compress --images "$T/m-images" --labels "$T/m-labels" --epochs 2 --budget 40K --teacher --teacher-steps 50 --threads 1 -q -f)
 expect 0 "budget, one process" -- "$LGC" "${c[@]}" -o "$T/b1.lgc"
