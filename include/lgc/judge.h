@@ -17,6 +17,7 @@
 #include "lgc/progress.h"
 
 #include "lgc/nn.h"
+#include "lgc/comm.h"
 #include "lgc/status.h"
 
 
@@ -54,6 +55,10 @@ typedef struct {
      * labels): the loss is then -sum_k q_k log p_k, e.g. a teacher's
      * probabilities written by lgc decompress --soft-labels */
     const float *soft;
+    /* lgc_judge_seeds: the seeds split over the ranks of comm (seed s on rank
+     * s mod size), every rank ending with every seed's result, the same
+     * numbers as one process; NULL: one process */
+    const lgc_comm *comm;
 } lgc_judge_opts;
 
 void lgc_judge_opts_default(lgc_judge_opts *o);

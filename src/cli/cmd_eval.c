@@ -341,6 +341,10 @@ int cmd_eval(int argc, char **argv)
     int rc = parse(&a, argc, argv);
     if (rc)
         return rc == CLI_HELP_SHOWN ? 0 : rc;
+    /* under mpirun the seeds are split over the ranks; rank 0 alone reports */
+    a.o.comm = cli_comm();
+    if (lgc_comm_rank(cli_comm()) != 0)
+        a.c.quiet = 1, a.c.json = 0, a.c.progress = 0;
     lgc_threads_set((int)a.threads);
     eval_inputs in;
     memset(&in, 0, sizeof in);
@@ -358,7 +362,9 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     double secs = lgc_now() - t0;
-    if (a.c.json)
+    if (lgc_comm_rank(cli_comm()) != 0)
+        ;
+    else if (a.c.json)
         print_json(&a, &in, &r, secs);
     else
         print_text(&a, &in, &r, secs);

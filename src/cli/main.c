@@ -174,7 +174,7 @@ static int run(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strcmp(argv[1], commands[i].about->name) == 0) {
             if (commands[i].fn != cmd_compress && commands[i].fn != cmd_decompress &&
-                cli_single_process(commands[i].about->name))
+                commands[i].fn != cmd_eval && cli_single_process(commands[i].about->name))
                 return EXIT_USAGE;
             return commands[i].fn(argc - 1, argv + 1);
         }

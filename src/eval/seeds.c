@@ -36,14 +36,19 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
     lgc_group_acc *gacc = calloc(n_seeds, sizeof *gacc);
     /* one seed's result: 256 x 256 confusion counts, too large for a thread's stack */
     lgc_judge_result *r = malloc(sizeof *r);
-    if (!pred || !gacc || !r) {
+    double *pc = malloc(n_seeds * n_classes * sizeof *pc); /* (n_seeds, n_classes) recall */
+    if (!pred || !gacc || !r || !pc) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "judge: out of memory");
         goto done;
     }
     res->n_seeds = n_seeds;
     res->has_groups = test_groups != NULL;
     res->n_train_rows = o->train_idx ? o->n_train_idx : train->x.n;
+    size_t R = o->comm ? (size_t)lgc_comm_size(o->comm) : 1,
+           me = o->comm ? (size_t)lgc_comm_rank(o->comm) : 0;
     for (size_t s = 0; s < n_seeds; s++) {
+        if (s % R != me) /* another rank's seed */
+            continue;
         so.seed = o->seed + s;
         so.test_pred = pred;
         if (upsample_groups) { /* each seed its own resampling, as its own initialisation */
@@ -58,10 +63,8 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
             goto done;
         if (s == 0)
             res->first = *r;
-        res->seed[s] = so.seed;
         res->accuracy[s] = r->accuracy;
-        for (size_t k = 0; k < n_classes; k++)
-            res->per_class_mean[k] += r->per_class[k] / (double)n_seeds;
+        memcpy(pc + s * n_classes, r->per_class, n_classes * sizeof *pc);
         if (test_groups) {
             lgc_group_accuracy(pred, test->y.y, test_groups, test->x.n, &gacc[s]);
             res->worst[s] = gacc[s].worst, res->worst_group[s] = gacc[s].worst_group;
@@ -70,6 +73,26 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
             lgc_progress pr = {"seed", s + 1, n_seeds, s + 1, r->accuracy, NAN};
             progress(ctx, &pr);
         }
+    }
+    /* every seed's figures from the rank that ran it (the ranks' runs do not
+     * depend on one another: a rank that failed has aborted the job) */
+    for (size_t s = 0; R > 1 && s < n_seeds && st == LGC_OK; s++) {
+        int q = (int)(s % R);
+        if ((st = lgc_comm_bcast(o->comm, &res->accuracy[s], sizeof res->accuracy[s], q, err)) ||
+            (st = lgc_comm_bcast(o->comm, pc + s * n_classes, n_classes * sizeof *pc, q, err)) ||
+            (st = lgc_comm_bcast(o->comm, &gacc[s], sizeof gacc[s], q, err)) ||
+            (s == 0 && (st = lgc_comm_bcast(o->comm, &res->first, sizeof res->first, q, err))))
+            goto done;
+        res->worst[s] = gacc[s].worst, res->worst_group[s] = gacc[s].worst_group;
+        if (upsample_groups) /* the same count for every seed */
+            st = lgc_comm_bcast(o->comm, &res->n_train_rows, sizeof res->n_train_rows, q, err);
+    }
+    if (st)
+        goto done;
+    for (size_t s = 0; s < n_seeds; s++) { /* in seed order: the sums of one process */
+        res->seed[s] = o->seed + s;
+        for (size_t k = 0; k < n_classes; k++)
+            res->per_class_mean[k] += pc[s * n_classes + k] / (double)n_seeds;
     }
     mean_sd(res->accuracy, n_seeds, &res->mean, &res->sd);
     if (test_groups) {
@@ -83,6 +106,6 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
         }
     }
 done:
-    free(pred), free(rows), free(gacc), free(r);
+    free(pred), free(rows), free(gacc), free(r), free(pc);
     return st;
 }

@@ -58,6 +58,17 @@ expect 0 "one epoch, checkpointed" -- "$LGC" "${c[@]}" --epochs 1 -o "$T/e1.lgc"
 expect 0 "resumed under -np 2" -- "${MPI[@]}" -np 2 "$LGC" "${c[@]}" --epochs 2 -o "$T/r2.lgc" --checkpoint "$T/ck" --json
 [ "$(jq .resumed_epochs "$T/out")" = 1 ] && ok || bad "did not resume: $(jq .resumed_epochs "$T/out")"
 cmp -s "$T/e2.lgc" "$T/r2.lgc" && ok || bad "resumed under -np 2: package differs"
+# eval: seeds split over the ranks, the numbers of one process (with groups: the worst group's too)
+e=(eval --train-images "$T/m-images" --train-labels "$T/m-labels" --test-images "$T/m-images"
+   --test-labels "$T/m-labels" --test-groups "$T/m-labels" --steps 20 --seeds 3 --threads 1 --json -q)
+expect 0 "eval, one process" -- "$LGC" "${e[@]}"
+jq -S 'del(.seconds)' "$T/out" >"$T/e1.json"
+for np in 2 3; do
+  expect 0 "eval, -np $np" -- "${MPI[@]}" -np $np "$LGC" "${e[@]}"
+  jq -S 'del(.seconds)' "$T/out" >"$T/e$np.json"
+  cmp -s "$T/e1.json" "$T/e$np.json" && ok || bad "eval -np $np: $(diff "$T/e1.json" "$T/e$np.json" | head -5)"
+done
+[ "$(jq '.accuracy | length' "$T/e1.json")" = 3 ] && ok || bad "eval: not three seeds"
 expect 2 "info under two ranks" -- "${MPI[@]}" -np 2 "$LGC" info "$T/b1.lgc"
 err_has "lgc info: runs in one process"
 expect 2 "a usage error under two ranks: rank 0 says it, once" -- "${MPI[@]}" -np 2 "$LGC" decompress "$T/b1.lgc" -n 0 -o "$T/z"
