@@ -3,7 +3,10 @@
 # peak RSS (GNU time), medians of REPS runs, with the thread count stated.
 # Writes bench/results/*.json and prints a Markdown table. Run nothing else
 # on the machine meanwhile (2 cores).
-#   REPS=3 THREADS=2 bash bench/run.sh [sgemm|cnn|compress|gmm|decompress|all]
+#   REPS=3 THREADS=2 bash bench/run.sh [sgemm|cnn|compress|gmm|decompress|limits|all]
+# limits (also after all): each row of issue 20's table, measured (from the
+# records above), against the time its FLOP count takes at the SGEMM rate
+# measured here (square 1024): bench/results/limits.{json,md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
@@ -73,4 +76,38 @@ if [[ $WHAT == all || $WHAT == decompress ]]; then
   run_timed decompress_1m $LGC decompress out/bench/c.lgc -n 1000000 -o out/bench/d -f --threads "$THREADS" --json -q
   record decompress_1m ",\"n\":1000000,\"images_per_s_whole_process\":$(awk '{print $1}' out/bench/decompress_1m.t | med | awk '{printf "%.0f", 1000000/$1}')"
   rm -f out/bench/d-images.idx out/bench/d-labels.idx
+fi
+if [[ $WHAT == all || $WHAT == limits ]]; then
+  # FLOP counts: AE epoch 6 P per image (P = 218,064 parameters of the 784-128-64 mirror: forward 2P,
+  # backward 4P); paper-cnn epoch and the sweep as issue 20 counts them; decompress 2 (64*128 + 128*784)
+  # per image. Rates: GFLOP/s the measured time reaches; "of SGEMM": that rate over the SGEMM rate.
+  jq -n --slurpfile g "$R/sgemm.json" --slurpfile c "$R/compress.json" --slurpfile n "$R/cnn_epoch.json" \
+    --slurpfile s "$R/gmm_sweep.json" --slurpfile d "$R/decompress_1m.json" \
+    --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" '
+    ($g[0].rows[] | select(.shape == "square 1024") | .lgc_gflops) as $peak |
+    [ {work: "AE epoch (60,000 images, forward + backward)", gflop: (6 * 218064 * 60000 / 1e9),
+       seconds: $c[0].epoch_seconds_median, what: "median epoch inside compress"},
+      {work: "mixture sweep (K = 1..10, 10 classes, d = 64)", gflop: 700, seconds: $s[0].seconds,
+       what: "bench_gmm_sweep median (the FLOPs: issue 20 estimate)"},
+      {work: "paper-cnn epoch (60,000 images)", gflop: 84, seconds: $n[0].in_process_s,
+       what: "in-process seconds of eval --steps 938 (FLOPs: issue 20 count)"},
+      {work: "decompress 1,000,000 images", gflop: (2 * (64 * 128 + 128 * 784) * 1e6 / 1e9),
+       seconds: $d[0].wall_s_median, what: "whole process, median"} ]
+    | map(. + {flop_seconds: (.gflop / $peak), gflops: (.gflop / .seconds),
+               of_sgemm: (.gflop / .seconds / $peak)})
+    | {command: "bash bench/run.sh limits", commit: $commit, date: $date, sgemm_gflops: $peak,
+       convnet3: "not measured", rows: .}' >"$R/limits.json"
+  {
+    echo "# Each row of issue 20's table against its FLOP count"
+    echo
+    echo "\`$(jq -r .command "$R/limits.json")\` (commit $(jq -r .commit "$R/limits.json")), from the records in this folder;"
+    echo "the FLOP-count time is at the SGEMM rate measured here ($(jq -r .sgemm_gflops "$R/limits.json") GFLOP/s, square 1024, 2 threads)."
+    echo
+    echo "| work | GFLOP | at SGEMM rate, s | measured, s | GFLOP/s reached | of SGEMM rate |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    jq -r '.rows[] | "| \(.work) | \(.gflop * 10 | round / 10) | \(.flop_seconds * 100 | round / 100) | \(.seconds) | \(.gflops | round) | \(.of_sgemm * 100 | round) % |"' "$R/limits.json"
+    echo
+    echo "convnet3 step: not measured."
+  } >"$R/limits.md"
+  cat "$R/limits.md" >&2
 fi

@@ -149,7 +149,7 @@ static int run(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("lgc %s\nblas: %s\n", LGC_VERSION_STRING, lgc_blas_info());
 #ifdef LGC_WITH_MPI
-        printf("mpi: on (mpirun -np R lgc compress|decompress)\n");
+        printf("mpi: on (mpirun -np R lgc compress|decompress|eval)\n");
 #else
         printf("mpi: off\n");
 #endif

@@ -2,6 +2,7 @@
 #include "lgc/rng.h"
 
 #include <math.h>
+#include <pthread.h>
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -78,4 +79,76 @@ void lgc_rng_shuffle(lgc_rng *r, uint32_t *idx, size_t n)
         idx[i - 1] = idx[j];
         idx[j] = t;
     }
+}
+
+/* The ziggurat's 256 layers of equal area ZIG_V under exp(-x^2/2) (the
+ * unnormalised density), the base layer holding the tail beyond ZIG_R:
+ * zx[i] the right edge of layer i's rectangle (zx[0] = ZIG_V / f(ZIG_R),
+ * the base's width were its tail a rectangle; zx[1] = ZIG_R; zx[256] = 0)
+ * and zf[i] = f(zx[i]). Marsaglia and Tsang's constants for 256 layers. */
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 4.92867323399e-3
+static double zx[257], zf[257];
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+
+static void zig_tables(void)
+{
+    zf[1] = exp(-0.5 * ZIG_R * ZIG_R);
+    zx[0] = ZIG_V / zf[1];
+    zf[0] = 0.0;
+    zx[1] = ZIG_R;
+    for (int i = 1; i < 256; i++) {
+        zx[i + 1] = i + 1 < 256 ? sqrt(-2.0 * log(ZIG_V / zx[i] + zf[i])) : 0.0;
+        zf[i + 1] = exp(-0.5 * zx[i + 1] * zx[i + 1]);
+    }
+}
+
+/* The slow paths of a draw b whose fast test failed: the tail (layer 0)
+ * or the wedge; -1 as *done when the draw is rejected (draw again). */
+static double zig_slow(lgc_rng *r, uint64_t b, double x, int *done)
+{
+    int i = (int)(b & 0xff);
+    double sign = b & 0x100 ? -1.0 : 1.0;
+    *done = 1;
+    if (i == 0) { /* the tail beyond R (Marsaglia 1964) */
+        double a, e;
+        do {
+            a = -log1p(-lgc_rng_uniform(r)) / ZIG_R;
+            e = -log1p(-lgc_rng_uniform(r));
+        } while (2.0 * e < a * a);
+        return sign * (ZIG_R + a);
+    }
+    /* the wedge: a height uniform over the layer, under the curve? */
+    if (zf[i] + lgc_rng_uniform(r) * (zf[i + 1] - zf[i]) < exp(-0.5 * x * x))
+        return sign * x;
+    *done = 0;
+    return 0.0;
+}
+
+void lgc_rng_normal_zig_fill(lgc_rng *r, double *out, size_t n)
+{
+    pthread_once(&zig_once, zig_tables);
+    for (size_t k = 0; k < n; k++)
+        for (;;) {
+            uint64_t b = lgc_rng_u64(r);
+            int i = (int)(b & 0xff); /* the layer; bit 8 the sign; the top 53 bits the place */
+            double x = (double)(b >> 11) * 0x1.0p-53 * zx[i];
+            if (x < zx[i + 1]) { /* inside the part of the layer under the curve */
+                out[k] = b & 0x100 ? -x : x;
+                break;
+            }
+            int done;
+            double v = zig_slow(r, b, x, &done);
+            if (done) {
+                out[k] = v;
+                break;
+            }
+        }
+}
+
+double lgc_rng_normal_zig(lgc_rng *r)
+{
+    double v;
+    lgc_rng_normal_zig_fill(r, &v, 1);
+    return v;
 }

@@ -335,25 +335,47 @@ fail:
 /* x (d) = mu + L eps by columns of L, from Lt (d, d) = L^T: each x[i] still
  * sums mu[i], then L[i][j] eps[j] for j = 0..i in that order (so the same
  * bits as the row-by-row loop), but the inner loop runs along a row of Lt
- * and vectorises, where a row of L is a chain of dependent adds. v (d) is
+ * and vectorises, where a row of L is a chain of dependent adds. Four
+ * samples of one component at a time: each row of Lt is loaded once for the
+ * four (each sample's sums in the same order as alone). eps (4, d) the
+ * normals, x (4, d) the draws (rows of out, anywhere: xs[4]), v (4, d)
  * scratch. */
-LGC_WIDE static void mvn_cols(float *restrict x, const double *restrict mu,
-                              const double *restrict Lt, const double *restrict eps,
-                              double *restrict v, size_t d)
+LGC_WIDE static void mvn_cols4(float *const xs[4], const double *restrict mu,
+                               const double *restrict Lt, const double *const es[4],
+                               double *restrict v, size_t d)
 {
-    memcpy(v, mu, d * sizeof *v);
+    double *v0 = v, *v1 = v + d, *v2 = v + 2 * d, *v3 = v + 3 * d;
+    for (size_t s = 0; s < 4; s++)
+        memcpy(v + s * d, mu, d * sizeof *v);
     for (size_t j = 0; j < d; j++) {
         const double *col = Lt + j * d;
-        double e = eps[j];
-        for (size_t i = j; i < d; i++)
-            v[i] += col[i] * e;
+        double a0 = es[0][j], a1 = es[1][j], a2 = es[2][j], a3 = es[3][j];
+        for (size_t i = j; i < d; i++) {
+            double c = col[i];
+            v0[i] += c * a0;
+            v1[i] += c * a1;
+            v2[i] += c * a2;
+            v3[i] += c * a3;
+        }
     }
-    for (size_t i = 0; i < d; i++)
-        x[i] = (float)v[i];
+    for (size_t s = 0; s < 4; s++)
+        for (size_t i = 0; i < d; i++)
+            xs[s][i] = (float)v[s * d + i];
 }
 
-/* Below this many samples the transposed copy of every factor costs more than it saves. */
-#define SAMPLE_BY_COLUMNS 64
+/* One sample: the row-by-row sums (the same bits as mvn_cols4's). */
+static void mvn_rows(float *x, const double *mu, const double *L, const double *eps, size_t d)
+{
+    for (size_t i = 0; i < d; i++) {
+        double v = mu[i];
+        for (size_t j = 0; j <= i; j++)
+            v += L[i * d + j] * eps[j];
+        x[i] = (float)v;
+    }
+}
+
+/* Samples drawn before they are transformed: (SAMPLE_CHUNK, d) normals. */
+#define SAMPLE_CHUNK 256
 
 lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lgc_err *err)
 {
@@ -364,51 +386,69 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
         return LGC_OK;
     if (!r || !out)
         return lgc_err_set(err, LGC_ERR_ARG, "sample: rng and out must not be NULL");
-    size_t k = g->k, d = g->d;
-    int by_cols = n >= SAMPLE_BY_COLUMNS;
-    double *eps = malloc(2 * d * sizeof *eps); // (d) normals, then (d) scratch
-    double *cum = malloc(k * sizeof *cum); // (k) running sum of weights
+    size_t k = g->k, d = g->d, CH = n < SAMPLE_CHUNK ? n : SAMPLE_CHUNK;
+    int by_cols = n >= 4;
+    double *eps = malloc((CH + 4) * d * sizeof *eps); // (CH, d) normals, then (4, d) scratch
+    double *cum = malloc(k * sizeof *cum);            // (k) running sum of weights
+    size_t *comp = malloc(CH * sizeof *comp);         // (CH) each sample's component
+    size_t *order = malloc(CH * sizeof *order);       // (CH) samples grouped by component
     double *Lt = by_cols ? malloc(k * d * d * sizeof *Lt) : NULL; // (k, d, d) factors transposed
-    if (!eps || !cum || (by_cols && !Lt)) {
+    size_t *first = malloc((k + 1) * sizeof *first);
+    if (!eps || !cum || !comp || !order || !first || (by_cols && !Lt)) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "sample: out of memory");
         goto fail;
     }
     for (size_t c = 0; by_cols && c < k; c++)
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++)
-                Lt[(c * d + j) * d + i] = g->chol[(c * d + i) * d + j];
+                Lt[(c * d + j) * d + i] = j <= i ? g->chol[(c * d + i) * d + j] : 0.0;
     double total = 0.0;
     for (size_t c = 0; c < k; c++)
         cum[c] = total += g->weights[c];
-    for (size_t s = 0; s < n; s++) {
-        /* Scale by the total rather than assume 1: float16 weights sum to 1 only within 1e-3. */
-        double u = lgc_rng_uniform(r) * total;
-        size_t c = 0;
-        while (c + 1 < k && !(u < cum[c]))
-            c++;
-        /* A zero weight can only be picked if it is the last one and rounding left u >= cum;
-         * step back to a component that can be drawn. */
-        while (c > 0 && g->weights[c] == 0.0)
-            c--;
-        for (size_t j = 0; j < d; j++)
-            eps[j] = lgc_rng_normal(r);
-        const double *mu = g->means + c * d, *L = g->chol + c * d * d;
-        float *x = out + s * d;
-        if (by_cols) {
-            mvn_cols(x, mu, Lt + c * d * d, eps, eps + d, d);
-            continue;
+    for (size_t s0 = 0; s0 < n; s0 += CH) {
+        size_t m = n - s0 < CH ? n - s0 : CH;
+        /* the draws, sample by sample: a uniform for the component, d normals */
+        for (size_t s = 0; s < m; s++) {
+            /* Scale by the total rather than assume 1: float16 weights sum to 1 only within 1e-3. */
+            double u = lgc_rng_uniform(r) * total;
+            size_t c = 0;
+            while (c + 1 < k && !(u < cum[c]))
+                c++;
+            /* A zero weight can only be picked if it is the last one and rounding left u >= cum;
+             * step back to a component that can be drawn. */
+            while (c > 0 && g->weights[c] == 0.0)
+                c--;
+            comp[s] = c;
+            lgc_rng_normal_zig_fill(r, eps + s * d, d);
         }
-        for (size_t i = 0; i < d; i++) {
-            double v = mu[i];
-            for (size_t j = 0; j <= i; j++)
-                v += L[i * d + j] * eps[j];
-            x[i] = (float)v;
+        /* the transforms, four samples of one component at a time */
+        memset(first, 0, (k + 1) * sizeof *first);
+        for (size_t s = 0; s < m; s++)
+            first[comp[s] + 1]++;
+        for (size_t c = 0; c < k; c++)
+            first[c + 1] += first[c];
+        for (size_t s = 0; s < m; s++)
+            order[first[comp[s]]++] = s;
+        for (size_t c = k; c > 0; c--) /* back to where each component starts */
+            first[c] = first[c - 1];
+        first[0] = 0;
+        for (size_t c = 0; c < k; c++) {
+            const double *mu = g->means + c * d;
+            size_t a = first[c], b = first[c + 1];
+            for (; by_cols && a + 4 <= b; a += 4) {
+                float *xs[4];
+                const double *es[4];
+                for (size_t q = 0; q < 4; q++)
+                    xs[q] = out + (s0 + order[a + q]) * d, es[q] = eps + order[a + q] * d;
+                mvn_cols4(xs, mu, Lt + c * d * d, es, eps + CH * d, d);
+            }
+            for (; a < b; a++)
+                mvn_rows(out + (s0 + order[a]) * d, mu, g->chol + c * d * d,
+                         eps + order[a] * d, d);
         }
     }
 fail:
-    free(eps);
-    free(cum);
-    free(Lt);
+    free(eps), free(cum), free(comp), free(order), free(Lt), free(first);
     return st;
 }
 
