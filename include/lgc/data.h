@@ -5,9 +5,12 @@
  * In memory, images are uint8 in (n, h, w, c) order, c = 1 (grey) or 3 (RGB),
  * and labels are uint8 class indices. Pixels mean x/255 in [0, 1].
  *
- * Readers map image files (IDX, NPY) into memory rather than copy them (pages
- * are read from disk when first touched; the file must not shrink while it
- * is in use), load label files and folders whole, check every count in the header against the
+ * Readers map image files (IDX, NPY) into memory rather than copy them: pages
+ * are read from disk when a batch first touches them, so a set larger than
+ * memory can be trained on and an MPI rank reads only the images it uses;
+ * writes to the pixels stay private to the process; the file must not
+ * shrink while the set is in use. Label files and folders are loaded
+ * whole. Readers check every count in the header against the
  * bytes the file really has before allocating anything, and reject a file
  * with the slightest doubt: bad magic, an element type other than the one
  * expected, a wrong rank, a zero dimension, sizes that overflow, a truncated
@@ -59,13 +62,6 @@
 typedef struct {
     size_t n, h, w, c;
     uint8_t *pix; /* (n, h, w, c), c = 1 or 3 */
-    /* Set when pix points into a private mapping of the file (map_len bytes
-     * from map), as the readers make for IDX and NPY files: pages are read
-     * when touched, so a set larger than memory can be trained on and a
-     * rank reads only the images it uses. Writes stay private (copy on
-     * write). lgc_images_free unmaps. Zero for sets in malloc'd memory. */
-    void *map;
-    size_t map_len;
 } lgc_images;
 
 typedef struct {
@@ -187,7 +183,11 @@ lgc_status lgc_png_folder_commit(lgc_png_folder *f, lgc_err *err);
 /* Frees f; safe on a zeroed or committed f. */
 void lgc_png_folder_abort(lgc_png_folder *f);
 
+/* Frees the pixels (unmapping them when a reader mapped them). */
 void lgc_images_free(lgc_images *x);
+/* 1 when x's pixels are a reader's mapping of its file (data.h's readers
+ * map IDX and NPY images), 0 when they are in allocated memory. */
+int lgc_images_mapped(const lgc_images *x);
 void lgc_labels_free(lgc_labels *y);
 void lgc_dataset_free(lgc_dataset *d);
 

@@ -620,7 +620,7 @@ lgc_status lgc_api_compress(const uint8_t *pix, size_t n, size_t h, size_t w, si
         st = compress_outputs(out, &a, err);
     if (st != LGC_OK)
         goto done;
-    lgc_dataset d = {{n, h, w, c, (uint8_t *)pix, NULL, 0}, {n, (uint8_t *)labels}, a.classes};
+    lgc_dataset d = {{n, h, w, c, (uint8_t *)pix}, {n, (uint8_t *)labels}, a.classes};
     if (!d.n_classes) /* inferred, as lgc compress */
         for (size_t i = 0; i < n; i++)
             d.n_classes = labels[i] >= d.n_classes ? (size_t)labels[i] + 1 : d.n_classes;
@@ -697,9 +697,9 @@ lgc_status lgc_api_eval(const uint8_t *train_pix, const uint8_t *train_labels, s
         }
     *n_classes = classes;
     o.kind = (lgc_judge_kind)judge;
-    lgc_dataset tr = {{n_train, h, w, c, (uint8_t *)train_pix, NULL, 0}, {n_train, (uint8_t *)train_labels},
+    lgc_dataset tr = {{n_train, h, w, c, (uint8_t *)train_pix}, {n_train, (uint8_t *)train_labels},
                       classes};
-    lgc_dataset te = {{n_test, h, w, c, (uint8_t *)test_pix, NULL, 0}, {n_test, (uint8_t *)test_labels},
+    lgc_dataset te = {{n_test, h, w, c, (uint8_t *)test_pix}, {n_test, (uint8_t *)test_labels},
                       classes};
     lgc_judge_seeds_result *r = malloc(sizeof *r); /* large: off the stack */
     if (!r)

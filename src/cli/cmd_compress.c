@@ -422,7 +422,7 @@ static int choose_exemplars(compress_args *a, const lgc_dataset *data, int zstd_
             return cli_fail(cmd, EXIT_DATA, "--exemplars %llu: %s",
                             (unsigned long long)a->ex_budget, err.msg);
         free(a->ex.pix), free(a->ex_lab);
-        a->ex = (lgc_images){sub.k, data->x.h, data->x.w, data->x.c, malloc(sub.k * img), NULL, 0};
+        a->ex = (lgc_images){sub.k, data->x.h, data->x.w, data->x.c, malloc(sub.k * img)};
         a->ex_lab = malloc(sub.k);
         if (!a->ex.pix || !a->ex_lab) {
             lgc_subset_free(&sub);

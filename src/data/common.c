@@ -1,5 +1,6 @@
 /* common.c - what the readers and writers of src/data share: taking a
  * buffer's payload, naming a file's real format, printing shapes, freeing. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +49,61 @@ void data_dims_str(char *s, size_t cap, const size_t *dims, int rank, const char
     }
 }
 
+/* The mappings the readers made, by the pixel pointer they handed out, so
+ * that lgc_images needs no field of its own for them (callers that fill an
+ * lgc_images by hand keep working) and lgc_images_free knows munmap from free. */
+typedef struct map_rec {
+    const uint8_t *pix;
+    void *base;
+    size_t len;
+    struct map_rec *next;
+} map_rec;
+static map_rec *g_maps;
+static pthread_mutex_t g_maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int data_map_register(const uint8_t *pix, void *base, size_t len)
+{
+    map_rec *r = malloc(sizeof *r);
+    if (!r)
+        return -1;
+    r->pix = pix, r->base = base, r->len = len;
+    pthread_mutex_lock(&g_maps_lock);
+    r->next = g_maps;
+    g_maps = r;
+    pthread_mutex_unlock(&g_maps_lock);
+    return 0;
+}
+
+/* The record of pix, unlinked if take (the caller then frees it), or NULL. */
+static map_rec *map_find(const uint8_t *pix, int take)
+{
+    pthread_mutex_lock(&g_maps_lock);
+    map_rec **p = &g_maps;
+    while (*p && (*p)->pix != pix)
+        p = &(*p)->next;
+    map_rec *r = *p;
+    if (r && take)
+        *p = r->next;
+    pthread_mutex_unlock(&g_maps_lock);
+    return r;
+}
+
+int lgc_images_mapped(const lgc_images *x)
+{
+    return x && x->pix && map_find(x->pix, 0) != NULL;
+}
+
 void lgc_images_free(lgc_images *x)
 {
     if (!x)
         return;
-    if (x->map)
-        lgc_unmap_file(x->map, x->map_len);
-    else
+    map_rec *r = x->pix ? map_find(x->pix, 1) : NULL;
+    if (r) {
+        lgc_unmap_file(r->base, r->len);
+        free(r);
+    } else {
         free(x->pix);
+    }
     memset(x, 0, sizeof *x);
 }
 

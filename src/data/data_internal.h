@@ -23,7 +23,7 @@ lgc_status lgc_idx_labels_from_buf(const char *path, uint8_t *buf, size_t n, lgc
 lgc_status lgc_npy_images_from_buf(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
                                    lgc_images *out, lgc_err *err);
 /* The same over a whole-file mapping (lgc_map_file): the images point into
- * it (lgc_images.map), and it is unmapped on failure. */
+ * it (registered: data_map_register), and it is unmapped on failure. */
 lgc_status lgc_idx_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_images *out,
                                    lgc_err *err);
 lgc_status lgc_npy_images_from_map(const char *path, uint8_t *buf, size_t n, lgc_layout layout,
@@ -41,6 +41,9 @@ size_t lgc_npy_header_encode(char *hdr, size_t cap, const char *descr, int rank,
 /* Move buf[off..off+n) to the front and shrink the block to n bytes (at least
  * 1). Never fails: if realloc refuses to shrink, the larger block is kept. */
 uint8_t *data_take(uint8_t *buf, size_t off, size_t n);
+/* Record that pix points into the mapping base (len bytes), for
+ * lgc_images_free and lgc_images_mapped; -1 when out of memory. */
+int data_map_register(const uint8_t *pix, void *base, size_t len);
 /* Give back a file's bytes: unmapped when mapped (n bytes), freed otherwise. */
 void data_release(uint8_t *buf, size_t n, int mapped);
 

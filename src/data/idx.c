@@ -128,11 +128,13 @@ static lgc_status idx_images(const char *path, uint8_t *buf, size_t n, int mappe
     size_t dims[IDX_MAX_RANK];
     int rank = 0;
     lgc_status st = idx_take(path, buf, n, mapped, 3, 4, "images", dims, &rank, &out->pix, err);
-    if (st == LGC_OK) {
-        out->n = dims[0], out->h = dims[1], out->w = dims[2], out->c = rank == 4 ? dims[3] : 1;
-        if (mapped)
-            out->map = buf, out->map_len = n;
+    if (st == LGC_OK && mapped && data_map_register(out->pix, buf, n)) {
+        lgc_unmap_file(buf, n);
+        memset(out, 0, sizeof *out);
+        return lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", path);
     }
+    if (st == LGC_OK)
+        out->n = dims[0], out->h = dims[1], out->w = dims[2], out->c = rank == 4 ? dims[3] : 1;
     return st;
 }
 

@@ -427,8 +427,13 @@ static lgc_status npy_images(const char *path, uint8_t *buf, size_t n, int mappe
     out->h = h.shape[1];
     out->w = h.shape[2];
     out->c = c;
+    if (mapped && data_map_register(buf + h.off, buf, n)) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "%s: out of memory", path);
+        memset(out, 0, sizeof *out);
+        goto fail;
+    }
     if (mapped)
-        out->pix = buf + h.off, out->map = buf, out->map_len = n;
+        out->pix = buf + h.off;
     else
         out->pix = data_take(buf, h.off, h.count);
     return LGC_OK;

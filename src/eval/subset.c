@@ -320,7 +320,7 @@ static lgc_status crust(const lgc_subset_opts *o, const lgc_dataset *d, const by
     jo.kind = LGC_JUDGE_PAPER_CNN;
     jo.steps = (n + jo.batch - 1) / jo.batch; /* one epoch */
     jo.seed = o->seed;
-    lgc_dataset all = {{n, d->x.h, d->x.w, d->x.c, d->x.pix, NULL, 0}, {n, d->y.y}, K};
+    lgc_dataset all = {{n, d->x.h, d->x.w, d->x.c, d->x.pix}, {n, d->y.y}, K};
     lgc_net net;
     lgc_err jerr;
     lgc_status st = lgc_judge_train(&jo, &all, K, &net, NULL, progress, ctx,

@@ -15,7 +15,7 @@ lgc_status rep_pic_samples(rep_ctx *r, const uint8_t *dx, const uint8_t *dy, siz
                               lgc_err *err)
 {
     size_t K = r->c->n_classes, cols = 2 * SAMPLES_PER_CLASS, img = r->img;
-    lgc_images sheet = {K * cols, r->c->h, r->c->w, r->c->c, calloc(K * cols, img), NULL, 0};
+    lgc_images sheet = {K * cols, r->c->h, r->c->w, r->c->c, calloc(K * cols, img)};
     if (!sheet.pix)
         return lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");
     for (size_t cls = 0; cls < K; cls++) {
@@ -44,7 +44,7 @@ lgc_status rep_pic_interp(rep_ctx *r, lgc_err *err)
 {
     size_t K = r->c->n_classes, L = r->c->latent, S = INTERP_STEPS;
     float *z = malloc(K * S * L * sizeof *z), z0[1024], z1[1024]; /* latent <= 1024 (codec) */
-    lgc_images sheet = {K * S, r->c->h, r->c->w, r->c->c, malloc(K * S * r->img), NULL, 0};
+    lgc_images sheet = {K * S, r->c->h, r->c->w, r->c->c, malloc(K * S * r->img)};
     char labels[LGC_REPORT_MAX_CLASSES][48];
     const char *rows[LGC_REPORT_MAX_CLASSES];
     lgc_status st = LGC_OK;
@@ -231,7 +231,7 @@ lgc_status rep_pic_recon(rep_ctx *r, lgc_err *err)
     size_t K = r->c->n_classes, img = r->img, L = r->c->latent, R = RECON_PER_CLASS;
     uint8_t *in = calloc(K * R, img);
     float *z = malloc(K * R * L * sizeof *z);
-    lgc_images sheet = {2 * R * K, r->c->h, r->c->w, r->c->c, calloc(2 * R * K, img), NULL, 0};
+    lgc_images sheet = {2 * R * K, r->c->h, r->c->w, r->c->c, calloc(2 * R * K, img)};
     lgc_status st = LGC_OK;
     if (!in || !z || !sheet.pix) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "report: out of memory");

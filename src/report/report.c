@@ -114,8 +114,8 @@ lgc_status lgc_report_write(const lgc_pkg *p, lgc_codec *c, lgc_side *side,
     lgc_judge_opts_default(&jo);
     jo.steps = o->judge_steps;
     jo.seed = o->seed;
-    lgc_dataset jtr = {{N, c->h, c->w, c->c, dx, NULL, 0}, {N, dy}, c->n_classes};
-    lgc_dataset jte = {{sx->n, c->h, c->w, c->c, sx->pix, NULL, 0}, {sx->n, test->y.y}, c->n_classes};
+    lgc_dataset jtr = {{N, c->h, c->w, c->c, dx}, {N, dy}, c->n_classes};
+    lgc_dataset jte = {{sx->n, c->h, c->w, c->c, sx->pix}, {sx->n, test->y.y}, c->n_classes};
     res->judge_train_n = N;
     if ((st = lgc_judge_run(&jo, &jtr, &jte, c->n_classes, &res->judge, NULL, NULL, err)) ||
         (st = rep_pic_confusion(r, err)))

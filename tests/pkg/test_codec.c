@@ -704,7 +704,7 @@ static lgc_pkg *copy_valid(void) { return reread(g_valid); }
 
 static void make_exemplars(lgc_images *x, uint8_t *lab)
 {
-    *x = (lgc_images){N_EX, H, W, 1, malloc(N_EX * H * W), NULL, 0};
+    *x = (lgc_images){N_EX, H, W, 1, malloc(N_EX * H * W)};
     for (size_t e = 0; e < N_EX; e++) {
         lab[e] = (uint8_t)(e % 2);
         for (size_t q = 0; q < H * W; q++)
@@ -821,7 +821,7 @@ static void test_bad_exemplars(void **s)
             assert_int_equal(lgc_codec_put_exemplars(p, &ex, bad, 0.5, "random", &err), LGC_OK);
             break;
         case X_SHAPE: {
-            lgc_images wrong = {N_EX * H, W, 1, 1, ex.pix, NULL, 0}; /* (7 * 6, 6, 1, 1) */
+            lgc_images wrong = {N_EX * H, W, 1, 1, ex.pix}; /* (7 * 6, 6, 1, 1) */
             uint8_t many[N_EX * H] = {0};
             assert_int_equal(lgc_codec_put_exemplars(p, &wrong, many, 0.5, "random", &err), LGC_OK);
             break;

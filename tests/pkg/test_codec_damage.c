@@ -33,7 +33,7 @@ static int setup(void **s)
 {
     (void)s;
     lgc_threads_set(1);
-    lgc_dataset d = {{N_IMG, H, W, 1, malloc(N_IMG * H * W), NULL, 0}, {N_IMG, malloc(N_IMG)}, 2};
+    lgc_dataset d = {{N_IMG, H, W, 1, malloc(N_IMG * H * W)}, {N_IMG, malloc(N_IMG)}, 2};
     lgc_rng r;
     lgc_rng_init(&r, 3, 0);
     for (size_t i = 0; i < N_IMG; i++) {

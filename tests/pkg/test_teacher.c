@@ -22,7 +22,7 @@ static void make_bands(lgc_dataset *d, uint64_t seed)
 {
     lgc_rng r;
     lgc_rng_init(&r, seed, 0);
-    d->x = (lgc_images){N, S, S, 1, malloc(N * S * S), NULL, 0};
+    d->x = (lgc_images){N, S, S, 1, malloc(N * S * S)};
     d->y = (lgc_labels){N, malloc(N)};
     d->n_classes = K;
     for (size_t i = 0; i < N; i++) {

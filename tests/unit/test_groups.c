@@ -98,7 +98,7 @@ static void test_judge_rows_and_predictions(void **s)
     make_halves(xt, yt, nt, &r);
     memcpy(x + n * 784, x, n * 784); /* the set twice over, materialised */
     memcpy(y + n, y, n);
-    lgc_dataset tr = {{n, 28, 28, 1, x, NULL, 0}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt, NULL, 0}, {nt, yt}, 0};
+    lgc_dataset tr = {{n, 28, 28, 1, x}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt}, {nt, yt}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.steps = 40;
@@ -120,7 +120,7 @@ static void test_judge_rows_and_predictions(void **s)
     assert_true(a.accuracy == b.accuracy && a.final_loss == b.final_loss);
     assert_memory_equal(pa, pb, nt);
     /* rows 0..n-1 twice is the materialised doubled set */
-    lgc_dataset tr2 = {{2 * n, 28, 28, 1, x, NULL, 0}, {2 * n, y}, 0};
+    lgc_dataset tr2 = {{2 * n, 28, 28, 1, x}, {2 * n, y}, 0};
     o.train_idx = NULL, o.test_pred = pa;
     assert_int_equal(lgc_judge_run(&o, &tr2, &te, 2, &a, NULL, NULL, NULL), LGC_OK);
     o.train_idx = rows, o.n_train_idx = 2 * n, o.test_pred = pb;

@@ -68,7 +68,7 @@ static void test_judge_learns(void **s)
     uint8_t *x = malloc(n * 784), *y = malloc(n), *xt = malloc(nt * 784), *yt = malloc(nt);
     make_halves(x, y, n, &r);
     make_halves(xt, yt, nt, &r);
-    lgc_dataset tr = {{n, 28, 28, 1, x, NULL, 0}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt, NULL, 0}, {nt, yt}, 0};
+    lgc_dataset tr = {{n, 28, 28, 1, x}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt}, {nt, yt}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.steps = 150;
@@ -97,7 +97,7 @@ static void test_judge_weights(void **s)
     float *w = malloc(n * sizeof *w);
     make_halves(x, y, n, &r);
     make_halves(xt, yt, nt, &r);
-    lgc_dataset tr = {{n, 28, 28, 1, x, NULL, 0}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt, NULL, 0}, {nt, yt}, 0};
+    lgc_dataset tr = {{n, 28, 28, 1, x}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt}, {nt, yt}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.steps = 60;
@@ -131,7 +131,7 @@ static void test_judge_augment_soft(void **s)
     float *q = malloc(n * 2 * sizeof *q);
     make_halves(x, y, n, &r);
     make_halves(xt, yt, nt, &r);
-    lgc_dataset tr = {{n, 28, 28, 1, x, NULL, 0}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt, NULL, 0}, {nt, yt}, 0};
+    lgc_dataset tr = {{n, 28, 28, 1, x}, {n, y}, 0}, te = {{nt, 28, 28, 1, xt}, {nt, yt}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.steps = 80;
@@ -177,7 +177,7 @@ static void test_last_layer_grads(void **s)
     size_t dim = lgc_judge_last_layer_dim(&net);
     assert_int_equal(dim, 170); /* docs/PROTOCOL.md §5: 10 x 16 + 10 */
     float *g = malloc(n * dim * sizeof *g), xi[784], probs[10], dl[10];
-    lgc_dataset set = {{n, 28, 28, 1, x, NULL, 0}, {n, y}, 0};
+    lgc_dataset set = {{n, 28, 28, 1, x}, {n, y}, 0};
     assert_int_equal(lgc_judge_last_layer_grads(&net, &set, K, g, NULL), LGC_OK);
     const lgc_layer *last = &net.layers[net.n_layers - 1];
     for (size_t i = 0; i < n; i += 37) {
@@ -217,7 +217,7 @@ static void test_convnet3_rgb(void **s)
         x[3 * i] = x[3 * i + 1] = x[3 * i + 2] = g[i];
     for (size_t i = 0; i < nt * 784; i++)
         xt[3 * i] = xt[3 * i + 1] = xt[3 * i + 2] = gt[i];
-    lgc_dataset tr = {{n, 28, 28, 3, x, NULL, 0}, {n, y}, 0}, te = {{nt, 28, 28, 3, xt, NULL, 0}, {nt, yt}, 0};
+    lgc_dataset tr = {{n, 28, 28, 3, x}, {n, y}, 0}, te = {{nt, 28, 28, 3, xt}, {nt, yt}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.kind = LGC_JUDGE_CONVNET3;
@@ -249,8 +249,8 @@ static void test_convnet3_mnist(void **s)
     assert_int_equal(lgc_dataset_load(ip, lp, 10, &d, NULL), LGC_OK);
     assert_int_equal(lgc_dataset_load(tip, tlp, 10, &t, NULL), LGC_OK);
     /* the first 1,000 training images, the first 300 test images */
-    lgc_dataset tr = {{1000, 28, 28, 1, d.x.pix, NULL, 0}, {1000, d.y.y}, 0};
-    lgc_dataset te = {{300, 28, 28, 1, t.x.pix, NULL, 0}, {300, t.y.y}, 0};
+    lgc_dataset tr = {{1000, 28, 28, 1, d.x.pix}, {1000, d.y.y}, 0};
+    lgc_dataset te = {{300, 28, 28, 1, t.x.pix}, {300, t.y.y}, 0};
     lgc_judge_opts o;
     lgc_judge_opts_default(&o);
     o.kind = LGC_JUDGE_CONVNET3;

@@ -303,7 +303,7 @@ static void test_image_sheet(void **st)
     uint8_t pix[N * 28 * 28];
     for (int i = 0; i < N * 784; i++)
         pix[i] = (uint8_t)((i * 7) % 256);
-    lgc_images x = {N, 28, 28, 1, pix, NULL, 0};
+    lgc_images x = {N, 28, 28, 1, pix};
     const char *groups[2] = {"real", "decompressed"};
     lgc_image_sheet s = {NULL, &x, 2, 8, NULL, 4, groups, 2};
     lgc_plot_out out = {tp("sheet.png"), NULL, 1};

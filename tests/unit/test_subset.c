@@ -80,7 +80,7 @@ static void make_set(lgc_dataset *d, size_t n, size_t side, uint64_t seed)
 static size_t files_xz(const lgc_dataset *d, const uint32_t *idx, size_t k)
 {
     size_t img = d->x.h * d->x.w;
-    lgc_images x = {k, d->x.h, d->x.w, 1, malloc(k * img), NULL, 0};
+    lgc_images x = {k, d->x.h, d->x.w, 1, malloc(k * img)};
     lgc_labels y = {k, malloc(k)};
     for (size_t i = 0; i < k; i++) {
         memcpy(x.pix + i * img, d->x.pix + idx[i] * img, img);
