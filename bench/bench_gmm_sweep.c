@@ -6,7 +6,8 @@
  * usage: bench_gmm_sweep CODES.npy LABELS [threads] [kmax]
  * The sweep uses lgc compress's mixture settings (float products, refinement)
  * and runs REPS times (default 5); the median is reported. Environment:
- * REPS, PRECISION=f64|f32, REFINE_MARGIN, REFINE_TOL override them;
+ * REPS, PRECISION=f64|f32, REFINE_MARGIN, REFINE_TOL, ABANDON_MARGIN, ABANDON_AFTER
+ * override them;
  * NO_REFERENCE=1 skips the reference.
  *   CODES.npy from `lgc compress --save-codes`, LABELS the training labels. */
 #include <math.h>
@@ -90,11 +91,16 @@ int main(int argc, char **argv)
         fast.refine_tol = atof(getenv("REFINE_TOL"));
     if (getenv("REFINE_MARGIN"))
         fast.refine_margin = atof(getenv("REFINE_MARGIN"));
+    if (getenv("ABANDON_MARGIN"))
+        fast.abandon_margin = atof(getenv("ABANDON_MARGIN"));
+    if (getenv("ABANDON_AFTER"))
+        fast.abandon_after = atoi(getenv("ABANDON_AFTER"));
     if (getenv("PRECISION"))
         fast.precision = strcmp(getenv("PRECISION"), "f64") ? LGC_GMM_F32 : LGC_GMM_F64;
     /* The reference: a full run in double, no refinement. */
     lgc_gmm_opts slow = fast;
     slow.tol = 1e-6, slow.max_iter = 2000, slow.precision = LGC_GMM_F64, slow.refine_margin = 0;
+    slow.abandon_margin = 0;
     size_t kf[10], ks[10];
     lgc_threads_set(threads);
     int reps = getenv("REPS") ? atoi(getenv("REPS")) : 5;
@@ -113,8 +119,14 @@ int main(int argc, char **argv)
             sorted[j] = sorted[j - 1], sorted[j - 1] = t;
         }
     double tf = sorted[reps / 2];
-    if (getenv("NO_REFERENCE"))
+    if (getenv("NO_REFERENCE")) { /* the median and the K, without the reference */
+        printf("{\"seconds\":%.2f,\"abandon_margin\":%g,\"abandon_after\":%d,\"k\":[", tf,
+               fast.abandon_margin, fast.abandon_after);
+        for (int c = 0; c < 10; c++)
+            printf("%s%zu", c ? "," : "", kf[c]);
+        printf("]}\n");
         return 0;
+    }
     lgc_threads_set(1);
     double ts = sweep(z, y.y, n, d, &slow, 0, ks, zc);
     int same = memcmp(kf, ks, sizeof kf) == 0;
@@ -124,10 +136,11 @@ int main(int argc, char **argv)
         printf("%s%.2f", r ? "," : "", times[r]);
     printf("],"
            "\"precision\":\"%s\",\"refine_margin\":%g,\"refine_tol\":%g,"
+           "\"abandon_margin\":%g,\"abandon_after\":%d,"
            "\"reference_seconds\":%.2f,\"reference\":\"1 thread, double, tol 1e-6, max_iter 2000\","
            "\"k\":[",
            fast.precision == LGC_GMM_F32 ? "f32" : "f64",
-           fast.refine_margin, fast.refine_tol, ts);
+           fast.refine_margin, fast.refine_tol, fast.abandon_margin, fast.abandon_after, ts);
     for (int c = 0; c < 10; c++)
         printf("%s%zu", c ? "," : "", kf[c]);
     printf("],\"k_reference\":[");

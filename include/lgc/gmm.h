@@ -135,6 +135,14 @@ typedef struct {
     double refine_margin;
     double refine_tol;
     int refine_max_iter;
+    /* ARGMIN sweeps only. Abandonment: each set's k are fitted in order, k
+     * after k - 1, and a fit whose BIC after abandon_after M-steps still lies
+     * more than abandon_margin * n above the lowest BIC of the set's smaller
+     * k stops there; its BIC is NaN (it is no candidate, nor refined). The
+     * choice is as deterministic as without it (the smaller k are done when
+     * the rule looks at them). 0 turns it off. */
+    double abandon_margin;
+    int abandon_after;
     /* May be NULL. The sweep (lgc_gmm_select, lgc_gmm_select_many) reads it
      * before every fit it starts; once non-zero (set from another thread,
      * e.g. by lgc/api.h's caller), no fit starts and the sweep returns
@@ -149,6 +157,7 @@ typedef struct {
     int n_iter;           // M-steps after the initial one
     int converged;        // 1 if the change fell below tol before max_iter
     int n_reseeded;       // empty components re-seeded
+    int abandoned;        // 1 if the sweep's abandonment rule stopped it (see abandon_margin)
     double reg_covar_max; // largest diagonal floor used (> reg_covar if a factorisation failed)
     double *history;      // (history_cap): mean log-likelihood after each E-step, in order
     size_t history_cap;   // max_iter + 1 entries suffice
@@ -156,7 +165,8 @@ typedef struct {
 } lgc_gmm_info;
 
 /* k_max 10, argmin, n_init 3, max_iter 200, tol 1e-3, reg_covar 1e-6, seed 0, F64,
- * no refinement (refine_margin 0, refine_tol 1e-6, refine_max_iter 2000). */
+ * no refinement (refine_margin 0, refine_tol 1e-6, refine_max_iter 2000), no
+ * abandonment (abandon_margin 0, abandon_after 10). */
 void lgc_gmm_opts_default(lgc_gmm_opts *o);
 
 /* One Gaussian (k = 1) fitted to X (n, d) under differential privacy by the

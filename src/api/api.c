@@ -494,6 +494,7 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
         {"n_init", O_INT, &o->gmm.n_init, 1, 100, NULL, NULL},
         {"em_precision", O_CHOICE, &a->emprec, 0, 0, prec2_names, NULL},
         {"refine", O_DOUBLE, &o->gmm.refine_margin, 0.0, 1e6, NULL, NULL},
+        {"abandon", O_DOUBLE, &o->gmm.abandon_margin, 0.0, 1e6, NULL, NULL},
         {"precision", O_CHOICE, &a->prec, 0, 0, prec_names, NULL},
         {"decoder", O_CHOICE, &a->dec, 0, 0, dec_names, &a->sized},
         {"zstd", O_INT, &o->zstd_level, 0, 22, NULL, NULL},

@@ -273,6 +273,10 @@ static int parse(compress_args *a, int argc, char **argv)
              .lo = 0.0, .hi = 1e6,
              .help = "after the sweep, run the fits within M BIC units per point of the best on to "
                      "tol 1e-5 and choose K again, as full EM runs would (argmin only); 0 = off"},
+            {.name = "--abandon", .kind = OPT_DOUBLE, .meta = "M", .dest = &a->o.gmm.abandon_margin,
+             .lo = 0.0, .hi = 1e6,
+             .help = "fit each class's K in order and stop a fit still M BIC units per point "
+                     "behind a smaller K's best after 12 EM steps (argmin only); 0 = off"},
             {.name = "--precision", .kind = OPT_CHOICE, .meta = "P", .dest = &a->prec,
              .choices = prec_names, .help = "mixtures and biases stored as f16 | f32"},
             {.name = "--decoder", .kind = OPT_CHOICE, .meta = "P", .dest = &a->dec, .choices = dec_names,

@@ -45,6 +45,8 @@ typedef struct {
     double *data_chol;   // (d, d) factor of the covariance of all points + floor (re-seeding)
     double data_floor;   // floor data_chol needed
     double *hist;        // (max_iter + 1) mean log-likelihood per E-step of the current restart
+    double abandon_ll;   // EM stops once abandon_after M-steps leave the mean log-likelihood
+    int abandon_after;   // below abandon_ll (the sweep's abandonment); 0: never
     double *centers;     // (k, d) k-means centres
     double *dist;        // (n) squared distance of each point to its centre
     double *xsq;         // (n) squared norm of each point
@@ -460,7 +462,7 @@ static lgc_status em_mstep(lgc_gmm *g, em_work *w, double reg, const double *bad
 
 typedef struct {
     double ll;
-    int n_iter, converged, n_reseeded;
+    int n_iter, converged, n_reseeded, abandoned;
     double floor_max;
     size_t hist_len;
 } run_result;
@@ -486,6 +488,10 @@ static lgc_status em_iterate(lgc_gmm *g, em_work *w, const lgc_gmm_opts *o, run_
         res->n_iter = it;
         if (it > 0 && !reseeded_last && fabs(ll - prev) < o->tol) {
             res->converged = 1;
+            return LGC_OK;
+        }
+        if (w->abandon_after > 0 && it >= w->abandon_after && ll < w->abandon_ll) {
+            res->abandoned = 1;
             return LGC_OK;
         }
         if (it == o->max_iter)
@@ -540,6 +546,11 @@ lgc_status lgc_gmmi_check_opts(const lgc_gmm_opts *o, lgc_err *err)
         return lgc_err_set(err, LGC_ERR_ARG,
                            "refinement needs a finite refine_tol >= 0 and refine_max_iter >= "
                            "max_iter (%g, %d)", o->refine_tol, o->refine_max_iter);
+    if (!(o->abandon_margin >= 0.0) || !isfinite(o->abandon_margin) ||
+        (o->abandon_margin > 0.0 && o->abandon_after < 1))
+        return lgc_err_set(err, LGC_ERR_ARG, "abandonment needs a finite abandon_margin >= 0 "
+                           "and abandon_after >= 1 (%g, %d)", o->abandon_margin,
+                           o->abandon_after);
     if (o->precision != LGC_GMM_F64 && o->precision != LGC_GMM_F32)
         return lgc_err_set(err, LGC_ERR_ARG, "unknown precision %d", (int)o->precision);
     if (o->select != LGC_KSEL_ARGMIN && o->select != LGC_KSEL_GREEDY)
@@ -606,6 +617,7 @@ static void fill_info(lgc_gmm_info *info, const run_result *res, const double *h
     info->n_iter = res->n_iter;
     info->converged = res->converged;
     info->n_reseeded = res->n_reseeded;
+    info->abandoned = res->abandoned;
     info->reg_covar_max = res->floor_max;
     info->history_len = 0;
     if (info->history) {
@@ -618,6 +630,13 @@ static void fill_info(lgc_gmm_info *info, const run_result *res, const double *h
 lgc_status lgc_gmm_fit(lgc_gmm *g, const float *X, size_t n, size_t d, size_t k,
                        const lgc_gmm_opts *o, lgc_gmm_info *info, lgc_err *err)
 {
+    return lgc_gmmi_fit_floor(g, X, n, d, k, o, -INFINITY, 0, info, err);
+}
+
+lgc_status lgc_gmmi_fit_floor(lgc_gmm *g, const float *X, size_t n, size_t d, size_t k,
+                              const lgc_gmm_opts *o, double ll_floor, int after,
+                              lgc_gmm_info *info, lgc_err *err)
+{
     lgc_gmm cur = {0}, best = {0};
     em_work w = {0};
     run_result res, best_res = {0};
@@ -628,6 +647,7 @@ lgc_status lgc_gmm_fit(lgc_gmm *g, const float *X, size_t n, size_t d, size_t k,
     memset(g, 0, sizeof *g);
     if ((st = em_prepare(&w, X, n, d, k, o, err)) != LGC_OK)
         goto fail;
+    w.abandon_ll = ll_floor, w.abandon_after = after;
     best_hist = malloc(((size_t)o->max_iter + 1) * sizeof *best_hist);
     if (!best_hist || (st = lgc_gmm_init(&cur, k, d)) != LGC_OK ||
         (st = lgc_gmm_init(&best, k, d)) != LGC_OK) {

@@ -26,6 +26,8 @@ void lgc_gmm_opts_default(lgc_gmm_opts *o)
     o->refine_margin = 0.0;
     o->refine_tol = 1e-6;
     o->refine_max_iter = 2000;
+    o->abandon_margin = 0.0;
+    o->abandon_after = 10;
     o->cancel = NULL;
 }
 

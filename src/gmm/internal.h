@@ -51,6 +51,11 @@ lgc_status lgc_gmmi_check_data(const float *X, size_t n, size_t d, lgc_err *err)
  * E-step it0 having seen mean log-likelihood prev at E-step it0 - 1) under
  * o's tol and max_iter: the run goes on exactly as if lgc_gmm_fit had been
  * called with o from the start. g is updated in place. */
+/* lgc_gmm_fit whose EM stops (info->abandoned) once `after` M-steps (0:
+ * never) leave the mean log-likelihood below ll_floor. */
+lgc_status lgc_gmmi_fit_floor(lgc_gmm *g, const float *X, size_t n, size_t d, size_t k,
+                              const lgc_gmm_opts *o, double ll_floor, int after,
+                              lgc_gmm_info *info, lgc_err *err);
 lgc_status lgc_gmmi_continue(lgc_gmm *g, const float *X, size_t n, const lgc_gmm_opts *o,
                              int it0, double prev, lgc_gmm_info *info, lgc_err *err);
 

@@ -102,6 +102,8 @@ typedef struct {
     int n_iter;    // M-steps so far
     double prev;   // mean log-likelihood of the E-step before the last
     int converged; // stopped by tol (not max_iter)
+    int abandoned; // stopped by the abandonment rule: no candidate
+    double floor;  // abandonment: the mean log-likelihood it must pass (-inf: none)
 } fit_job;
 
 typedef struct {
@@ -130,7 +132,24 @@ typedef struct {
 static double job_bic(const sweep *sw, size_t s, size_t k)
 {
     const fit_job *j = &sw->jobs[s * sw->k_max + k - 1];
-    return j->st == LGC_OK ? lgc_gmm_bic(&j->g, j->ll, sw->n[s]) : NAN;
+    return j->st == LGC_OK && !j->abandoned ? lgc_gmm_bic(&j->g, j->ll, sw->n[s]) : NAN;
+}
+
+/* Abandonment (lgc_gmm_opts.abandon_margin): the mean log-likelihood fit
+ * (s, k) must pass for its BIC to come within margin * n of the lowest BIC
+ * of the set's smaller k, all finished by now; -inf when none has a BIC. */
+static double abandon_floor(const sweep *sw, size_t s, size_t k)
+{
+    double best = INFINITY, n = (double)sw->n[s], d = (double)sw->d, kk = (double)k;
+    for (size_t q = 1; q < k; q++) {
+        double b = job_bic(sw, s, q);
+        if (b < best)
+            best = b;
+    }
+    if (!isfinite(best))
+        return -INFINITY;
+    double p = kk * d + kk * d * (d + 1.0) / 2.0 + kk - 1.0; /* as lgc_gmm_bic */
+    return (p * log(n) - best - sw->o->abandon_margin * n) / (2.0 * n);
 }
 
 /* Called with the lock held when the last job of set s finishes: either
@@ -185,7 +204,9 @@ static void run_job(sweep *sw, size_t idx, int refine)
             return;
         }
         info.history = h, info.history_cap = (size_t)o.max_iter + 1;
-        j->st = lgc_gmm_fit(&j->g, sw->X[s], sw->n[s], sw->d, k, &o, &info, &j->err);
+        j->st = lgc_gmmi_fit_floor(&j->g, sw->X[s], sw->n[s], sw->d, k, &o, j->floor,
+                                   o.abandon_margin > 0.0 ? o.abandon_after : 0, &info,
+                                   &j->err);
         prev = info.history_len > 1 ? h[info.history_len - 2] : 0.0;
         free(h);
     } else {
@@ -201,6 +222,8 @@ static void run_job(sweep *sw, size_t idx, int refine)
         j->ll = info.mean_loglik;
         j->n_iter = info.n_iter;
         j->converged = info.converged;
+        if (!refine)
+            j->abandoned = info.abandoned;
     }
 }
 
@@ -234,8 +257,11 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
         sw.left[s] = sw.k_last[s];
         sw.phase[s] = 1;
     }
+    /* With abandonment, each set's fits form a chain, k queued when k - 1
+     * ends (the rule compares a fit with the smaller k's BICs). */
+    int chain = o->abandon_margin > 0.0;
     for (size_t s = 0; s < n_sets; s++)
-        for (size_t k = sw.k_last[s]; k >= 1; k--)
+        for (size_t k = chain ? 1 : sw.k_last[s]; k >= 1; k--)
             sw.queue[sw.q_fit_tail++] = s * km + k - 1;
 
 #pragma omp parallel num_threads(T)
@@ -250,6 +276,8 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
                 idx = sw.queue[sw.q_ref_head++], refine = 1;
             } else if (sw.q_fit_head < sw.q_fit_tail && !sw.failed) {
                 idx = sw.queue[sw.q_fit_head++], refine = 0;
+                sw.jobs[idx].floor = chain ? abandon_floor(&sw, idx / km, idx % km + 1)
+                                           : -INFINITY;
             } else {
                 refine = -2;
                 for (size_t s = 0; s < n_sets && !sw.failed; s++)
@@ -269,10 +297,15 @@ static lgc_status select_many(size_t n_sets, const float *const *X, const size_t
         {
             size_t s = idx / km;
             fit_job *j = &sw.jobs[idx];
-            if (j->st != LGC_OK && j->st != LGC_ERR_NUMERIC)
+            if (j->st != LGC_OK && j->st != LGC_ERR_NUMERIC) {
                 sw.failed = 1;
-            else if (--sw.left[s] == 0)
-                set_finished(&sw, s);
+            } else {
+                size_t k = idx % km + 1;
+                if (chain && !refine && k < sw.k_last[s])
+                    sw.queue[sw.q_fit_tail++] = idx + 1; /* k + 1 of the same set */
+                if (--sw.left[s] == 0)
+                    set_finished(&sw, s);
+            }
         }
     }
 

@@ -744,6 +744,63 @@ static void count_set(void *ctx, const lgc_progress *p)
 
 /* lgc_gmm_select_many gives each set exactly what lgc_gmm_select gives it
  * alone, with 1 thread or 2, and reports each set once. */
+/* Abandonment: the same K and the same chosen mixture as the full sweep on a
+ * set with a clear K, the same curve for 1 and 2 threads, NaN where a fit was
+ * abandoned (at least one: the rule acts), the fits run to the end with the
+ * full sweep's BICs; abandonment without abandon_after is refused. */
+static void test_abandonment(void **state)
+{
+    (void)state;
+    const size_t d = 5, n = 3000, km = 8;
+    const double w[3] = {0.3, 0.3, 0.4};
+    lgc_gmm truth;
+    make_mixture(&truth, 3, d, 6.0, 1.0, w, 171);
+    float *X = malloc(n * d * sizeof *X);
+    assert_non_null(X);
+    draw(&truth, n, X, NULL, 172);
+    const float *const sets[1] = {X};
+    const uint64_t seeds[1] = {9};
+    lgc_err e;
+    lgc_gmm_opts o = opts(km, 1, 9);
+    lgc_gmm full, ab[2];
+    size_t kf, ka[2];
+    double bf[8], ba[2][8];
+    assert_int_equal(lgc_gmm_select_many(1, sets, &n, d, seeds, &o, &full, bf, &kf, NULL, NULL, &e),
+                     LGC_OK);
+    assert_int_equal(kf, 3);
+    /* an extra component costs (d + d(d+1)/2 + 1) ln n / n = 0.056 per point
+     * of BIC and gains little: K > 3 lag K = 3 by more than 0.01 */
+    o.abandon_margin = 0.01, o.abandon_after = 3;
+    for (int T = 1; T <= 2; T++) {
+        lgc_threads_set(T);
+        assert_int_equal(lgc_gmm_select_many(1, sets, &n, d, seeds, &o, &ab[T - 1], ba[T - 1],
+                                             &ka[T - 1], NULL, NULL, &e),
+                         LGC_OK);
+        assert_int_equal(ka[T - 1], kf);
+        assert_true(same_bytes(&ab[T - 1], &full));
+    }
+    assert_memory_equal(ba[0], ba[1], sizeof ba[0]); /* NaN bits included */
+    size_t n_nan = 0;
+    for (size_t k = 1; k <= km; k++) {
+        if (isnan(ba[0][k - 1]))
+            n_nan++;
+        else if (k != kf) /* a fit run to the end has the full sweep's BIC */
+            assert_true(ba[0][k - 1] == bf[k - 1]);
+    }
+    assert_false(isnan(ba[0][kf - 1]));
+    assert_true(n_nan >= 1);
+    lgc_gmm tiny;
+    size_t kt;
+    double bt[8];
+    o.abandon_after = 0;
+    assert_int_equal(lgc_gmm_select_many(1, sets, &n, d, seeds, &o, &tiny, bt, &kt, NULL, NULL, &e),
+                     LGC_ERR_ARG);
+    lgc_threads_set(2);
+    lgc_gmm_free(&full), lgc_gmm_free(&ab[0]), lgc_gmm_free(&ab[1]);
+    lgc_gmm_free(&truth);
+    free(X);
+}
+
 static void test_select_many_matches_select(void **state)
 {
     (void)state;
@@ -1023,6 +1080,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bic_formula),
         cmocka_unit_test(test_select_many_matches_select),
+        cmocka_unit_test(test_abandonment),
         cmocka_unit_test(test_refine_continues_exactly),
         cmocka_unit_test(test_dp_gaussian),
     };
