@@ -44,6 +44,7 @@ typedef struct {
     uint64_t ex_budget;     /* --exemplars: bytes of real images (0: none) */
     int ex_method;          /* index into exmethod_names */
     float ex_share;         /* their share of decompressed sets (OPT_FLOAT writes a float) */
+    int ex_method_given, ex_share_given; /* refused without --exemplars */
     lgc_images ex;          /* the chosen real images (ex.n, h, w, c) */
     uint8_t *ex_lab;        /* (ex.n) */
     double ex_share_d;      /* ex_share as stored: rounded to 6 decimals */
@@ -218,11 +219,11 @@ static int parse(compress_args *a, int argc, char **argv)
                      "of the package (counted in --budget); lgc decompress mixes them into its "
                      "output. The package then holds real records: lgc info and lgc privacy say so"},
             {.name = "--exemplar-method", .kind = OPT_CHOICE, .meta = "M", .dest = &a->ex_method,
-             .choices = exmethod_names,
+             .choices = exmethod_names, .given = &a->ex_method_given,
              .help = "how the real images are chosen: random (class-stratified) | crust (lgc "
                      "subset's k-medoids)"},
             {.name = "--exemplar-share", .kind = OPT_FLOAT, .meta = "X", .dest = &a->ex_share,
-             .lo = 0.001, .hi = 1.0,
+             .lo = 0.001, .hi = 1.0, .given = &a->ex_share_given,
              .help = "the share of every decompressed set the real images fill (each repeated "
                      "equally often)"},
             {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
@@ -339,6 +340,9 @@ static int check_outputs(compress_args *a)
     if (!a->labs && !lgc_path_is_folder(a->imgs))
         return cli_fail(cmd, EXIT_USAGE, "--labels is required (unless --images is a folder of "
                         "class folders)");
+    if (!a->ex_budget && (a->ex_method_given || a->ex_share_given))
+        return cli_fail(cmd, EXIT_USAGE, "%s needs --exemplars BYTES (a hybrid package)",
+                        a->ex_method_given ? "--exemplar-method" : "--exemplar-share");
     if (a->encp && a->no_encoder)
         return cli_fail(cmd, EXIT_USAGE, "--save-encoder and --no-encoder contradict each other");
     if (a->encp && a->groupsp)

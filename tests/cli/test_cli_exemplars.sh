@@ -65,4 +65,9 @@ err_has "--budget 12000 leaves nothing once the real images'"
 [ ! -e "$T/b.lgc" ] && ok || bad "package written although compress failed"
 expect 1 "too few bytes for one image per class" -- "$LGC" "${c[@]}" --exemplars 100 -o "$T/b.lgc" -q
 err_has "--exemplars 100:"
+for f in "--exemplar-share 0.3" "--exemplar-method crust"; do
+  expect 2 "$f without --exemplars" -- "$LGC" "${c[@]}" $f -o "$T/r.lgc" -q
+  err_has "${f%% *} needs --exemplars BYTES"
+  [ ! -e "$T/r.lgc" ] && ok || bad "package written although $f was refused"
+done
 finish
