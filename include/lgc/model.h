@@ -78,6 +78,10 @@ typedef struct {
 const lgc_model_family *lgc_model_family_get(int kind);
 int lgc_model_from_name(const char *name); /* -1 if unknown */
 const char *lgc_model_name(lgc_model_kind k); /* "?" if not a model */
+/* The models' names in lgc_model_kind order, NULL-terminated (option tables). */
+const char *const *lgc_model_names(void);
+/* "bce", "mse", NULL: the reconstruction losses' names in lgc_recon_loss order. */
+const char *const *lgc_loss_names(void);
 
 #define LGC_MODEL_MAX_LAYERS 16
 

@@ -448,11 +448,6 @@ lgc_status lgc_api_decompress_to(lgc_api_pkg *p, size_t n, uint64_t seed, const 
 
 /* ---- compress --------------------------------------------------------------- */
 
-/* In the order of lgc_model_kind, as lgc compress lists them. */
-static const char *const model_names[] = {"ae",      "vae",      "cvae",      "ae-supcon",
-                                          "vae-supcon", "conv-ae", "conv-vae", "conv-cvae",
-                                          NULL};
-static const char *const loss_names[] = {"bce", "mse", NULL};
 static const char *const fit_names[] = {"mu", "z", NULL};
 static const char *const form_names[] = {"out", "in", NULL};
 static const char *const ksel_names[] = {"argmin", "greedy", NULL};
@@ -477,11 +472,11 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
     a->model = LGC_MODEL_AE, a->loss = -1, a->ksel = o->gmm.select;
     a->emprec = o->gmm.precision == LGC_GMM_F64, a->threads = 2;
     const api_opt t[] = {
-        {"model", O_CHOICE, &a->model, 0, 0, model_names, NULL},
+        {"model", O_CHOICE, &a->model, 0, 0, lgc_model_names(), NULL},
         {"epochs", O_SIZE, &o->train.epochs, 0, 100000, NULL, NULL},
         {"batch", O_SIZE, &o->train.batch, 1, 65536, NULL, NULL},
         {"lr", O_FLOAT, &o->train.lr, 1e-8, 10.0, NULL, NULL},
-        {"loss", O_CHOICE, &a->loss, 0, 0, loss_names, NULL},
+        {"loss", O_CHOICE, &a->loss, 0, 0, lgc_loss_names(), NULL},
         {"hidden", O_SIZE, &o->hidden, 1, 65536, NULL, &a->sized},
         {"latent", O_SIZE, &o->latent, 1, 1024, NULL, &a->sized},
         {"fit_on", O_CHOICE, &a->fit, 0, 0, fit_names, NULL},
@@ -515,7 +510,7 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
     if (st != LGC_OK)
         return st;
     /* as cmd_compress.c maps its table onto the options */
-    o->model = (lgc_model_kind)lgc_model_from_name(model_names[a->model]);
+    o->model = (lgc_model_kind)lgc_model_from_name(lgc_model_names()[a->model]);
     if (a->loss >= 0)
         o->train.loss = a->loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
     o->fit_on = a->fit ? LGC_FIT_Z : LGC_FIT_MU;

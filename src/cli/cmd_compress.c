@@ -14,11 +14,6 @@
 #include "lgc/subset.h"
 #include "lgc/tensor.h"
 
-/* In the order of lgc_model_kind; lgc_model_from_name maps them back. */
-static const char *const model_names[] = {"ae",      "vae",      "cvae",      "ae-supcon",
-                                          "vae-supcon", "conv-ae", "conv-vae", "conv-cvae",
-                                          NULL};
-static const char *const loss_names[] = {"bce", "mse", NULL};
 static const char *const fit_names[] = {"mu", "z", NULL};
 static const char *const form_names[] = {"out", "in", NULL};
 static const char *const ksel_names[] = {"argmin", "greedy", NULL};
@@ -227,14 +222,15 @@ static int parse(compress_args *a, int argc, char **argv)
              .help = "the share of every decompressed set the real images fill (each repeated "
                      "equally often)"},
             {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
-             .choices = model_names, .noun = "model", .help = "autoencoder (see below)"},
+             .choices = lgc_model_names(), .noun = "model", .help = "autoencoder (see below)"},
             {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.epochs, .lo = 0,
              .hi = 100000, .help = "training epochs"},
             {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.batch, .lo = 1,
              .hi = 65536, .help = "training batch"},
             {.name = "--lr", .kind = OPT_FLOAT, .meta = "X", .dest = &a->o.train.lr, .lo = 1e-8,
              .hi = 10.0, .help = "Adam learning rate"},
-            {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &a->loss, .choices = loss_names,
+            {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &a->loss,
+             .choices = lgc_loss_names(),
              .def = "the model's: mse for ae and ae-supcon (the study's), bce for the rest",
              .help = "reconstruction loss; the VAE kinds need bce"},
             {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.hidden, .lo = 1,
@@ -309,7 +305,7 @@ static int parse(compress_args *a, int argc, char **argv)
     if (rc)
         return rc;
     lgc_compress_opts *o = &a->o;
-    o->model = (lgc_model_kind)lgc_model_from_name(model_names[a->model]);
+    o->model = (lgc_model_kind)lgc_model_from_name(lgc_model_names()[a->model]);
     if (a->loss >= 0)
         o->train.loss = a->loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
     o->fit_on = a->fit ? LGC_FIT_Z : LGC_FIT_MU;

@@ -50,6 +50,21 @@ int lgc_model_from_name(const char *name)
     return -1;
 }
 
+const char *const *lgc_model_names(void)
+{
+    /* families[k].name, k in order (tests/unit/test_layers.c checks they agree) */
+    static const char *const names[] = {"ae",      "vae",      "cvae",      "ae-supcon",
+                                        "vae-supcon", "conv-ae", "conv-vae", "conv-cvae",
+                                        NULL};
+    return names;
+}
+
+const char *const *lgc_loss_names(void)
+{
+    static const char *const names[] = {"bce", "mse", NULL};
+    return names;
+}
+
 const char *lgc_model_name(lgc_model_kind k)
 {
     const lgc_model_family *f = lgc_model_family_get((int)k);

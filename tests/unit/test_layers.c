@@ -132,11 +132,29 @@ static void test_avgpool_odd(void **s)
         assert_true(dx[i] == (i / 7 == 6 || i % 7 == 6 ? 0.0f : 0.25f));
 }
 
+/* The option tables' names (lgc_model_names) are the families' names in
+ * lgc_model_kind order, and map back through lgc_model_from_name. */
+static void test_model_names(void **state)
+{
+    (void)state;
+    const char *const *names = lgc_model_names();
+    int k = 0;
+    for (; names[k]; k++) {
+        assert_string_equal(names[k], lgc_model_name((lgc_model_kind)k));
+        assert_int_equal(lgc_model_from_name(names[k]), k);
+    }
+    assert_null(lgc_model_family_get(k)); /* every family listed */
+    assert_string_equal(lgc_loss_names()[LGC_LOSS_BCE], "bce");
+    assert_string_equal(lgc_loss_names()[LGC_LOSS_MSE], "mse");
+    assert_null(lgc_loss_names()[2]);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
     lgc_rng_init(&g_rng, 7, 0);
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_names),
         cmocka_unit_test(test_dense_vs_ref),
         cmocka_unit_test(test_conv_vs_ref),
         cmocka_unit_test(test_instnorm_vs_ref),
