@@ -9,12 +9,14 @@
 # the mapped image file's pages). Writes bench/results/$NAME.{json,md}.
 #   bash bench/scaling.sh
 #   EPOCHS=1 KMAX=2 NAME=scaling_memory bash bench/scaling.sh   # memory only, quickly
+#   SIZES="60000 960000" MODES=one NAME=scaling_one bash bench/scaling.sh
 #   SIZES="6000 60000" EPOCHS=2 RESULTS=out/scaling-check bash bench/scaling.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"6000 60000 240000 960000"}
 EPOCHS=${EPOCHS:-20}
 KMAX=${KMAX:-10}
+MODES=${MODES:-"one np2"}
 NAME=${NAME:-scaling}
 THREADS=${THREADS:-2}
 O=${OUT:-out/scaling}
@@ -39,7 +41,7 @@ for N in $SIZES; do
     { printf '\0\0\10\1'; be32 "$N"
       dd if="$O/x16-labels.idx" iflag=skip_bytes,count_bytes skip=8 count="$N" bs=1M status=none; } >"$s-labels.idx"
   fi
-  for mode in one np2; do
+  for mode in $MODES; do
     echo "== N = $N, $mode" >&2
     c=(compress --images "$s-images.idx" --labels "$s-labels.idx" --epochs "$EPOCHS" --kmax "$KMAX" --no-encoder -f --json -q)
     if [ $mode = one ]; then
@@ -48,7 +50,7 @@ for N in $SIZES; do
       python3 bench/peakmem.py "$s.$mode.mem" -- "${MPI[@]}" -np 2 $LGC "${c[@]}" --threads 1 -o "$s.$mode.lgc" >"$s.$mode.json"
     fi
     same=null
-    [ $mode = np2 ] && { cmp -s "$s.one.lgc" "$s.np2.lgc" && same=true || same=false; }
+    [ $mode = np2 ] && [ -s "$s.one.lgc" ] && { cmp -s "$s.one.lgc" "$s.np2.lgc" && same=true || same=false; }
     rows+=("$(jq -n --argjson n "$N" --arg mode "$mode" --slurpfile mem "$s.$mode.mem" \
       --argjson same "$same" --slurpfile j "$s.$mode.json" \
       '{n:$n, mode:$mode, seconds:$mem[0].seconds, peak_anon_mib:$mem[0].peak_anon_mib,
@@ -56,7 +58,7 @@ for N in $SIZES; do
         gmm_seconds:$j[0].gmm_seconds, k:$j[0].k, package_bytes:$j[0].package_bytes, same_bytes_as_one:$same}')")
   done
 done
-printf '%s\n' "${rows[@]}" | jq -s --arg cmd "SIZES=\"$SIZES\" EPOCHS=$EPOCHS KMAX=$KMAX THREADS=$THREADS NAME=$NAME bash bench/scaling.sh" \
+printf '%s\n' "${rows[@]}" | jq -s --arg cmd "SIZES=\"$SIZES\" MODES=\"$MODES\" EPOCHS=$EPOCHS KMAX=$KMAX THREADS=$THREADS NAME=$NAME bash bench/scaling.sh" \
   --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" \
   '{command:$cmd, commit:$commit, date:$date, rows:.}' >"$R/$NAME.json"
 {
