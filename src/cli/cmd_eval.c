@@ -362,12 +362,8 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     double secs = lgc_now() - t0;
-    if (lgc_comm_rank(cli_comm()) != 0)
-        ;
-    else if (a.c.json)
-        print_json(&a, &in, &r, secs);
-    else
-        print_text(&a, &in, &r, secs);
+    if (lgc_comm_rank(cli_comm()) == 0) /* the others computed only */
+        (a.c.json ? print_json : print_text)(&a, &in, &r, secs);
     rc = 0;
 done:
     inputs_free(&in);

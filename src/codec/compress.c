@@ -454,8 +454,10 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
             st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
             goto fail;
         }
-        for (size_t mi = 0; !dp && mi < M; mi++)
-            gather_mixture(z, data->y.y, o->groups, n, L, rep, mi, zc + moff[mi] * L);
+        size_t next[LGC_MAX_GROUPS]; /* one pass: each row to its mixture's next place */
+        memcpy(next, moff, M * sizeof *next);
+        for (size_t i = 0; !dp && i < n; i++)
+            memcpy(zc + (next[mix[i]]++) * L, z + i * L, L * sizeof *zc);
     } else {
         if ((st = sort_by_mixture(z, mix, n, L, moff, M, err)))
             goto fail;

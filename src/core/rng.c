@@ -104,7 +104,7 @@ static void zig_tables(void)
 }
 
 /* The slow paths of a draw b whose fast test failed: the tail (layer 0)
- * or the wedge; -1 as *done when the draw is rejected (draw again). */
+ * or the wedge; *done is 0 when the draw is rejected (draw again). */
 static double zig_slow(lgc_rng *r, uint64_t b, double x, int *done)
 {
     int i = (int)(b & 0xff);

@@ -84,9 +84,10 @@ lgc_status lgc_judge_seeds(const lgc_judge_opts *o, size_t n_seeds, const lgc_da
             (s == 0 && (st = lgc_comm_bcast(o->comm, &res->first, sizeof res->first, q, err))))
             goto done;
         res->worst[s] = gacc[s].worst, res->worst_group[s] = gacc[s].worst_group;
-        if (upsample_groups) /* the same count for every seed */
-            st = lgc_comm_bcast(o->comm, &res->n_train_rows, sizeof res->n_train_rows, q, err);
     }
+    /* upsampled: the rows a pass visits, the same for every seed, from seed 0's rank */
+    if (R > 1 && upsample_groups && st == LGC_OK)
+        st = lgc_comm_bcast(o->comm, &res->n_train_rows, sizeof res->n_train_rows, 0, err);
     if (st)
         goto done;
     for (size_t s = 0; s < n_seeds; s++) { /* in seed order: the sums of one process */

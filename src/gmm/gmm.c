@@ -106,9 +106,13 @@ double lgc_gmm_bic(const lgc_gmm *g, double mean_loglik, size_t n)
 {
     if (!g || n == 0)
         return NAN;
-    double k = (double)g->k, d = (double)g->d;
-    double p = k * d + k * d * (d + 1.0) / 2.0 + k - 1.0;
-    return -2.0 * (double)n * mean_loglik + p * log((double)n);
+    return -2.0 * (double)n * mean_loglik + lgc_gmmi_nparams(g->k, g->d) * log((double)n);
+}
+
+double lgc_gmmi_nparams(size_t k, size_t d)
+{
+    double kk = (double)k, dd = (double)d;
+    return kk * dd + kk * dd * (dd + 1.0) / 2.0 + kk - 1.0;
 }
 
 int lgc_gmmi_threads(void)
@@ -395,15 +399,12 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
     size_t *comp = malloc(CH * sizeof *comp);         // (CH) each sample's component
     size_t *order = malloc(CH * sizeof *order);       // (CH) samples grouped by component
     double *Lt = by_cols ? malloc(k * d * d * sizeof *Lt) : NULL; // (k, d, d) factors transposed
+    unsigned char *built = calloc(k, 1); // (k) Lt of component c made (only those drawn 4 at a time)
     size_t *first = malloc((k + 1) * sizeof *first);
-    if (!eps || !cum || !comp || !order || !first || (by_cols && !Lt)) {
+    if (!eps || !cum || !comp || !order || !first || !built || (by_cols && !Lt)) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "sample: out of memory");
         goto fail;
     }
-    for (size_t c = 0; by_cols && c < k; c++)
-        for (size_t i = 0; i < d; i++)
-            for (size_t j = 0; j < d; j++)
-                Lt[(c * d + j) * d + i] = j <= i ? g->chol[(c * d + i) * d + j] : 0.0;
     double total = 0.0;
     for (size_t c = 0; c < k; c++)
         cum[c] = total += g->weights[c];
@@ -437,6 +438,12 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
         for (size_t c = 0; c < k; c++) {
             const double *mu = g->means + c * d;
             size_t a = first[c], b = first[c + 1];
+            if (by_cols && a + 4 <= b && !built[c]) { /* L^T of c, once per call */
+                for (size_t i = 0; i < d; i++)
+                    for (size_t j = 0; j < d; j++)
+                        Lt[(c * d + j) * d + i] = j <= i ? g->chol[(c * d + i) * d + j] : 0.0;
+                built[c] = 1;
+            }
             for (; by_cols && a + 4 <= b; a += 4) {
                 float *xs[4];
                 const double *es[4];
@@ -450,7 +457,7 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
         }
     }
 fail:
-    free(eps), free(cum), free(comp), free(order), free(Lt), free(first);
+    free(eps), free(cum), free(comp), free(order), free(Lt), free(first), free(built);
     return st;
 }
 

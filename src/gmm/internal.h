@@ -11,6 +11,8 @@
 
 /* Threads an OpenMP loop of this module may use (1 without OpenMP). */
 int lgc_gmmi_threads(void);
+/* Free parameters of a k-component, d-dimensional full-covariance mixture (BIC's count). */
+double lgc_gmmi_nparams(size_t k, size_t d);
 
 /* logc (k): log w_c - d/2 log 2 pi - sum_j log L_jj, the part of each
  * component's log density that does not depend on the point. */

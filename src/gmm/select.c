@@ -140,7 +140,7 @@ static double job_bic(const sweep *sw, size_t s, size_t k)
  * of the set's smaller k, all finished by now; -inf when none has a BIC. */
 static double abandon_floor(const sweep *sw, size_t s, size_t k)
 {
-    double best = INFINITY, n = (double)sw->n[s], d = (double)sw->d, kk = (double)k;
+    double best = INFINITY, n = (double)sw->n[s];
     for (size_t q = 1; q < k; q++) {
         double b = job_bic(sw, s, q);
         if (b < best)
@@ -148,8 +148,8 @@ static double abandon_floor(const sweep *sw, size_t s, size_t k)
     }
     if (!isfinite(best))
         return -INFINITY;
-    double p = kk * d + kk * d * (d + 1.0) / 2.0 + kk - 1.0; /* as lgc_gmm_bic */
-    return (p * log(n) - best - sw->o->abandon_margin * n) / (2.0 * n);
+    return (lgc_gmmi_nparams(k, sw->d) * log(n) - best - sw->o->abandon_margin * n) /
+           (2.0 * n);
 }
 
 /* Called with the lock held when the last job of set s finishes: either
