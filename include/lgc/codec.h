@@ -76,8 +76,9 @@ typedef struct {
     uint64_t budget;
     /* Differential privacy (docs/PRIVACY.md), on when dp_epsilon > 0: the
      * autoencoder trained with DP-SGD (train.dp_clip, train.dp_noise are
-     * then set here), one Gaussian per class fitted by the Gaussian mechanism
-     * on codes clipped to dp_code_clip (lgc_gmm_dp_gaussian), the class
+     * then set here), one Gaussian per class fitted
+     * by the Gaussian mechanism (lgc_gmm_dp_fit; the means' clip dp_code_clip
+     * or, when 0, a noisy quantile of the codes' norms), the class
      * priors from noisy counts, and both noises calibrated with the RDP
      * accountant (lgc/dp.h) so that the package as a whole is
      * (dp_epsilon, dp_delta)-DP: the training noise for (1 - dp_gmm_share)
@@ -85,7 +86,7 @@ typedef struct {
      * per-class mixtures, no budget refit, one process. */
     double dp_epsilon, dp_delta;
     float dp_clip;         /* per-image gradient clip [0.01] */
-    double dp_code_clip;   /* 0: 3 sqrt(latent) */
+    double dp_code_clip;   /* 0: chosen under DP (lgc_gmm_dp_fit) */
     double dp_gmm_share;   /* [0.1] */
 } lgc_compress_opts;
 
@@ -121,7 +122,7 @@ typedef struct {
     float *codes;           /* (n, latent) when opts.keep_codes; the caller frees it */
     size_t n_codes, latent;
     /* with o->dp_epsilon: what the accountant set and spent */
-    double dp_epsilon, dp_sgd_noise, dp_gmm_noise, dp_code_clip, dp_sample_rate;
+    double dp_epsilon, dp_sgd_noise, dp_gmm_noise, dp_code_clip, dp_spread_clip, dp_sample_rate;
     size_t dp_steps;
     lgc_pkg *side; /* with o->keep_side: the encoder side file, the caller's to lgc_pkg_free;
                     * else NULL */

@@ -169,16 +169,42 @@ typedef struct {
  * abandonment (abandon_margin 0, abandon_after 10). */
 void lgc_gmm_opts_default(lgc_gmm_opts *o);
 
-/* One Gaussian (k = 1) fitted to X (n, d) under differential privacy by the
- * Gaussian mechanism: each point clipped to L2 norm R, then the count, the
- * sum and the lower triangle of the scatter released with noise of standard
- * deviation z, z R and z R^2 (their sensitivities times z; drawn from r),
- * and the mean and covariance made from the noisy numbers only (covariance
- * projected to eigenvalues >= 1e-3 R^2 / d). Its privacy cost is three
- * Gaussian mechanisms of noise multiplier z (lgc_dp_ledger_add_gaussian);
- * *noisy_n is the noisy count (for the class priors). */
-lgc_status lgc_gmm_dp_gaussian(const float *X, size_t n, size_t d, double R, double z,
-                               lgc_rng *r, lgc_gmm *g, double *noisy_n, lgc_err *err);
+/* One Gaussian (k = 1) per set of points, under differential privacy. The
+ * sets are disjoint (a record is in one: its class), so each of these
+ * releases is one Gaussian mechanism over all sets, with noise of standard
+ * deviation z times its L2 sensitivity:
+ *   1. a histogram of the norms |x| of all points on fixed bins (sensitivity
+ *      1), whose noisy mean_quantile is the means' clip R (skipped when
+ *      mean_clip > 0 gives R);
+ *   2. each set's count (1);
+ *   3. each set's sum of points clipped to norm R (R): the noisy means mu;
+ *   4. a histogram of |x - mu(set)| (1), whose noisy spread_quantile is the
+ *      spread's clip rs;
+ *   5. each set's scatter about mu, points clipped to rs, lower triangle (rs^2).
+ * Means and covariances (projected to eigenvalues >= 1e-3 rs^2 / d) are made
+ * from the noisy numbers only. The clips follow the codes' own scale, which a
+ * fixed clip cannot: an autoencoder's codes may lie far from the origin and
+ * close together, and a clip about the origin that holds them all spends its
+ * noise on the distance, not the spread. */
+typedef struct {
+    double z;               /* noise multiplier of every release, > 0 */
+    double mean_clip;       /* > 0: R; 0: from release 1 */
+    double mean_quantile;   /* in (0, 1) [0.99] */
+    double spread_quantile; /* in (0, 1) [0.98] */
+} lgc_gmm_dp_opts;
+
+/* z 1, mean_clip 0, quantiles 0.99 and 0.98. */
+void lgc_gmm_dp_opts_default(lgc_gmm_dp_opts *o);
+/* The Gaussian mechanisms lgc_gmm_dp_fit releases with o (5, or 4 with a
+ * fixed mean_clip), each of multiplier o->z: its privacy cost
+ * (lgc_dp_ledger_add_gaussian). */
+size_t lgc_gmm_dp_releases(const lgc_gmm_dp_opts *o);
+/* X (off[m], d): set s is rows off[s] .. off[s + 1] - 1. Fills g (m) with one
+ * component each, noisy_n (m) with the noisy counts (for priors), and the
+ * clips used. Draws from r. */
+lgc_status lgc_gmm_dp_fit(const float *X, const size_t *off, size_t m, size_t d,
+                          const lgc_gmm_dp_opts *o, lgc_rng *r, lgc_gmm *g, double *noisy_n,
+                          double *mean_clip, double *spread_clip, lgc_err *err);
 
 /* Allocate a k-component, d-dimensional mixture, all zero. */
 lgc_status lgc_gmm_init(lgc_gmm *g, size_t k, size_t d);

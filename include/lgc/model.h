@@ -132,6 +132,11 @@ typedef struct {
      * source. */
     float dp_clip;
     float dp_noise;
+    /* DP-SGD only. 0: off. Else the trained parameters are the exponential
+     * moving average of every step's, with this decay per step: it averages
+     * the steps' noise away (De et al. 2022). Post-processing of the noisy
+     * steps, so it costs no privacy. */
+    float dp_ema;
 } lgc_train_opts;
 
 void lgc_train_opts_default(lgc_train_opts *o);

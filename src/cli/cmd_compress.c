@@ -123,11 +123,15 @@ static void print_json(const char *outp, const char *encp, const char *codes,
         cli_json_num(&j, "dp_delta", o->dp_delta, 12);
         cli_json_num(&j, "dp_sgd_noise", rep->dp_sgd_noise, 4);
         cli_json_num(&j, "dp_gmm_noise", rep->dp_gmm_noise, 4);
+        cli_json_num(&j, "dp_code_clip", rep->dp_code_clip, 4);
+        cli_json_num(&j, "dp_spread_clip", rep->dp_spread_clip, 4);
     } else {
         cli_json_null(&j, "dp_epsilon");
         cli_json_null(&j, "dp_delta");
         cli_json_null(&j, "dp_sgd_noise");
         cli_json_null(&j, "dp_gmm_noise");
+        cli_json_null(&j, "dp_code_clip");
+        cli_json_null(&j, "dp_spread_clip");
     }
     cli_json_u64_or_null(&j, "exemplars", h->ex.n, h->ex.n);
     cli_json_u64_or_null(&j, "exemplar_bytes", h->ex.n, h->ex_bytes);
@@ -205,9 +209,14 @@ static int parse(compress_args *a, int argc, char **argv)
              .lo = 1e-12, .hi = 0.1, .help = "delta of the guarantee (must be below 1/N)"},
             {.name = "--dp-clip", .kind = OPT_FLOAT, .meta = "C", .dest = &a->o.dp_clip,
              .lo = 1e-6, .hi = 1e6, .help = "DP-SGD: each image's gradient clipped to L2 norm C"},
+            {.name = "--dp-ema", .kind = OPT_FLOAT, .meta = "B", .dest = &a->o.train.dp_ema,
+             .lo = 0.0, .hi = 0.99999, .def = "0 (off)",
+             .help = "DP-SGD: the model is the moving average of every step's parameters, "
+                     "decay B per step (post-processing: no privacy cost)"},
             {.name = "--dp-code-clip", .kind = OPT_DOUBLE, .meta = "R", .dest = &a->o.dp_code_clip,
-             .lo = 0.0, .hi = 1e9, .def = "3 sqrt(latent)",
-             .help = "DP mixtures: each code clipped to L2 norm R"},
+             .lo = 0.0, .hi = 1e9, .def = "chosen under DP",
+             .help = "DP mixtures: each code clipped to L2 norm R for the class means (by "
+                     "default a noisy 99th percentile of the codes' norms)"},
             {.name = "--exemplars", .kind = OPT_BYTES, .meta = "BYTES", .dest = &a->ex_budget,
              .def = "none",
              .help = "a hybrid package: also store real training images, as many as fit in BYTES "

@@ -110,18 +110,6 @@ static lgc_status plan_mixtures(const lgc_dataset *data, size_t n_classes,
     return LGC_OK;
 }
 
-/* Copy the codes of mixture mi (its class, or its group) out of z (n, L) into
- * zc, in order; returns how many. */
-static size_t gather_mixture(const float *z, const uint8_t *y, const uint8_t *groups, size_t n,
-                             size_t L, const lgc_compress_report *rep, size_t mi, float *zc)
-{
-    size_t nc = 0;
-    for (size_t i = 0; i < n; i++)
-        if (groups ? groups[i] == rep->mix_group[mi] : y[i] == mi)
-            memcpy(zc + (nc++) * L, z + i * L, L * sizeof *zc);
-    return nc;
-}
-
 /* The mixture of every image (its class, or its group's mixture) into
  * mix (n), and where each mixture's codes start in class-sorted order into
  * off (M + 1): mixture mi holds rows off[mi] .. off[mi + 1). */
@@ -141,7 +129,7 @@ static void mixture_offsets(const uint8_t *y, const uint8_t *groups, size_t n,
 }
 
 /* Sort the codes z (n, L) by mixture in place, each mixture's rows in their
- * order (the rows gather_mixture copies out), by following the cycles of the
+ * order of z, by following the cycles of the
  * permutation: memory for the destinations (n) instead of a second copy of
  * the codes (n, L). */
 static lgc_status sort_by_mixture(float *z, const uint8_t *mix, size_t n, size_t L,
@@ -246,10 +234,13 @@ static lgc_status dp_calibrate(const lgc_compress_opts *o, size_t n, lgc_train_o
     if ((st = lgc_dp_ledger_init(&train, NULL, 0, err)) ||
         (steps && (st = lgc_dp_ledger_add_sgm(&train, q, sgd, steps, err))))
         return st;
+    lgc_gmm_dp_opts dpo;
+    lgc_gmm_dp_opts_default(&dpo);
+    dpo.mean_clip = o->dp_code_clip;
     double z = 0.05, spent = INFINITY;
     for (; z < 1e5; z *= 1.01) {
         lgc_dp_ledger l = train;
-        if ((st = lgc_dp_ledger_add_gaussian(&l, 1.0, z, 3, err)) ||
+        if ((st = lgc_dp_ledger_add_gaussian(&l, 1.0, z, lgc_gmm_dp_releases(&dpo), err)) ||
             (st = lgc_dp_ledger_epsilon(&l, delta, &spent, NULL, err)))
             return st;
         if (spent <= eps)
@@ -260,27 +251,28 @@ static lgc_status dp_calibrate(const lgc_compress_opts *o, size_t n, lgc_train_o
     to->dp_clip = o->dp_clip, to->dp_noise = (float)sgd;
     rep->dp_epsilon = spent, rep->dp_sgd_noise = sgd, rep->dp_gmm_noise = z;
     rep->dp_sample_rate = q, rep->dp_steps = steps;
-    rep->dp_code_clip = o->dp_code_clip > 0.0 ? o->dp_code_clip : 3.0 * sqrt((double)o->latent);
     return LGC_OK;
 }
 
-/* One Gaussian per class by the Gaussian mechanism (lgc_gmm_dp_gaussian);
- * counts become the noisy counts (at least 1), *n_out their sum. */
-static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *z, const uint8_t *y,
-                              size_t n, size_t L, lgc_compress_report *rep, float *zc,
-                              lgc_gmm *gm, size_t *counts, size_t *n_out, lgc_err *err)
+/* One Gaussian per class (lgc_gmm_dp_fit) from the codes zc grouped by class
+ * (moff); counts become the noisy counts (at least 1), *n_out their sum. */
+static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const size_t *moff,
+                              size_t L, lgc_compress_report *rep, lgc_gmm *gm, size_t *counts,
+                              size_t *n_out, lgc_err *err)
 {
     lgc_rng r;
     lgc_rng_init(&r, o->train.seed, 8);
-    size_t total = 0;
-    for (size_t mi = 0; mi < rep->n_mixtures; mi++) {
-        size_t nc = gather_mixture(z, y, NULL, n, L, rep, mi, zc);
-        double nn;
-        lgc_status st = lgc_gmm_dp_gaussian(zc, nc, L, rep->dp_code_clip, rep->dp_gmm_noise, &r,
-                                            &gm[mi], &nn, err);
-        if (st)
-            return st;
-        counts[mi] = nn > 1.0 ? (size_t)llround(nn) : 1;
+    lgc_gmm_dp_opts dpo;
+    lgc_gmm_dp_opts_default(&dpo);
+    dpo.z = rep->dp_gmm_noise, dpo.mean_clip = o->dp_code_clip;
+    size_t M = rep->n_mixtures, total = 0;
+    double nn[LGC_MAX_CLASSES];
+    lgc_status st = lgc_gmm_dp_fit(zc, moff, M, L, &dpo, &r, gm, nn, &rep->dp_code_clip,
+                                   &rep->dp_spread_clip, err);
+    if (st)
+        return st;
+    for (size_t mi = 0; mi < M; mi++) {
+        counts[mi] = nn[mi] > 1.0 ? (size_t)llround(nn[mi]) : 1;
         total += counts[mi];
         rep->k[mi] = rep->k_bic[mi] = 1;
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
@@ -309,7 +301,8 @@ static lgc_status dp_keys(lgc_pkg *p, const lgc_compress_opts *o, const lgc_comp
         (st = lgc_pkg_set_f64(p, KEY_DP_SGD_RATE, rep->dp_sample_rate, err)) ||
         (st = lgc_pkg_set_u64(p, KEY_DP_SGD_STEPS, rep->dp_steps, err)) ||
         (st = lgc_pkg_set_f64(p, KEY_DP_GMM_NOISE, rep->dp_gmm_noise, err)) ||
-        (st = lgc_pkg_set_f64(p, KEY_DP_GMM_CLIP, rep->dp_code_clip, err)))
+        (st = lgc_pkg_set_f64(p, KEY_DP_GMM_CLIP, rep->dp_code_clip, err)) ||
+        (st = lgc_pkg_set_f64(p, KEY_DP_GMM_SPREAD_CLIP, rep->dp_spread_clip, err)))
         return st;
     return LGC_OK;
 }
@@ -447,16 +440,16 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
     for (size_t i = 0; i < n; i++)
         counts[data->y.y[i]]++;
     /* the codes by mixture, mixture mi at zc + moff[mi] * L: sorted in place,
-     * or copied when z must stay in image order (kept codes) or serves DP */
+     * or copied when z must stay in image order (kept codes) */
     mixture_offsets(data->y.y, o->groups, n, rep, mix, moff);
-    if (dp || o->keep_codes) {
+    if (o->keep_codes) {
         if (!(zc = malloc(n * L * sizeof *zc))) {
             st = lgc_err_set(err, LGC_ERR_NOMEM, "compress: out of memory");
             goto fail;
         }
         size_t next[LGC_MAX_GROUPS]; /* one pass: each row to its mixture's next place */
         memcpy(next, moff, M * sizeof *next);
-        for (size_t i = 0; !dp && i < n; i++)
+        for (size_t i = 0; i < n; i++)
             memcpy(zc + (next[mix[i]]++) * L, z + i * L, L * sizeof *zc);
     } else {
         if ((st = sort_by_mixture(z, mix, n, L, moff, M, err)))
@@ -468,7 +461,7 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
 
     double tg = lgc_now();
     size_t n_counted = n; /* the images the priors are counted over (noisy with DP) */
-    if (dp && (st = dp_mixtures(o, z, data->y.y, n, L, rep, zc, gm, counts, &n_counted, err)))
+    if (dp && (st = dp_mixtures(o, zc, moff, L, rep, gm, counts, &n_counted, err)))
         goto fail;
     /* one mixture per class, or per group (plan_mixtures checked that every
      * class has images and every group one class), all swept at once */

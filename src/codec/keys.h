@@ -57,6 +57,7 @@
 #define KEY_DP_SGD_STEPS "dp.sgd.steps"
 #define KEY_DP_GMM_NOISE "dp.gmm.noise"
 #define KEY_DP_GMM_CLIP "dp.gmm.code_clip"
+#define KEY_DP_GMM_SPREAD_CLIP "dp.gmm.spread_clip"
 /* package: real images of a hybrid package (FORMAT.md 10.4; exemplars.c) */
 #define KEY_EXEMPLARS_METHOD "exemplars.method" /* how they were chosen: random | crust */
 #define KEY_EXEMPLARS_SHARE "exemplars.share"   /* f64 in (0, 1]: their share of the output */

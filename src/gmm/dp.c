@@ -1,5 +1,6 @@
-/* dp.c - a Gaussian fitted under differential privacy: the Gaussian mechanism
- * on the clipped sufficient statistics (docs/PRIVACY.md). */
+/* dp.c - Gaussians fitted under differential privacy: the Gaussian mechanism
+ * on clipped sufficient statistics, the clips chosen from noisy histograms
+ * (docs/PRIVACY.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,69 +8,160 @@
 #include "lgc/gmm.h"
 #include "lgc/tensor.h"
 
-lgc_status lgc_gmm_dp_gaussian(const float *X, size_t n, size_t d, double R, double z,
-                               lgc_rng *r, lgc_gmm *g, double *noisy_n, lgc_err *err)
+/* Norm histograms: bin j holds norms in (edge(j - 1), edge(j)], edge(j) =
+ * 2^(-4 + j / 2), so 1/16 .. 4096 in steps of sqrt 2 (the last bin also
+ * holds everything above). Fixed in advance: the bins may not depend on the
+ * data. Few bins, because the noise of every empty bin above the quantile
+ * adds to the tail it is read from. */
+#define DP_BINS 33
+
+static double bin_edge(size_t j)
 {
-    memset(g, 0, sizeof *g);
-    if (!(R > 0.0) || !(z > 0.0) || d == 0)
-        return lgc_err_set(err, LGC_ERR_ARG, "dp gaussian: clip %g, noise %g, %zu dimensions", R,
-                           z, d);
-    double *s = calloc(d, sizeof *s), *S = calloc(d * d, sizeof *S), *x = malloc(d * sizeof *x);
+    return exp2(-4.0 + 0.5 * (double)j);
+}
+
+static size_t bin_of(double norm)
+{
+    size_t j = 0;
+    while (j + 1 < DP_BINS && norm > bin_edge(j))
+        j++;
+    return j;
+}
+
+/* The upper edge of the bin where the top (1 - q) of the noisy counts (B)
+ * begins: scanning down, the first bin at which the tail exceeds (1 - q) of
+ * the noisy total. Reads only noisy numbers. */
+static double hist_quantile(const double *c, double q)
+{
+    double tot = 0.0, tail = 0.0;
+    for (size_t j = 0; j < DP_BINS; j++)
+        tot += c[j];
+    for (size_t j = DP_BINS - 1; j > 0; j--)
+        if ((tail += c[j]) > (1.0 - q) * tot)
+            return bin_edge(j);
+    return bin_edge(0);
+}
+
+static void add_noise(double *v, size_t n, double sd, lgc_rng *r)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] += sd * lgc_rng_normal(r);
+}
+
+/* x (d) := X row minus mu (NULL: none), scaled to norm <= R; returns the norm before */
+static double clipped(const float *row, const double *mu, size_t d, double R, double *x)
+{
+    double nn = 0.0;
+    for (size_t j = 0; j < d; j++)
+        x[j] = (double)row[j] - (mu ? mu[j] : 0.0), nn += x[j] * x[j];
+    double norm = sqrt(nn), f = norm > R ? R / norm : 1.0;
+    for (size_t j = 0; j < d; j++)
+        x[j] *= f;
+    return norm;
+}
+
+void lgc_gmm_dp_opts_default(lgc_gmm_dp_opts *o)
+{
+    o->z = 1.0, o->mean_clip = 0.0, o->mean_quantile = 0.99, o->spread_quantile = 0.98;
+}
+
+size_t lgc_gmm_dp_releases(const lgc_gmm_dp_opts *o)
+{
+    return o->mean_clip > 0.0 ? 4 : 5;
+}
+
+lgc_status lgc_gmm_dp_fit(const float *X, const size_t *off, size_t m, size_t d,
+                          const lgc_gmm_dp_opts *o, lgc_rng *r, lgc_gmm *g, double *noisy_n,
+                          double *mean_clip, double *spread_clip, lgc_err *err)
+{
+    memset(g, 0, m * sizeof *g);
+    double z = o->z;
+    if (!(z > 0.0) || d == 0 || m == 0 || !(o->mean_clip >= 0.0) ||
+        !(o->mean_quantile > 0.0 && o->mean_quantile < 1.0) ||
+        !(o->spread_quantile > 0.0 && o->spread_quantile < 1.0))
+        return lgc_err_set(err, LGC_ERR_ARG, "dp gaussians: noise %g, clip %g, quantiles %g %g, "
+                           "%zu sets of %zu dimensions", z, o->mean_clip, o->mean_quantile,
+                           o->spread_quantile, m, d);
+    size_t n = off[m];
+    double *mu = calloc(m * d, sizeof *mu), *S = calloc(d * d, sizeof *S),
+           *x = malloc(d * sizeof *x), hist[DP_BINS];
     lgc_status st = LGC_OK;
-    if (!s || !S || !x) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "dp gaussian: out of memory");
+    if (!mu || !S || !x) {
+        st = lgc_err_set(err, LGC_ERR_NOMEM, "dp gaussians: out of memory");
         goto done;
     }
-    /* the exact statistics of the clipped points: one point moves the count
-     * by 1, the sum by at most R and the scatter (lower triangle) by at most
-     * |x x^T|_F = |x|^2 <= R^2 */
-    for (size_t i = 0; i < n; i++) {
-        double nn = 0.0;
-        for (size_t j = 0; j < d; j++)
-            x[j] = X[i * d + j], nn += x[j] * x[j];
-        double f = nn > R * R ? R / sqrt(nn) : 1.0;
-        for (size_t j = 0; j < d; j++)
-            x[j] *= f, s[j] += x[j];
-        for (size_t a = 0; a < d; a++)
-            for (size_t b = 0; b <= a; b++)
-                S[a * d + b] += x[a] * x[b];
+    /* 1. the means' clip R: a histogram of |x| over all points (a point is in
+     * one bin: sensitivity 1) */
+    double R = o->mean_clip;
+    if (!(R > 0.0)) {
+        memset(hist, 0, sizeof hist);
+        for (size_t i = 0; i < n; i++)
+            hist[bin_of(clipped(X + i * d, NULL, d, INFINITY, x))] += 1.0;
+        add_noise(hist, DP_BINS, z, r);
+        R = hist_quantile(hist, o->mean_quantile);
     }
-    /* the noise: standard deviation z times each sensitivity */
-    double cnt = (double)n + z * lgc_rng_normal(r);
-    for (size_t j = 0; j < d; j++)
-        s[j] += z * R * lgc_rng_normal(r);
-    for (size_t a = 0; a < d; a++)
-        for (size_t b = 0; b <= a; b++) {
-            S[a * d + b] += z * R * R * lgc_rng_normal(r);
-            S[b * d + a] = S[a * d + b];
+    /* 2. each set's count (sensitivity 1) and sum of points clipped to R
+     * (sensitivity R); a point is in one set, so all sets make one release of each */
+    for (size_t s = 0; s < m; s++) {
+        double *sm = mu + s * d;
+        for (size_t i = off[s]; i < off[s + 1]; i++) {
+            clipped(X + i * d, NULL, d, R, x);
+            for (size_t j = 0; j < d; j++)
+                sm[j] += x[j];
         }
-    /* what follows only reads the noisy numbers (post-processing) */
-    double m = cnt > 2.0 ? cnt : 2.0;
-    *noisy_n = cnt;
-    if (lgc_gmm_init(g, 1, d)) {
-        st = lgc_err_set(err, LGC_ERR_NOMEM, "dp gaussian: out of memory");
-        goto done;
+        noisy_n[s] = (double)(off[s + 1] - off[s]) + z * lgc_rng_normal(r);
+        add_noise(sm, d, z * R, r);
+        double c = noisy_n[s] > 2.0 ? noisy_n[s] : 2.0;
+        for (size_t j = 0; j < d; j++)
+            sm[j] /= c;
     }
-    g->weights[0] = 1.0;
-    for (size_t j = 0; j < d; j++)
-        g->means[j] = s[j] / m;
-    for (size_t a = 0; a < d; a++)
-        for (size_t b = 0; b < d; b++)
-            S[a * d + b] = S[a * d + b] / m - g->means[a] * g->means[b];
-    /* a floor on the variances: 1e-3 of the largest per-coordinate variance
-     * the clip allows, so that noise cannot leave a flat direction */
-    if ((st = lgc_dsym_psd(S, d, 1e-3 * R * R / (double)d))) {
-        st = lgc_err_set(err, st, "dp gaussian: eigen decomposition failed");
-        goto done;
+    /* 3. the spread's clip: a histogram of |x - mu(set)| over all points */
+    memset(hist, 0, sizeof hist);
+    for (size_t s = 0; s < m; s++)
+        for (size_t i = off[s]; i < off[s + 1]; i++)
+            hist[bin_of(clipped(X + i * d, mu + s * d, d, INFINITY, x))] += 1.0;
+    add_noise(hist, DP_BINS, z, r);
+    double rs = hist_quantile(hist, o->spread_quantile);
+    /* 4. each set's scatter about its noisy mean, points clipped to rs: one
+     * point moves the lower triangle by at most |x x^T|_F = |x|^2 <= rs^2 */
+    for (size_t s = 0; s < m; s++) {
+        memset(S, 0, d * d * sizeof *S);
+        for (size_t i = off[s]; i < off[s + 1]; i++) {
+            clipped(X + i * d, mu + s * d, d, rs, x);
+            for (size_t a = 0; a < d; a++)
+                for (size_t b = 0; b <= a; b++)
+                    S[a * d + b] += x[a] * x[b];
+        }
+        double c = noisy_n[s] > 2.0 ? noisy_n[s] : 2.0;
+        for (size_t a = 0; a < d; a++)
+            for (size_t b = 0; b <= a; b++) {
+                S[a * d + b] = (S[a * d + b] + z * rs * rs * lgc_rng_normal(r)) / c;
+                S[b * d + a] = S[a * d + b];
+            }
+        /* post-processing of noisy numbers only: a floor on the variances,
+         * 1e-3 of the largest per-coordinate variance the clip allows, so
+         * that noise cannot leave a flat direction */
+        if ((st = lgc_dsym_psd(S, d, 1e-3 * rs * rs / (double)d))) {
+            st = lgc_err_set(err, st, "dp gaussians: eigen decomposition failed");
+            goto done;
+        }
+        if (lgc_dpotrf_lower(S, d, d)) {
+            st = lgc_err_set(err, LGC_ERR_NUMERIC, "dp gaussians: covariance not positive definite");
+            goto done;
+        }
+        if (lgc_gmm_init(&g[s], 1, d)) {
+            st = lgc_err_set(err, LGC_ERR_NOMEM, "dp gaussians: out of memory");
+            goto done;
+        }
+        g[s].weights[0] = 1.0;
+        memcpy(g[s].means, mu + s * d, d * sizeof *mu);
+        memcpy(g[s].chol, S, d * d * sizeof *S);
     }
-    if (lgc_dpotrf_lower(S, d, d)) {
-        st = lgc_err_set(err, LGC_ERR_NUMERIC, "dp gaussian: covariance not positive definite");
-        goto done;
-    }
-    memcpy(g->chol, S, d * d * sizeof *S);
+    *mean_clip = R, *spread_clip = rs;
 done:
     if (st)
-        lgc_gmm_free(g);
-    free(s), free(S), free(x);
+        for (size_t s = 0; s < m; s++)
+            lgc_gmm_free(&g[s]);
+    free(mu), free(S), free(x);
     return st;
 }

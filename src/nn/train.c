@@ -331,19 +331,21 @@ static lgc_status train_dp(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
     if (lgc_comm_size(o->comm) > 1 || o->start_epoch)
         return lgc_err_set(err, LGC_ERR_ARG, "train: DP-SGD runs in one process, from the "
                            "start (no resume)");
-    if (!(o->dp_noise >= 0.0f) || !(o->dp_clip > 0.0f))
-        return lgc_err_set(err, LGC_ERR_ARG, "train: DP-SGD clip %g, noise %g", (double)o->dp_clip,
-                           (double)o->dp_noise);
+    if (!(o->dp_noise >= 0.0f) || !(o->dp_clip > 0.0f) ||
+        !(o->dp_ema >= 0.0f && o->dp_ema < 1.0f))
+        return lgc_err_set(err, LGC_ERR_ARG, "train: DP-SGD clip %g, noise %g, average decay %g",
+                           (double)o->dp_clip, (double)o->dp_noise, (double)o->dp_ema);
     size_t D = m->c * m->h * m->w, B = o->batch, P = m->enc.n_params + m->dec.n_params;
     size_t steps = (n + B / 2) / B ? (n + B / 2) / B : 1;
     double q = (double)B / (double)n;
     lgc_model_work w;
     float *xb = malloc(B * D * sizeof *xb), *acc = malloc(P * sizeof *acc);
+    float *ema = o->dp_ema > 0.0f ? malloc(P * sizeof *ema) : NULL; /* (P) encoder, decoder */
     uint8_t *yb = malloc(B);
     uint32_t *idx = malloc(n * sizeof *idx);
     lgc_status st = LGC_OK;
     int w_ok = 0;
-    if (!xb || !acc || !yb || !idx) {
+    if (!xb || !acc || !yb || !idx || (o->dp_ema > 0.0f && !ema)) {
         st = lgc_err_set(err, LGC_ERR_NOMEM, "train: out of memory");
         goto done;
     }
@@ -356,6 +358,10 @@ static lgc_status train_dp(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
     lgc_rng_init(&rnoise, o->seed, 7);
     lgc_net_init_params(&m->enc, &rinit);
     lgc_net_init_params(&m->dec, &rinit);
+    lgc_net *nets[2] = {&m->enc, &m->dec};
+    if (ema)
+        for (size_t t = 0, at = 0; t < 2; at += nets[t]->n_params, t++)
+            memcpy(ema + at, nets[t]->params, nets[t]->n_params * sizeof *ema);
     for (size_t ep = 0; ep < o->epochs; ep++) {
         double t0 = lgc_now(), total = 0.0;
         size_t seen = 0;
@@ -371,6 +377,9 @@ static lgc_status train_dp(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
             total += loss * (double)k, seen += k;
             lgc_net_adam_step(&m->dec, o->lr, 0.9f, 0.999f, 1e-8f);
             lgc_net_adam_step(&m->enc, o->lr, 0.9f, 0.999f, 1e-8f);
+            for (size_t t = 0, at = 0; ema && t < 2; at += nets[t]->n_params, t++)
+                for (size_t i = 0; i < nets[t]->n_params; i++)
+                    ema[at + i] += (1.0f - o->dp_ema) * (nets[t]->params[i] - ema[at + i]);
         }
         if (progress) {
             lgc_progress pr = {"train", ep + 1, o->epochs, ep + 1,
@@ -380,10 +389,13 @@ static lgc_status train_dp(lgc_model *m, const uint8_t *x, const uint8_t *y, siz
         if (o->after_epoch && (st = o->after_epoch(o->after_epoch_ctx, m, ep + 1, err)))
             goto done;
     }
+    if (ema) /* the average is the model (its loss per epoch above was the steps') */
+        for (size_t t = 0, at = 0; t < 2; at += nets[t]->n_params, t++)
+            memcpy(nets[t]->params, ema + at, nets[t]->n_params * sizeof *ema);
 done:
     if (w_ok)
         lgc_model_work_free(&w);
-    free(xb), free(acc), free(yb), free(idx);
+    free(xb), free(acc), free(yb), free(idx), free(ema);
     return st;
 }
 

@@ -221,6 +221,63 @@ static void test_train(void **s)
     lgc_model_free(&m);
 }
 
+/* The moving average of the parameters (dp_ema): one step an epoch (batch =
+ * the set), the raw parameters recorded after every step by the epoch hook,
+ * the average rebuilt from them and compared with what training returns. */
+enum { EMA_STEPS = 4 };
+static float g_steps[EMA_STEPS + 1][2048]; /* parameters: encoder then decoder */
+static size_t g_nsteps;
+
+static void flat_params(const lgc_model *m, float *out)
+{
+    memcpy(out, m->enc.params, m->enc.n_params * sizeof *out);
+    memcpy(out + m->enc.n_params, m->dec.params, m->dec.n_params * sizeof *out);
+}
+
+static lgc_status record_step(void *ctx, const lgc_model *m, size_t done, lgc_err *err)
+{
+    (void)ctx, (void)err;
+    flat_params(m, g_steps[done]);
+    g_nsteps = done;
+    return LGC_OK;
+}
+
+static void test_ema(void **s)
+{
+    (void)s;
+    assert_true(g_P <= 2048);
+    lgc_model m;
+    assert_int_equal(lgc_model_init(&m, LGC_MODEL_AE, 1, S, S, HID, LAT, 2, 64, NULL), LGC_OK);
+    lgc_train_opts o;
+    opts(&o, 1.0f, 0.5f);
+    o.batch = K, o.epochs = 0, o.seed = 5, o.lr = 1e-2f;
+    assert_int_equal(lgc_model_train(&m, g_x, g_y, K, &o, NULL, NULL, NULL), LGC_OK);
+    flat_params(&m, g_steps[0]); /* the initial parameters */
+    o.epochs = EMA_STEPS, o.after_epoch = record_step;
+    assert_int_equal(lgc_model_train(&m, g_x, g_y, K, &o, NULL, NULL, NULL), LGC_OK);
+    assert_int_equal(g_nsteps, EMA_STEPS);
+    float *raw = malloc(g_P * sizeof *raw), *avg = malloc(g_P * sizeof *avg);
+    flat_params(&m, raw);
+    assert_memory_equal(raw, g_steps[EMA_STEPS], g_P * sizeof *raw); /* off: the last step's */
+    o.dp_ema = 0.6f;
+    assert_int_equal(lgc_model_train(&m, g_x, g_y, K, &o, NULL, NULL, NULL), LGC_OK);
+    flat_params(&m, avg);
+    double worst = 0.0, moved = 0.0;
+    for (size_t i = 0; i < g_P; i++) {
+        float e = g_steps[0][i];
+        for (size_t t = 1; t <= EMA_STEPS; t++)
+            e += (1.0f - o.dp_ema) * (g_steps[t][i] - e);
+        worst = fmax(worst, fabs((double)avg[i] - e));
+        moved = fmax(moved, fabs((double)avg[i] - raw[i]));
+    }
+    if (worst > 1e-6 || moved < 1e-3)
+        fail_msg("average off by %.3g (moved %.3g from the last step)", worst, moved);
+    o.dp_ema = 1.0f;
+    assert_int_equal(lgc_model_train(&m, g_x, g_y, K, &o, NULL, NULL, NULL), LGC_ERR_ARG);
+    free(raw), free(avg);
+    lgc_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_clipped_sum),
         cmocka_unit_test(test_noise),
         cmocka_unit_test(test_train),
+        cmocka_unit_test(test_ema),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1016,45 +1016,69 @@ static void test_assign(void **s)
     lgc_gmm_free(&g);
 }
 
-/* The Gaussian mechanism's Gaussian: close to the truth when the noise is
- * small next to n, the noise is there (two seeds differ; the noisy count
- * is not n), points beyond the clip are clipped, the covariance is PSD. */
-static void test_dp_gaussian(void **s)
+/* Gaussians under DP: close to the truth when the noise is small next to n,
+ * also for points far from the origin and close together (the clips follow
+ * the data: the chosen mean clip covers the norms, the spread clip the spread,
+ * not the distance); the noise is there (two seeds differ; the noisy count is
+ * not n); a fixed small mean clip pulls the means inside it; bad options fail. */
+static void test_dp_fit(void **s)
 {
     (void)s;
-    enum { N = 20000, D = 3 };
+    enum { N = 20000, D = 3, M = 2 };
     float *X = malloc(N * D * sizeof *X);
     lgc_rng r;
     lgc_rng_init(&r, 3, 0);
-    const double mu[D] = {1.0, -2.0, 0.5}, sd[D] = {0.5, 1.0, 0.25};
+    /* set 0: N / 2 points about mu0, set 1: N / 2 about mu1, both far out */
+    const double mu[M][D] = {{30.0, -20.0, 5.0}, {28.0, -21.0, 6.0}};
+    const double sd[D] = {0.5, 1.0, 0.25};
     for (size_t i = 0; i < N; i++)
         for (size_t j = 0; j < D; j++)
-            X[i * D + j] = (float)(mu[j] + sd[j] * lgc_rng_normal(&r));
-    lgc_gmm g1, g2;
-    double n1, n2;
+            X[i * D + j] = (float)(mu[i < N / 2 ? 0 : 1][j] + sd[j] * lgc_rng_normal(&r));
+    const size_t off[M + 1] = {0, N / 2, N};
+    lgc_gmm_dp_opts o;
+    lgc_gmm_dp_opts_default(&o);
+    o.z = 2.0;
+    assert_int_equal(lgc_gmm_dp_releases(&o), 5);
+    lgc_gmm g1[M], g2[M];
+    double n1[M], n2[M], R1, r1, R2, r2;
     lgc_rng a, b;
     lgc_rng_init(&a, 1, 8), lgc_rng_init(&b, 2, 8);
-    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 10.0, 2.0, &a, &g1, &n1, NULL), LGC_OK);
-    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 10.0, 2.0, &b, &g2, &n2, NULL), LGC_OK);
-    assert_true(n1 != (double)N && n1 != n2 && fabs(n1 - N) < 20.0);
-    for (size_t j = 0; j < D; j++) {
-        assert_true(fabs(g1.means[j] - mu[j]) < 0.05);
-        double var = 0.0; /* (L L^T)_jj */
-        for (size_t k = 0; k <= j; k++)
-            var += g1.chol[j * D + k] * g1.chol[j * D + k];
-        assert_true(fabs(sqrt(var) - sd[j]) < 0.1 * sd[j] + 0.02);
+    assert_int_equal(lgc_gmm_dp_fit(X, off, M, D, &o, &a, g1, n1, &R1, &r1, NULL), LGC_OK);
+    assert_int_equal(lgc_gmm_dp_fit(X, off, M, D, &o, &b, g2, n2, &R2, &r2, NULL), LGC_OK);
+    /* norms about 36.4: the clip is the bin edge above the 99th percentile,
+     * at most sqrt 2 beyond; the spread's norms about 1.15 */
+    assert_true(R1 >= 36.0 && R1 <= 36.5 * 1.5);
+    assert_true(r1 >= 1.2 && r1 <= 4.0);
+    for (size_t m = 0; m < M; m++) {
+        assert_true(n1[m] != (double)(N / 2) && n1[m] != n2[m] && fabs(n1[m] - N / 2) < 20.0);
+        assert_int_equal(g1[m].k, 1);
+        for (size_t j = 0; j < D; j++) {
+            assert_true(fabs(g1[m].means[j] - mu[m][j]) < 0.05);
+            double var = 0.0; /* (L L^T)_jj */
+            for (size_t k = 0; k <= j; k++)
+                var += g1[m].chol[j * D + k] * g1[m].chol[j * D + k];
+            assert_true(fabs(sqrt(var) - sd[j]) < 0.1 * sd[j] + 0.02);
+        }
+        assert_memory_not_equal(g1[m].means, g2[m].means, D * sizeof(double));
+        lgc_gmm_free(&g1[m]), lgc_gmm_free(&g2[m]);
     }
-    assert_memory_not_equal(g1.means, g2.means, D * sizeof(double));
-    lgc_gmm_free(&g1), lgc_gmm_free(&g2);
-    /* a clip of 1 pulls every point (norm about 2.3) onto the unit sphere */
+    /* a fixed mean clip of 1 pulls every point onto the unit sphere: four releases */
+    o.mean_clip = 1.0;
+    assert_int_equal(lgc_gmm_dp_releases(&o), 4);
     lgc_rng_init(&a, 1, 8);
-    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 1.0, 0.5, &a, &g1, &n1, NULL), LGC_OK);
-    double nm = 0.0;
-    for (size_t j = 0; j < D; j++)
-        nm += g1.means[j] * g1.means[j];
-    assert_true(sqrt(nm) <= 1.0 + 1e-3);
-    lgc_gmm_free(&g1);
-    assert_int_equal(lgc_gmm_dp_gaussian(X, N, D, 0.0, 1.0, &a, &g1, &n1, NULL), LGC_ERR_ARG);
+    assert_int_equal(lgc_gmm_dp_fit(X, off, M, D, &o, &a, g1, n1, &R1, &r1, NULL), LGC_OK);
+    assert_true(R1 == 1.0);
+    for (size_t m = 0; m < M; m++) {
+        double nm = 0.0;
+        for (size_t j = 0; j < D; j++)
+            nm += g1[m].means[j] * g1[m].means[j];
+        assert_true(sqrt(nm) <= 1.0 + 1e-3);
+        lgc_gmm_free(&g1[m]);
+    }
+    o.z = 0.0;
+    assert_int_equal(lgc_gmm_dp_fit(X, off, M, D, &o, &a, g1, n1, &R1, &r1, NULL), LGC_ERR_ARG);
+    o.z = 1.0, o.spread_quantile = 1.0;
+    assert_int_equal(lgc_gmm_dp_fit(X, off, M, D, &o, &a, g1, n1, &R1, &r1, NULL), LGC_ERR_ARG);
     free(X);
 }
 
@@ -1082,7 +1106,7 @@ int main(void)
         cmocka_unit_test(test_select_many_matches_select),
         cmocka_unit_test(test_abandonment),
         cmocka_unit_test(test_refine_continues_exactly),
-        cmocka_unit_test(test_dp_gaussian),
+        cmocka_unit_test(test_dp_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
