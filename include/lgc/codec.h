@@ -88,6 +88,7 @@ typedef struct {
     float dp_clip;         /* per-image gradient clip [0.01] */
     double dp_code_clip;   /* 0: chosen under DP (lgc_gmm_dp_fit) */
     double dp_gmm_share;   /* [0.1] */
+    size_t dp_k;           /* components per class (lgc_gmm_dp_opts.k) [1] */
 } lgc_compress_opts;
 
 void lgc_compress_opts_default(lgc_compress_opts *o);

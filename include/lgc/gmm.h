@@ -181,6 +181,12 @@ void lgc_gmm_opts_default(lgc_gmm_opts *o);
  *   4. a histogram of |x - mu(set)| (1), whose noisy spread_quantile is the
  *      spread's clip rs;
  *   5. each set's scatter about mu, points clipped to rs, lower triangle (rs^2).
+ * With k > 1, then iters noisy Lloyd iterations per set, each two releases:
+ *   6. the count of points nearest each centre (1: a point is near one);
+ *   7. the sum of their offsets x - mu clipped to rs (rs): the new centres.
+ *   The centres start as k draws from the set's noisy Gaussian; a centre
+ *   whose last noisy count is at most 20 z is dropped; the components share
+ *   one covariance, the set's minus the weighted scatter of the centres.
  * Means and covariances (projected to eigenvalues >= 1e-3 rs^2 / d) are made
  * from the noisy numbers only. The clips follow the codes' own scale, which a
  * fixed clip cannot: an autoencoder's codes may lie far from the origin and
@@ -191,12 +197,15 @@ typedef struct {
     double mean_clip;       /* > 0: R; 0: from release 1 */
     double mean_quantile;   /* in (0, 1) [0.99] */
     double spread_quantile; /* in (0, 1) [0.98] */
+    size_t k;               /* components per set, 1..LGC_GMM_DP_KMAX [1] */
+    size_t iters;           /* Lloyd iterations when k > 1 [5] */
 } lgc_gmm_dp_opts;
+#define LGC_GMM_DP_KMAX 64
 
-/* z 1, mean_clip 0, quantiles 0.99 and 0.98. */
+/* z 1, mean_clip 0, quantiles 0.99 and 0.98, k 1, iters 5. */
 void lgc_gmm_dp_opts_default(lgc_gmm_dp_opts *o);
 /* The Gaussian mechanisms lgc_gmm_dp_fit releases with o (5, or 4 with a
- * fixed mean_clip), each of multiplier o->z: its privacy cost
+ * fixed mean_clip, plus 2 iters with k > 1), each of multiplier o->z: its privacy cost
  * (lgc_dp_ledger_add_gaussian). */
 size_t lgc_gmm_dp_releases(const lgc_gmm_dp_opts *o);
 /* X (off[m], d): set s is rows off[s] .. off[s + 1] - 1. Fills g (m) with one

@@ -505,6 +505,8 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
         {"dp_delta", O_DOUBLE, &o->dp_delta, 1e-12, 0.1, NULL, NULL},
         {"dp_clip", O_FLOAT, &o->dp_clip, 1e-6, 1e6, NULL, NULL},
         {"dp_ema", O_FLOAT, &o->train.dp_ema, 0.0, 0.99999, NULL, NULL},
+        {"dp_k", O_SIZE, &o->dp_k, 1, 32, NULL, NULL},
+        {"dp_mixture_share", O_DOUBLE, &o->dp_gmm_share, 0.001, 0.999, NULL, NULL},
         {"dp_code_clip", O_DOUBLE, &o->dp_code_clip, 0.0, 1e9, NULL, NULL},
     };
     lgc_status st = parse_options(options, t, N_OPTS(t), &a->copy, err);

@@ -203,12 +203,19 @@ static int parse(compress_args *a, int argc, char **argv)
             {.name = "--dp-epsilon", .kind = OPT_DOUBLE, .meta = "E", .dest = &a->o.dp_epsilon,
              .lo = 0.01, .hi = 1000.0, .def = "off",
              .help = "differential privacy: the package as a whole is (E, --dp-delta)-DP "
-                     "(DP-SGD training, one Gaussian per class by the Gaussian mechanism, the "
+                     "(DP-SGD training, per-class mixtures by the Gaussian mechanism, the "
                      "noise set by an RDP accountant; docs/PRIVACY.md). Model ae only"},
             {.name = "--dp-delta", .kind = OPT_DOUBLE, .meta = "D", .dest = &a->o.dp_delta,
              .lo = 1e-12, .hi = 0.1, .help = "delta of the guarantee (must be below 1/N)"},
             {.name = "--dp-clip", .kind = OPT_FLOAT, .meta = "C", .dest = &a->o.dp_clip,
              .lo = 1e-6, .hi = 1e6, .help = "DP-SGD: each image's gradient clipped to L2 norm C"},
+            {.name = "--dp-mixture-share", .kind = OPT_DOUBLE, .meta = "S",
+             .dest = &a->o.dp_gmm_share, .lo = 0.001, .hi = 0.999,
+             .help = "the share of epsilon the mixtures and class counts get: DP-SGD alone gets "
+                     "(1 - S) of it, the mixtures what is left"},
+            {.name = "--dp-k", .kind = OPT_SIZE, .meta = "K", .dest = &a->o.dp_k, .lo = 1,
+             .hi = 32, .help = "DP mixtures: K components per class (centres by noisy Lloyd "
+                     "iterations, one shared covariance; K is not chosen by BIC under DP)"},
             {.name = "--dp-ema", .kind = OPT_FLOAT, .meta = "B", .dest = &a->o.train.dp_ema,
              .lo = 0.0, .hi = 0.99999, .def = "0 (off)",
              .help = "DP-SGD: the model is the moving average of every step's parameters, "

@@ -44,7 +44,7 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
     o->fit_on = LGC_FIT_MU;
     /* dp_clip: per-image gradients of the mean-per-pixel loss are small; 0.01 from a
      * probe on MNIST (docs/PRIVACY.md says so: not a private choice) */
-    o->dp_delta = 1e-5, o->dp_clip = 0.01f, o->dp_gmm_share = 0.1;
+    o->dp_delta = 1e-5, o->dp_clip = 0.01f, o->dp_gmm_share = 0.1, o->dp_k = 1;
 }
 
 /* Keeps every epoch's loss (for rep->final_loss and the side file), then
@@ -236,7 +236,7 @@ static lgc_status dp_calibrate(const lgc_compress_opts *o, size_t n, lgc_train_o
         return st;
     lgc_gmm_dp_opts dpo;
     lgc_gmm_dp_opts_default(&dpo);
-    dpo.mean_clip = o->dp_code_clip;
+    dpo.mean_clip = o->dp_code_clip, dpo.k = o->dp_k;
     double z = 0.05, spent = INFINITY;
     for (; z < 1e5; z *= 1.01) {
         lgc_dp_ledger l = train;
@@ -254,7 +254,7 @@ static lgc_status dp_calibrate(const lgc_compress_opts *o, size_t n, lgc_train_o
     return LGC_OK;
 }
 
-/* One Gaussian per class (lgc_gmm_dp_fit) from the codes zc grouped by class
+/* One mixture per class (lgc_gmm_dp_fit) from the codes zc grouped by class
  * (moff); counts become the noisy counts (at least 1), *n_out their sum. */
 static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const size_t *moff,
                               size_t L, lgc_compress_report *rep, lgc_gmm *gm, size_t *counts,
@@ -264,7 +264,7 @@ static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const
     lgc_rng_init(&r, o->train.seed, 8);
     lgc_gmm_dp_opts dpo;
     lgc_gmm_dp_opts_default(&dpo);
-    dpo.z = rep->dp_gmm_noise, dpo.mean_clip = o->dp_code_clip;
+    dpo.z = rep->dp_gmm_noise, dpo.mean_clip = o->dp_code_clip, dpo.k = o->dp_k;
     size_t M = rep->n_mixtures, total = 0;
     double nn[LGC_MAX_CLASSES];
     lgc_status st = lgc_gmm_dp_fit(zc, moff, M, L, &dpo, &r, gm, nn, &rep->dp_code_clip,
@@ -274,7 +274,7 @@ static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const
     for (size_t mi = 0; mi < M; mi++) {
         counts[mi] = nn[mi] > 1.0 ? (size_t)llround(nn[mi]) : 1;
         total += counts[mi];
-        rep->k[mi] = rep->k_bic[mi] = 1;
+        rep->k[mi] = rep->k_bic[mi] = gm[mi].k;
         for (size_t k = 0; k < LGC_CODEC_KMAX; k++)
             rep->bic[mi][k] = NAN;
     }
@@ -286,9 +286,10 @@ static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const
 static lgc_status dp_keys(lgc_pkg *p, const lgc_compress_opts *o, const lgc_compress_report *rep,
                           lgc_err *err)
 {
-    char split[160];
-    snprintf(split, sizeof split, "DP-SGD training first, for %.3g of epsilon alone; one "
-             "Gaussian per class and the class counts with what is left", 1.0 - o->dp_gmm_share);
+    char split[200];
+    snprintf(split, sizeof split, "DP-SGD training first, for %.3g of epsilon alone; the "
+             "mixtures (up to %zu components per class) and the class counts with what is left",
+             1.0 - o->dp_gmm_share, o->dp_k);
     lgc_status st;
     if ((st = lgc_pkg_set_f64(p, KEY_DP_EPSILON, rep->dp_epsilon, err)) ||
         (st = lgc_pkg_set_f64(p, KEY_DP_DELTA, o->dp_delta, err)) ||
@@ -380,6 +381,9 @@ lgc_status lgc_compress(const lgc_dataset *data, size_t n_classes, const lgc_com
                lgc_comm_size(o->train.comm) > 1 || o->checkpoint_path))
         return lgc_err_set(err, LGC_ERR_ARG, "compress: with differential privacy: model ae, "
                            "one mixture per class, no --budget, no checkpoint, one process");
+    if (dp && (o->dp_k < 1 || o->dp_k > LGC_CODEC_KMAX))
+        return lgc_err_set(err, LGC_ERR_ARG, "compress: DP components per class %zu (1..%d)",
+                           o->dp_k, LGC_CODEC_KMAX);
     if ((st = plan_mixtures(data, n_classes, o, rep, err)))
         return st;
     if (!lgc_model_family_get((int)o->model))

@@ -1082,6 +1082,46 @@ static void test_dp_fit(void **s)
     free(X);
 }
 
+/* K > 1 under DP: one set of two blobs (at +-3 on the first axis, unit
+ * spread): two components with centres near the blobs, weights near 1/2, and
+ * one shared covariance near the blobs' own (not the set's, which the
+ * centres' scatter widens to 10 on that axis); the Lloyd releases are counted. */
+static void test_dp_fit_k(void **s)
+{
+    (void)s;
+    enum { N = 20000, D = 2 };
+    float *X = malloc(N * D * sizeof *X);
+    lgc_rng r;
+    lgc_rng_init(&r, 4, 0);
+    for (size_t i = 0; i < N; i++) {
+        X[i * D] = (float)((i % 2 ? 3.0 : -3.0) + 10.0 + lgc_rng_normal(&r));
+        X[i * D + 1] = (float)(5.0 + lgc_rng_normal(&r));
+    }
+    const size_t off[2] = {0, N};
+    lgc_gmm_dp_opts o;
+    lgc_gmm_dp_opts_default(&o);
+    o.z = 1.0, o.k = 2, o.iters = 5;
+    assert_int_equal(lgc_gmm_dp_releases(&o), 15);
+    lgc_gmm g;
+    double nn, R, rs;
+    lgc_rng a;
+    lgc_rng_init(&a, 1, 8);
+    assert_int_equal(lgc_gmm_dp_fit(X, off, 1, D, &o, &a, &g, &nn, &R, &rs, NULL), LGC_OK);
+    assert_int_equal(g.k, 2);
+    size_t lo = g.means[0] < g.means[D] ? 0 : 1;
+    assert_true(fabs(g.means[lo * D] - 7.0) < 0.3 && fabs(g.means[(1 - lo) * D] - 13.0) < 0.3);
+    for (size_t q = 0; q < 2; q++) {
+        assert_true(fabs(g.means[q * D + 1] - 5.0) < 0.1 && fabs(g.weights[q] - 0.5) < 0.05);
+        double v0 = g.chol[q * D * D] * g.chol[q * D * D]; /* (L L^T)_00 */
+        assert_true(v0 > 0.5 && v0 < 1.6);
+    }
+    assert_memory_equal(g.chol, g.chol + D * D, D * D * sizeof(double));
+    lgc_gmm_free(&g);
+    o.k = LGC_GMM_DP_KMAX + 1;
+    assert_int_equal(lgc_gmm_dp_fit(X, off, 1, D, &o, &a, &g, &nn, &R, &rs, NULL), LGC_ERR_ARG);
+    free(X);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
@@ -1107,6 +1147,7 @@ int main(void)
         cmocka_unit_test(test_abandonment),
         cmocka_unit_test(test_refine_continues_exactly),
         cmocka_unit_test(test_dp_fit),
+        cmocka_unit_test(test_dp_fit_k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
