@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Differentially private packages on MNIST (issue 19; docs/PRIVACY.md): for
-# each epsilon in EPS ("inf": the same pipeline without privacy: latent 16,
-# one Gaussian per class, no noise), compress --dp-epsilon E --dp-delta 1e-5,
+# each epsilon in EPS ("inf": the same pipeline without privacy: DP's sizes,
+# one Gaussian per class, no noise), compress --dp-epsilon E --dp-delta 1e-5
+# with compress's DP sizes (batch 1024, 80 epochs, lr 0.002, latent 16) and
+# ARGS (more compress options, e.g. "--dp-k 4"),
 # decompress 60,000, judge with paper-cnn (SEEDS seeds, STEPS steps, official
 # test set), and audit with lgc privacy (share closer to training, near
 # copies, membership AUC with the encoder side file). Writes
 # bench/results/privacy.{json,md}.
 #   bash bench/privacy.sh
-#   EPS="10" SEEDS=1 STEPS=500 EPOCHS=2 OUT=out/privacy-check RESULTS=out/privacy-check bash bench/privacy.sh
+#   EPS="10" SEEDS=1 STEPS=500 ARGS="--epochs 2" OUT=out/privacy-check RESULTS=out/privacy-check bash bench/privacy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EPS=${EPS:-"1 2 4 10 inf"}
 SEEDS=${SEEDS:-3}
 STEPS=${STEPS:-9380}
-EPOCHS=${EPOCHS:-20}
-LATENT=${LATENT:-16}
+ARGS=${ARGS:-}
 THREADS=${THREADS:-2}
 O=${OUT:-out/privacy}
 R=${RESULTS:-bench/results}
@@ -29,9 +30,10 @@ rows=()
 for e in $EPS; do
   p=$O/eps-$e
   dp=(--dp-epsilon "$e" --dp-delta 1e-5)
-  [ "$e" = inf ] && dp=(--kmax 1)
+  [ "$e" = inf ] && dp=(--kmax 1 --batch 1024 --epochs 80 --lr 0.002 --latent 16)
   echo "== epsilon $e: compress" >&2
-  $LGC compress "${TRAIN[@]}" "${dp[@]}" --latent "$LATENT" --epochs "$EPOCHS" --seed 1 \
+  # shellcheck disable=SC2086 # ARGS: options, split on spaces
+  $LGC compress "${TRAIN[@]}" "${dp[@]}" $ARGS --seed 1 \
     --threads "$THREADS" -o "$p.lgc" -f --json -q >"$p.make.json"
   $LGC decompress "$p.lgc" -n 60000 -o "$p" -f -q --threads "$THREADS"
   echo "== epsilon $e: paper-cnn, $SEEDS seeds" >&2
@@ -42,12 +44,14 @@ for e in $EPS; do
   rows+=("$(jq -n --arg e "$e" --slurpfile mk "$p.make.json" --slurpfile ev "$p.eval.json" \
     --slurpfile pr "$p.privacy.json" '{epsilon:$e, package_bytes:$mk[0].package_bytes,
       epsilon_spent:$mk[0].dp_epsilon, sgd_noise:$mk[0].dp_sgd_noise, gmm_noise:$mk[0].dp_gmm_noise,
+      epochs:$mk[0].epochs, latent:$mk[0].latent, k:$mk[0].k, code_clip:$mk[0].dp_code_clip,
+      spread_clip:$mk[0].dp_spread_clip,
       accuracy:{mean:$ev[0].accuracy_mean, sd:$ev[0].accuracy_sd, runs:$ev[0].accuracy},
       share_closer_to_train:$pr[0].share_closer_to_train, near_copy_fraction:$pr[0].near_copy_fraction,
       membership_auc:$pr[0].membership_auc, compress_seconds:$mk[0].seconds}')")
   rm -f "$p-images.idx" "$p-labels.idx"
 done
-printf '%s\n' "${rows[@]}" | jq -s --arg cmd "EPS=\"$EPS\" SEEDS=$SEEDS STEPS=$STEPS EPOCHS=$EPOCHS LATENT=$LATENT bash bench/privacy.sh" \
+printf '%s\n' "${rows[@]}" | jq -s --arg cmd "EPS=\"$EPS\" SEEDS=$SEEDS STEPS=$STEPS ARGS=\"$ARGS\" bash bench/privacy.sh" \
   --arg commit "$(git rev-parse --short HEAD)" --arg date "$(date -u +%FT%TZ)" \
   '{command:$cmd, commit:$commit, date:$date, delta:1e-5, rows:.}' >"$R/privacy.json"
 {

@@ -458,6 +458,7 @@ static const char *const dec_names[] = {"int8", "f16", "f32", NULL};
 typedef struct {
     lgc_compress_opts o;
     int model, loss, fit, form, ksel, emprec, prec, dec, sized, force, no_encoder;
+    int batch_given, epochs_given, lr_given, latent_given; /* else DP picks its own */
     size_t classes, threads;
     uint64_t budget;
     const char *ckdir, *encp, *created;
@@ -473,12 +474,12 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
     a->emprec = o->gmm.precision == LGC_GMM_F64, a->threads = 2;
     const api_opt t[] = {
         {"model", O_CHOICE, &a->model, 0, 0, lgc_model_names(), NULL},
-        {"epochs", O_SIZE, &o->train.epochs, 0, 100000, NULL, NULL},
-        {"batch", O_SIZE, &o->train.batch, 1, 65536, NULL, NULL},
-        {"lr", O_FLOAT, &o->train.lr, 1e-8, 10.0, NULL, NULL},
+        {"epochs", O_SIZE, &o->train.epochs, 0, 100000, NULL, &a->epochs_given},
+        {"batch", O_SIZE, &o->train.batch, 1, 65536, NULL, &a->batch_given},
+        {"lr", O_FLOAT, &o->train.lr, 1e-8, 10.0, NULL, &a->lr_given},
         {"loss", O_CHOICE, &a->loss, 0, 0, lgc_loss_names(), NULL},
         {"hidden", O_SIZE, &o->hidden, 1, 65536, NULL, &a->sized},
-        {"latent", O_SIZE, &o->latent, 1, 1024, NULL, &a->sized},
+        {"latent", O_SIZE, &o->latent, 1, 1024, NULL, &a->latent_given},
         {"fit_on", O_CHOICE, &a->fit, 0, 0, fit_names, NULL},
         {"supcon_weight", O_FLOAT, &o->train.supcon_weight, 0.0, 1e5, NULL, NULL},
         {"supcon_form", O_CHOICE, &a->form, 0, 0, form_names, NULL},
@@ -513,6 +514,7 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
     if (st != LGC_OK)
         return st;
     /* as cmd_compress.c maps its table onto the options */
+    a->sized |= a->latent_given;
     o->model = (lgc_model_kind)lgc_model_from_name(lgc_model_names()[a->model]);
     if (a->loss >= 0)
         o->train.loss = a->loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
@@ -635,6 +637,11 @@ lgc_status lgc_api_compress(const uint8_t *pix, size_t n, size_t h, size_t w, si
         a.o.train.after_epoch_ctx = &r;
     }
     lgc_threads_set((int)a.threads);
+    if (a.o.dp_epsilon > 0.0) /* DP's own sizes, now that the images are counted */
+        lgc_compress_opts_dp_sizes(&a.o, d.x.n, (a.batch_given ? LGC_DP_KEEP_BATCH : 0) |
+                                              (a.epochs_given ? LGC_DP_KEEP_EPOCHS : 0) |
+                                              (a.lr_given ? LGC_DP_KEEP_LR : 0) |
+                                              (a.latent_given ? LGC_DP_KEEP_LATENT : 0));
     if ((st = lgc_compress(&d, d.n_classes, &a.o, relay, &r, &p, rep, err)))
         goto done;
     if (cancelled(cancel)) { /* during the mixtures: stop before writing */

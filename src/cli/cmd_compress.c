@@ -40,6 +40,7 @@ typedef struct {
     int ex_method;          /* index into exmethod_names */
     float ex_share;         /* their share of decompressed sets (OPT_FLOAT writes a float) */
     int ex_method_given, ex_share_given; /* refused without --exemplars */
+    int batch_given, epochs_given, lr_given, latent_given; /* else DP picks its own */
     lgc_images ex;          /* the chosen real images (ex.n, h, w, c) */
     uint8_t *ex_lab;        /* (ex.n) */
     double ex_share_d;      /* ex_share as stored: rounded to 6 decimals */
@@ -240,11 +241,14 @@ static int parse(compress_args *a, int argc, char **argv)
             {.name = "--model", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->model,
              .choices = lgc_model_names(), .noun = "model", .help = "autoencoder (see below)"},
             {.name = "--epochs", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.epochs, .lo = 0,
-             .hi = 100000, .help = "training epochs"},
+             .hi = 100000, .given = &a->epochs_given, .def = "20; 80 with --dp-epsilon",
+             .help = "training epochs"},
             {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.train.batch, .lo = 1,
-             .hi = 65536, .help = "training batch"},
+             .hi = 65536, .given = &a->batch_given, .def = "256; 1024 with --dp-epsilon",
+             .help = "training batch"},
             {.name = "--lr", .kind = OPT_FLOAT, .meta = "X", .dest = &a->o.train.lr, .lo = 1e-8,
-             .hi = 10.0, .help = "Adam learning rate"},
+             .hi = 10.0, .given = &a->lr_given, .def = "0.001; 0.002 with --dp-epsilon",
+             .help = "Adam learning rate"},
             {.name = "--loss", .kind = OPT_CHOICE, .meta = "L", .dest = &a->loss,
              .choices = lgc_loss_names(),
              .def = "the model's: mse for ae and ae-supcon (the study's), bce for the rest",
@@ -252,7 +256,8 @@ static int parse(compress_args *a, int argc, char **argv)
             {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.hidden, .lo = 1,
              .hi = 65536, .given = &a->sized, .help = "hidden width; conv models: channels N/4 and N/2"},
             {.name = "--latent", .kind = OPT_SIZE, .meta = "D", .dest = &a->o.latent, .lo = 1,
-             .hi = 1024, .given = &a->sized, .help = "latent size"},
+             .hi = 1024, .given = &a->latent_given, .def = "64; 16 with --dp-epsilon",
+             .help = "latent size"},
             {.name = "--fit-on", .kind = OPT_CHOICE, .meta = "W", .dest = &a->fit, .choices = fit_names,
              .help = "VAE kinds: fit the mixtures to the means mu or to one sampled z per image"},
             {.name = "--supcon-weight", .kind = OPT_FLOAT, .meta = "W",
@@ -321,6 +326,7 @@ static int parse(compress_args *a, int argc, char **argv)
     if (rc)
         return rc;
     lgc_compress_opts *o = &a->o;
+    a->sized |= a->latent_given;
     o->model = (lgc_model_kind)lgc_model_from_name(lgc_model_names()[a->model]);
     if (a->loss >= 0)
         o->train.loss = a->loss == 0 ? LGC_LOSS_BCE : LGC_LOSS_MSE;
@@ -574,6 +580,11 @@ int cmd_compress(int argc, char **argv)
     if ((rc = load(&a, &data, &groups)))
         goto done;
     a.t0 = lgc_now();
+    if (a.o.dp_epsilon > 0.0) /* DP's own sizes, now that the images are counted */
+        lgc_compress_opts_dp_sizes(&a.o, data.x.n, (a.batch_given ? LGC_DP_KEEP_BATCH : 0) |
+                                              (a.epochs_given ? LGC_DP_KEEP_EPOCHS : 0) |
+                                              (a.lr_given ? LGC_DP_KEEP_LR : 0) |
+                                              (a.latent_given ? LGC_DP_KEEP_LATENT : 0));
     if (lgc_compress(&data, a.n_classes, &a.o, on_progress, &a, &p, &rep, &err)) {
         cli_progress_done(&a.c);
         rc = cli_fail_err(cmd, &err);

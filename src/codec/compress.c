@@ -47,6 +47,20 @@ void lgc_compress_opts_default(lgc_compress_opts *o)
     o->dp_delta = 1e-5, o->dp_clip = 0.01f, o->dp_gmm_share = 0.1, o->dp_k = 1;
 }
 
+void lgc_compress_opts_dp_sizes(lgc_compress_opts *o, size_t n, unsigned keep)
+{
+    /* bench/dp_validation/validation.log: batch 1024 for 80 epochs beat the
+     * plain 256 x 20 and 128 x 10 by 9 to 18 points at epsilon 1 and 10 */
+    if (!(keep & LGC_DP_KEEP_BATCH))
+        o->train.batch = n / 48 > 1024 ? 1024 : n / 48 ? n / 48 : 1;
+    if (!(keep & LGC_DP_KEEP_EPOCHS))
+        o->train.epochs = 80;
+    if (!(keep & LGC_DP_KEEP_LR))
+        o->train.lr = 0.002f;
+    if (!(keep & LGC_DP_KEEP_LATENT))
+        o->latent = 16;
+}
+
 /* Keeps every epoch's loss (for rep->final_loss and the side file), then
  * passes the report on to the caller's progress. */
 typedef struct {
