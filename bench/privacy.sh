@@ -2,7 +2,7 @@
 # Differentially private packages on MNIST (issue 19; docs/PRIVACY.md): for
 # each epsilon in EPS ("inf": the same pipeline without privacy: DP's sizes,
 # one Gaussian per class, no noise), compress --dp-epsilon E --dp-delta 1e-5
-# with compress's DP sizes (batch 1024, 80 epochs, lr 0.002, latent 16) and
+# with compress's DP sizes (batch 1024, 80 epochs, lr 0.002, latent 32, or 16 below epsilon 4) and
 # ARGS (more compress options, e.g. "--dp-k 4"),
 # decompress 60,000, judge with paper-cnn (SEEDS seeds, STEPS steps, official
 # test set), and audit with lgc privacy (share closer to training, near
@@ -30,7 +30,7 @@ rows=()
 for e in $EPS; do
   p=$O/eps-$e
   dp=(--dp-epsilon "$e" --dp-delta 1e-5)
-  [ "$e" = inf ] && dp=(--kmax 1 --batch 1024 --epochs 80 --lr 0.002 --latent 16)
+  [ "$e" = inf ] && dp=(--kmax 1 --batch 1024 --epochs 80 --lr 0.002 --latent 32)
   echo "== epsilon $e: compress" >&2
   # shellcheck disable=SC2086 # ARGS: options, split on spaces
   $LGC compress "${TRAIN[@]}" "${dp[@]}" $ARGS --seed 1 \
