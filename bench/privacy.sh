@@ -2,7 +2,7 @@
 # Differentially private packages on MNIST (issue 19; docs/PRIVACY.md): for
 # each epsilon in EPS ("inf": the same pipeline without privacy: DP's sizes,
 # one Gaussian per class, no noise), compress --dp-epsilon E --dp-delta 1e-5
-# with compress's DP sizes (batch 1024, 80 epochs, lr 0.002, latent 32, or 16 below epsilon 4) and
+# with compress's DP sizes (batch 1024, 80 epochs, lr 0.002, latent 32, or 16 below epsilon 2) and
 # ARGS (more compress options, e.g. "--dp-k 4"),
 # decompress 60,000, judge with paper-cnn (SEEDS seeds, STEPS steps, official
 # test set), and audit with lgc privacy (share closer to training, near

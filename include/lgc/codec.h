@@ -97,7 +97,7 @@ void lgc_compress_opts_default(lgc_compress_opts *o);
  * says how they were chosen: on a validation split of MNIST's training set):
  * DP-SGD wants larger batches and more epochs than the plain default. Sets
  * train.batch (1024, or n / 48 for fewer than 49,152 images), train.epochs
- * (80), train.lr (0.002) and latent (32 for dp_epsilon >= 4, else 16) where
+ * (80), train.lr (0.002) and latent (32 for dp_epsilon >= 2, else 16) where
  * the bit of `keep` is clear (the caller's own choices stay). */
 enum { LGC_DP_KEEP_BATCH = 1, LGC_DP_KEEP_EPOCHS = 2, LGC_DP_KEEP_LR = 4, LGC_DP_KEEP_LATENT = 8 };
 void lgc_compress_opts_dp_sizes(lgc_compress_opts *o, size_t n, unsigned keep);

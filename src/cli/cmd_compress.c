@@ -256,7 +256,7 @@ static int parse(compress_args *a, int argc, char **argv)
             {.name = "--hidden", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.hidden, .lo = 1,
              .hi = 65536, .given = &a->sized, .help = "hidden width; conv models: channels N/4 and N/2"},
             {.name = "--latent", .kind = OPT_SIZE, .meta = "D", .dest = &a->o.latent, .lo = 1,
-             .hi = 1024, .given = &a->latent_given, .def = "64; with --dp-epsilon 32, or 16 for E < 4",
+             .hi = 1024, .given = &a->latent_given, .def = "64; with --dp-epsilon 32, or 16 for E < 2",
              .help = "latent size"},
             {.name = "--fit-on", .kind = OPT_CHOICE, .meta = "W", .dest = &a->fit, .choices = fit_names,
              .help = "VAE kinds: fit the mixtures to the means mu or to one sampled z per image"},

@@ -51,8 +51,8 @@ void lgc_compress_opts_dp_sizes(lgc_compress_opts *o, size_t n, unsigned keep)
 {
     /* bench/dp_validation/validation.log: batch 1024 for 80 epochs beat
      * 128 x 10 by 2 (epsilon 10) and 18 points (epsilon 1); latent 32 beat 16
-     * by 7 points at epsilon 10 and lost by 4 at epsilon 1, where the noise of
-     * a class covariance grows with its d^2 entries */
+     * by 7, 8 and 5 points at epsilon 10, 4 and 2 and lost by 4 at epsilon 1,
+     * where the noise on a class covariance's d^2 entries drowns the spread */
     if (!(keep & LGC_DP_KEEP_BATCH))
         o->train.batch = n / 48 > 1024 ? 1024 : n / 48 ? n / 48 : 1;
     if (!(keep & LGC_DP_KEEP_EPOCHS))
@@ -60,7 +60,7 @@ void lgc_compress_opts_dp_sizes(lgc_compress_opts *o, size_t n, unsigned keep)
     if (!(keep & LGC_DP_KEEP_LR))
         o->train.lr = 0.002f;
     if (!(keep & LGC_DP_KEEP_LATENT))
-        o->latent = o->dp_epsilon >= 4.0 ? 32 : 16;
+        o->latent = o->dp_epsilon >= 2.0 ? 32 : 16;
 }
 
 /* Keeps every epoch's loss (for rep->final_loss and the side file), then
