@@ -93,7 +93,10 @@ static int parse(eval_args *a, int argc, char **argv)
         {.name = "--judge", .kind = OPT_CHOICE, .meta = "NAME", .dest = &a->judge,
          .choices = judge_names, .noun = "judge", .help = "the classifier (docs/PROTOCOL.md §4)"},
         {.name = "--steps", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.steps, .lo = 1,
-         .hi = 100000000, .help = "optimiser steps, batch 64"},
+         .hi = 100000000, .help = "optimiser steps"},
+        {.name = "--batch", .kind = OPT_SIZE, .meta = "N", .dest = &a->o.batch, .lo = 1,
+         .hi = 4096, .help = "images per step (docs/PROTOCOL.md §4 scores with 64; other "
+                 "batches are for timing and experiments)"},
         {.name = "--seeds", .kind = OPT_SIZE, .meta = "K", .dest = &a->n_seeds, .lo = 1,
          .hi = LGC_JUDGE_MAX_SEEDS, .help = "judge seeds S..S+K-1"},
         {.name = "--seed", .kind = OPT_U64, .meta = "S", .dest = &a->o.seed, .help = "first seed"},
