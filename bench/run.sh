@@ -136,7 +136,7 @@ if [[ $WHAT == all || $WHAT == limits ]]; then
     echo
     echo "| work | GFLOP | at SGEMM rate, s | measured, s | GFLOP/s reached | of SGEMM rate |"
     echo "|---|---:|---:|---:|---:|---:|"
-    jq -r '.rows[] | "| \(.work) | \(.gflop * 10 | round / 10) | \(.flop_seconds * 100 | round / 100) | \(.seconds) | \(.gflops | round) | \(.of_sgemm * 100 | round) % |"' "$R/limits.json"
+    jq -r '.rows[] | "| \(.work) | \(.gflop * 10 | round / 10) | \(.flop_seconds * 100 | round / 100) | \(.seconds * 1000 | round / 1000) | \(.gflops | round) | \(.of_sgemm * 100 | round) % |"' "$R/limits.json"
   } >"$R/limits.md"
   cat "$R/limits.md" >&2
 fi
