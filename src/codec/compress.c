@@ -302,10 +302,13 @@ static lgc_status dp_mixtures(const lgc_compress_opts *o, const float *zc, const
 static lgc_status dp_keys(lgc_pkg *p, const lgc_compress_opts *o, const lgc_compress_report *rep,
                           lgc_err *err)
 {
-    char split[200];
-    snprintf(split, sizeof split, "DP-SGD training first, for %.3g of epsilon alone; the "
-             "mixtures (up to %zu components per class) and the class counts with what is left",
-             1.0 - o->dp_gmm_share, o->dp_k);
+    char split[200], mix[64];
+    if (o->dp_k > 1)
+        snprintf(mix, sizeof mix, "up to %zu components per class", o->dp_k);
+    else
+        snprintf(mix, sizeof mix, "one Gaussian per class");
+    snprintf(split, sizeof split, "DP-SGD training first, for %.3g of epsilon alone; %s and the "
+             "class counts with what is left", 1.0 - o->dp_gmm_share, mix);
     lgc_status st;
     if ((st = lgc_pkg_set_f64(p, KEY_DP_EPSILON, rep->dp_epsilon, err)) ||
         (st = lgc_pkg_set_f64(p, KEY_DP_DELTA, o->dp_delta, err)) ||
