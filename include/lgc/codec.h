@@ -76,7 +76,7 @@ typedef struct {
     uint64_t budget;
     /* Differential privacy (docs/PRIVACY.md), on when dp_epsilon > 0: the
      * autoencoder trained with DP-SGD (train.dp_clip, train.dp_noise are
-     * then set here), one Gaussian per class fitted
+     * then set here), one Gaussian (dp_k components) per class fitted
      * by the Gaussian mechanism (lgc_gmm_dp_fit; the means' clip dp_code_clip
      * or, when 0, a noisy quantile of the codes' norms), the class
      * priors from noisy counts, and both noises calibrated with the RDP

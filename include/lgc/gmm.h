@@ -169,7 +169,7 @@ typedef struct {
  * abandonment (abandon_margin 0, abandon_after 10). */
 void lgc_gmm_opts_default(lgc_gmm_opts *o);
 
-/* One Gaussian (k = 1) per set of points, under differential privacy. The
+/* One Gaussian per set of points (or k components), under differential privacy. The
  * sets are disjoint (a record is in one: its class), so each of these
  * releases is one Gaussian mechanism over all sets, with noise of standard
  * deviation z times its L2 sensitivity:
@@ -208,9 +208,9 @@ void lgc_gmm_dp_opts_default(lgc_gmm_dp_opts *o);
  * fixed mean_clip, plus 2 iters with k > 1), each of multiplier o->z: its privacy cost
  * (lgc_dp_ledger_add_gaussian). */
 size_t lgc_gmm_dp_releases(const lgc_gmm_dp_opts *o);
-/* X (off[m], d): set s is rows off[s] .. off[s + 1] - 1. Fills g (m) with one
- * component each, noisy_n (m) with the noisy counts (for priors), and the
- * clips used. Draws from r. */
+/* X (off[m], d): set s is rows off[s] .. off[s + 1] - 1. Fills g (m) with up
+ * to k components each, noisy_n (m) with the noisy counts (for priors), and
+ * the clips used. Draws from r. On failure g is left zeroed. */
 lgc_status lgc_gmm_dp_fit(const float *X, const size_t *off, size_t m, size_t d,
                           const lgc_gmm_dp_opts *o, lgc_rng *r, lgc_gmm *g, double *noisy_n,
                           double *mean_clip, double *spread_clip, lgc_err *err);

@@ -459,6 +459,7 @@ typedef struct {
     lgc_compress_opts o;
     int model, loss, fit, form, ksel, emprec, prec, dec, sized, force, no_encoder;
     int batch_given, epochs_given, lr_given, latent_given; /* else DP picks its own */
+    int dp_given; /* an option below dp_epsilon given: refused without it */
     size_t classes, threads;
     uint64_t budget;
     const char *ckdir, *encp, *created;
@@ -503,17 +504,20 @@ static lgc_status compress_options(const char *options, compress_args *a, lgc_er
         {"created", O_STR, &a->created, 0, 0, NULL, NULL},
         {"force", O_FLAG, &a->force, 0, 0, NULL, NULL},
         {"dp_epsilon", O_DOUBLE, &o->dp_epsilon, 0.01, 1000.0, NULL, NULL},
-        {"dp_delta", O_DOUBLE, &o->dp_delta, 1e-12, 0.1, NULL, NULL},
-        {"dp_clip", O_FLOAT, &o->dp_clip, 1e-6, 1e6, NULL, NULL},
-        {"dp_ema", O_FLOAT, &o->train.dp_ema, 0.0, 0.99999, NULL, NULL},
-        {"dp_k", O_SIZE, &o->dp_k, 1, 32, NULL, NULL},
-        {"dp_mixture_share", O_DOUBLE, &o->dp_gmm_share, 0.001, 0.999, NULL, NULL},
-        {"dp_code_clip", O_DOUBLE, &o->dp_code_clip, 0.0, 1e9, NULL, NULL},
+        {"dp_delta", O_DOUBLE, &o->dp_delta, 1e-12, 0.1, NULL, &a->dp_given},
+        {"dp_clip", O_FLOAT, &o->dp_clip, 1e-6, 1e6, NULL, &a->dp_given},
+        {"dp_ema", O_FLOAT, &o->train.dp_ema, 0.0, 0.99999, NULL, &a->dp_given},
+        {"dp_k", O_SIZE, &o->dp_k, 1, 32, NULL, &a->dp_given},
+        {"dp_mixture_share", O_DOUBLE, &o->dp_gmm_share, 0.001, 0.999, NULL, &a->dp_given},
+        {"dp_code_clip", O_DOUBLE, &o->dp_code_clip, 0.0, 1e9, NULL, &a->dp_given},
     };
     lgc_status st = parse_options(options, t, N_OPTS(t), &a->copy, err);
     if (st != LGC_OK)
         return st;
     /* as cmd_compress.c maps its table onto the options */
+    if (a->dp_given && !(o->dp_epsilon > 0.0))
+        return lgc_err_set(err, LGC_ERR_ARG, "options: dp_delta, dp_clip, dp_k, dp_ema, "
+                           "dp_mixture_share and dp_code_clip need dp_epsilon (a DP package)");
     a->sized |= a->latent_given;
     o->model = (lgc_model_kind)lgc_model_from_name(lgc_model_names()[a->model]);
     if (a->loss >= 0)

@@ -15,6 +15,9 @@
 #include "lgc/tensor.h"
 
 static const char *const fit_names[] = {"mu", "z", NULL};
+/* The options that only mean something with --dp-epsilon (compress_args.dp_given). */
+static const char *const dp_option_names[] = {"--dp-delta", "--dp-clip", "--dp-mixture-share",
+                                              "--dp-k", "--dp-ema", "--dp-code-clip"};
 static const char *const form_names[] = {"out", "in", NULL};
 static const char *const ksel_names[] = {"argmin", "greedy", NULL};
 static const char *const emprec_names[] = {"f32", "f64", NULL};
@@ -41,6 +44,7 @@ typedef struct {
     float ex_share;         /* their share of decompressed sets (OPT_FLOAT writes a float) */
     int ex_method_given, ex_share_given; /* refused without --exemplars */
     int batch_given, epochs_given, lr_given, latent_given; /* else DP picks its own */
+    int dp_given[6];        /* each of dp_option_names given: refused without --dp-epsilon */
     lgc_images ex;          /* the chosen real images (ex.n, h, w, c) */
     uint8_t *ex_lab;        /* (ex.n) */
     double ex_share_d;      /* ex_share as stored: rounded to 6 decimals */
@@ -206,22 +210,28 @@ static int parse(compress_args *a, int argc, char **argv)
              .help = "differential privacy: the package as a whole is (E, --dp-delta)-DP "
                      "(DP-SGD training, per-class mixtures by the Gaussian mechanism, the "
                      "noise set by an RDP accountant; docs/PRIVACY.md). Model ae only"},
-            {.name = "--dp-delta", .kind = OPT_DOUBLE, .meta = "D", .dest = &a->o.dp_delta,
+            {.name = "--dp-delta", .given = &a->dp_given[0],
+             .kind = OPT_DOUBLE, .meta = "D", .dest = &a->o.dp_delta,
              .lo = 1e-12, .hi = 0.1, .help = "delta of the guarantee (must be below 1/N)"},
-            {.name = "--dp-clip", .kind = OPT_FLOAT, .meta = "C", .dest = &a->o.dp_clip,
+            {.name = "--dp-clip", .given = &a->dp_given[1],
+             .kind = OPT_FLOAT, .meta = "C", .dest = &a->o.dp_clip,
              .lo = 1e-6, .hi = 1e6, .help = "DP-SGD: each image's gradient clipped to L2 norm C"},
-            {.name = "--dp-mixture-share", .kind = OPT_DOUBLE, .meta = "S",
+            {.name = "--dp-mixture-share", .given = &a->dp_given[2],
+             .kind = OPT_DOUBLE, .meta = "S",
              .dest = &a->o.dp_gmm_share, .lo = 0.001, .hi = 0.999,
              .help = "the share of epsilon the mixtures and class counts get: DP-SGD alone gets "
                      "(1 - S) of it, the mixtures what is left"},
-            {.name = "--dp-k", .kind = OPT_SIZE, .meta = "K", .dest = &a->o.dp_k, .lo = 1,
+            {.name = "--dp-k", .given = &a->dp_given[3],
+             .kind = OPT_SIZE, .meta = "K", .dest = &a->o.dp_k, .lo = 1,
              .hi = 32, .help = "DP mixtures: K components per class (centres by noisy Lloyd "
                      "iterations, one shared covariance; K is not chosen by BIC under DP)"},
-            {.name = "--dp-ema", .kind = OPT_FLOAT, .meta = "B", .dest = &a->o.train.dp_ema,
+            {.name = "--dp-ema", .given = &a->dp_given[4],
+             .kind = OPT_FLOAT, .meta = "B", .dest = &a->o.train.dp_ema,
              .lo = 0.0, .hi = 0.99999, .def = "0 (off)",
              .help = "DP-SGD: the model is the moving average of every step's parameters, "
                      "decay B per step (post-processing: no privacy cost)"},
-            {.name = "--dp-code-clip", .kind = OPT_DOUBLE, .meta = "R", .dest = &a->o.dp_code_clip,
+            {.name = "--dp-code-clip", .given = &a->dp_given[5],
+             .kind = OPT_DOUBLE, .meta = "R", .dest = &a->o.dp_code_clip,
              .lo = 0.0, .hi = 1e9, .def = "chosen under DP",
              .help = "DP mixtures: each code clipped to L2 norm R for the class means (by "
                      "default a noisy 99th percentile of the codes' norms)"},
@@ -358,6 +368,11 @@ static int check_outputs(compress_args *a)
     if (!a->labs && !lgc_path_is_folder(a->imgs))
         return cli_fail(cmd, EXIT_USAGE, "--labels is required (unless --images is a folder of "
                         "class folders)");
+    size_t n_dp = sizeof a->dp_given / sizeof *a->dp_given;
+    for (size_t i = 0; !(a->o.dp_epsilon > 0.0) && i < n_dp; i++)
+        if (a->dp_given[i])
+            return cli_fail(cmd, EXIT_USAGE, "%s needs --dp-epsilon E (a DP package)",
+                            dp_option_names[i]);
     if (!a->ex_budget && (a->ex_method_given || a->ex_share_given))
         return cli_fail(cmd, EXIT_USAGE, "%s needs --exemplars BYTES (a hybrid package)",
                         a->ex_method_given ? "--exemplar-method" : "--exemplar-share");

@@ -28,8 +28,8 @@ static size_t bin_of(double norm)
     return j;
 }
 
-/* The upper edge of the bin where the top (1 - q) of the noisy counts (B)
- * begins: scanning down, the first bin at which the tail exceeds (1 - q) of
+/* The upper edge of the bin where the top (1 - q) of the noisy counts c
+ * (DP_BINS) begins: scanning down, the first bin at which the tail exceeds (1 - q) of
  * the noisy total. Reads only noisy numbers. */
 static double hist_quantile(const double *c, double q)
 {
@@ -73,10 +73,10 @@ size_t lgc_gmm_dp_releases(const lgc_gmm_dp_opts *o)
 
 /* Components of set s by noisy Lloyd iterations (releases 6 and 7 of each
  * iteration, lgc/gmm.h). X (n, d) the set's points, mu its noisy mean, C (d,
- * d) its noisy covariance (PSD), c (k, d) and cnt (k) out. Returns how many
- * components are kept: those whose last noisy count is above 20 z (below
- * that the sum's noise, z rs per coordinate, moves the centre by more than
- * rs / 20). */
+ * d) its noisy covariance (PSD), c (k, d) and cnt (k) out, sum (k, d) and x
+ * (d) work space. *kept: how many components stay, first in c and cnt: those
+ * whose last noisy count is above 20 z (below that the sum's noise, z rs per
+ * coordinate, moves the centre by more than rs / 20). */
 static lgc_status dp_lloyd(const float *X, size_t n, size_t d, const double *mu, const double *C,
                            const lgc_gmm_dp_opts *o, double rs, lgc_rng *r, double *c, double *cnt,
                            double *sum, double *x, size_t *kept, lgc_err *err)

@@ -37,5 +37,10 @@ expect 2 "DP with a VAE" -- "$LGC" "${c[@]}" --dp-epsilon 1 --dp-delta 1e-4 --mo
 err_has "with differential privacy: model ae"
 expect 2 "DP with a budget" -- "$LGC" "${c[@]}" --dp-epsilon 1 --dp-delta 1e-4 --budget 50K -o "$T/x.lgc" -q
 err_has "no --budget"
+for o in "--dp-delta 1e-6" "--dp-clip 0.1" "--dp-mixture-share 0.2" "--dp-k 2" "--dp-ema 0.9" "--dp-code-clip 5"; do
+  # shellcheck disable=SC2086 # $o: an option and its value
+  expect 2 "$o without --dp-epsilon" -- "$LGC" "${c[@]}" $o -o "$T/x.lgc"
+  err_has "${o% *} needs --dp-epsilon E"
+done
 [ ! -e "$T/x.lgc" ] && ok || bad "a package was written although compress failed"
 finish

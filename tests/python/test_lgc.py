@@ -126,6 +126,9 @@ def test_compress_dp_matches_the_cli(small, work):
     assert 3.8 < a["dp.epsilon"] <= 4.0 and a["dp.delta"] == 1e-4
     a.pop("created"), b.pop("created")
     assert a == b
+    with pytest.raises(lgc.Error, match="need dp_epsilon"):
+        lgc.compress(x, y, work / "nodp.lgc", epochs=1, dp_k=2, no_encoder=True)
+    assert not (work / "nodp.lgc").exists()
 
 
 def test_load_formats(work):
