@@ -8,8 +8,12 @@
 #include "lgc/nn.h"
 
 /* Conv scratch is bounded: the batch is split into chunks whose im2col
- * buffer holds at most this many floats (32 MiB). */
-#define CONV_WS_TARGET ((size_t)8 << 20)
+ * buffer holds at most this many floats (4 MiB), so that a chunk's patches
+ * are still in cache when its GEMMs read them. Measured on convnet3 (batch
+ * 256, its 128-channel 14x14 layer: 4 images a chunk): 7 % faster a step than
+ * with 32 MiB (33 images), the same with 2 MiB. paper-cnn's chunk stays its
+ * whole batch. */
+#define CONV_WS_TARGET ((size_t)1 << 20)
 
 static size_t shape_size(size_t c, size_t h, size_t w) { return c * h * w; }
 
@@ -278,15 +282,28 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
     return in;
 }
 
+/* p[0 .. n) = 0, in pieces of 64 Ki floats shared by the threads. */
+static void zero_par(float *p, size_t n)
+{
+    const size_t piece = 65536;
+    size_t np = (n + piece - 1) / piece;
+#pragma omp parallel for schedule(static) if (np > 1)
+    for (size_t j = 0; j < np; j++) {
+        size_t lo = j * piece, m = n - lo < piece ? n - lo : piece;
+        memset(p + lo, 0, m * sizeof *p);
+    }
+}
+
 void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput)
 {
-    /* Zero only the first B samples of each layer's gradient block. */
+    /* Zero only the first B samples of each layer's gradient block, both
+     * threads at once (a serial memset was 5 % of a convnet3 step). */
     for (size_t i = 0; i < net->n_layers; i++) {
         const lgc_layer *L = &net->layers[i];
-        memset(net->dacts + L->act_off, 0, B * shape_size(L->out_c, L->out_h, L->out_w) * sizeof(float));
+        zero_par(net->dacts + L->act_off, B * shape_size(L->out_c, L->out_h, L->out_w));
     }
     if (want_dinput)
-        memset(net->dinput, 0, B * net->in_size * sizeof(float));
+        zero_par(net->dinput, B * net->in_size);
     /* The last layer's output gradient is dout itself. */
     for (size_t i = net->n_layers; i-- > 0;) {
         const lgc_layer *L = &net->layers[i];
