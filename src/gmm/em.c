@@ -18,6 +18,10 @@
 #define RESP_KEEP 1e-16
 #define LLOYD_MAX_ITER 100
 #define FLOOR_RETRIES 10
+/* Rows of the float scatter per block: (SBLK, dp) floats, 32 KiB at d = 64, stay in L1. */
+#define SBLK 128
+/* Coordinates of the float M-step's mean summed at once, in registers. */
+#define MEAN_COLS 16
 
 enum { COMP_OK = 0, COMP_EMPTY = 1, COMP_SINGULAR = 2 };
 
@@ -35,10 +39,12 @@ typedef struct {
     int *state;          // (k) COMP_* outcome of each component's M-step
     /* Scratch in double, or in float when f32 (the allocation fits either). */
     void *zwork;         // (T, LGC_GMM_BLOCK, d) E-step: whitened block per thread
-    void *ywork;         // (T, n, d) M-step: sqrt(resp)-scaled centred rows per thread
+    void *ywork;         // (T, yper) M-step: sqrt(resp)-scaled centred rows per thread
+    size_t yper;         // max(n d, SBLK dp): elements of ywork per thread
     void *swork;         // (T, d, d) M-step: scatter of those rows, per thread
     double *sdwork;      // (T, d, d) M-step: scatter / N in double, per thread (f32 only)
-    float *cholf;        // (k, d, d) E-step: the factors rounded to float (f32 only)
+    float *cholf;        // (k, dp, dp) E-step: inverse factors in float, transposed (f32 only)
+    double *icol;        // (T, d, d) E-step: an inverse factor in double per thread (f32 only)
     float *muf;          // (k, d) E-step: the means rounded to float (f32 only)
     size_t *iwork;       // (T, n) M-step: indices of the kept rows, per thread
     double *data_mean;   // (d) of all points
@@ -59,7 +65,7 @@ static void work_free(em_work *w)
 {
     free(w->X), free(w->resp), free(w->ll), free(w->logc), free(w->nk), free(w->floor);
     free(w->state), free(w->zwork), free(w->ywork), free(w->swork), free(w->iwork);
-    free(w->sdwork), free(w->cholf), free(w->muf);
+    free(w->sdwork), free(w->cholf), free(w->muf), free(w->icol);
     free(w->data_mean), free(w->data_chol), free(w->hist), free(w->centers), free(w->dist);
     free(w->xsq);
     free(w->label), free(w->count), free(w->used);
@@ -76,7 +82,9 @@ static lgc_status work_init(em_work *w, size_t n, size_t d, size_t k, int max_it
         lgc_mul_overflows(n * d * T, sizeof(double)) || lgc_mul_overflows(n, k) ||
         lgc_mul_overflows(n * k, sizeof(double)) || lgc_mul_overflows(d, d) ||
         lgc_mul_overflows(d * d, T) || lgc_mul_overflows(LGC_GMM_BLOCK * d, T) ||
-        lgc_mul_overflows(d * d, k) || lgc_mul_overflows(d * d * k, sizeof(double)))
+        lgc_mul_overflows(d * d, k) || lgc_mul_overflows(d * d * k, sizeof(double)) ||
+        lgc_mul_overflows(lgc_gmmi_pad8(d) * lgc_gmmi_pad8(d), k * sizeof(float)) ||
+        lgc_mul_overflows(SBLK * lgc_gmmi_pad8(d), T * sizeof(double)))
         return LGC_ERR_LIMIT;
     w->X = malloc(n * d * sizeof *w->X);
     w->resp = malloc(n * k * sizeof *w->resp);
@@ -86,10 +94,13 @@ static lgc_status work_init(em_work *w, size_t n, size_t d, size_t k, int max_it
     w->floor = malloc(k * sizeof *w->floor);
     w->state = malloc(k * sizeof *w->state);
     w->zwork = malloc(T * LGC_GMM_BLOCK * d * sizeof(double));
-    w->ywork = malloc(T * n * d * sizeof(double));
+    size_t dp = lgc_gmmi_pad8(d);
+    w->yper = n * d > SBLK * dp ? n * d : SBLK * dp;
+    w->ywork = malloc(T * w->yper * sizeof(double));
     w->swork = malloc(T * d * d * sizeof(double));
     w->sdwork = malloc((f32 ? T * d * d : 1) * sizeof *w->sdwork);
-    w->cholf = malloc((f32 ? k * d * d : 1) * sizeof *w->cholf);
+    w->cholf = malloc((f32 ? k * dp * dp : 1) * sizeof *w->cholf);
+    w->icol = malloc((f32 ? T * d * d : 1) * sizeof *w->icol);
     w->muf = malloc((f32 ? k * d : 1) * sizeof *w->muf);
     w->iwork = malloc(T * n * sizeof *w->iwork);
     w->data_mean = malloc(d * sizeof *w->data_mean);
@@ -102,7 +113,7 @@ static lgc_status work_init(em_work *w, size_t n, size_t d, size_t k, int max_it
     w->count = malloc(k * sizeof *w->count);
     w->used = malloc(n * sizeof *w->used);
     if (!w->X || !w->resp || !w->ll || !w->logc || !w->nk || !w->floor || !w->state ||
-        !w->zwork || !w->ywork || !w->swork || !w->sdwork || !w->cholf || !w->muf || !w->iwork ||
+        !w->zwork || !w->ywork || !w->swork || !w->sdwork || !w->cholf || !w->muf || !w->icol || !w->iwork ||
         !w->data_mean || !w->data_chol ||
         !w->hist || !w->centers || !w->dist || !w->xsq || !w->label || !w->count || !w->used) {
         work_free(w);
@@ -304,27 +315,59 @@ static void scatter_f64(const double *restrict X, size_t d, const double *restri
     lgc_dgemm(1, 0, d, d, m, 1.0 / nkept, Y, d, Y, d, 0.0, S, d);
 }
 
-/* The same with the product in float, twice the speed (LGC_GMM_F32), reading
- * the caller's float points (half the memory traffic; the same values): the
- * rows are centred and scaled in double, then rounded; Sf (d, d) is float
- * scratch. Each entry of the scatter is then off by about sqrt(m) 2^-24 of
- * the variances, 5e-6 for m = 6000, the order of the default reg_covar. */
+typedef float em_v8f __attribute__((vector_size(32)));
+typedef float em_v4f __attribute__((vector_size(16)));
+typedef double em_v4d __attribute__((vector_size(32)));
+
+/* The same in float (LGC_GMM_F32), reading the caller's float points (half
+ * the memory traffic; the same values). The rows are centred and scaled in
+ * double, rounded to float, SBLK at a time into Y (SBLK, dp) with zeros in
+ * columns d..dp; each 8 x 8 block of the lower triangle of Y^T Y is summed
+ * in float over those rows (eight columns in one register, the eight rows'
+ * entries broadcast) and then into S in double. Each entry is then off by
+ * about sqrt(SBLK) 2^-24 of the variances, below the default reg_covar. */
 LGC_WIDE static void scatter_f32(const float *restrict X, size_t d, const double *restrict resp,
                         size_t stride, size_t c, const size_t *restrict idx, size_t m,
                         double nkept, const double *restrict mu, float *restrict Y,
-                        float *restrict Sf, double *restrict S)
+                        double *restrict S)
 {
-    for (size_t t = 0; t < m; t++) {
-        double s = resp ? sqrt(resp[idx[t] * stride + c]) : 1.0;
-        const float *x = X + idx[t] * d;
-        float *y = Y + t * d;
-        for (size_t j = 0; j < d; j++)
-            y[j] = (float)(s * ((double)x[j] - mu[j]));
+    size_t dp = lgc_gmmi_pad8(d);
+    memset(S, 0, d * d * sizeof *S);
+    for (size_t t0 = 0; t0 < m; t0 += SBLK) {
+        size_t mb = m - t0 < SBLK ? m - t0 : SBLK;
+        for (size_t t = 0; t < mb; t++) {
+            size_t i = idx[t0 + t];
+            double s = resp ? sqrt(resp[i * stride + c]) : 1.0;
+            const float *x = X + i * d;
+            float *y = Y + t * dp;
+            size_t j = 0;
+            for (; j < d; j++)
+                y[j] = (float)(s * ((double)x[j] - mu[j]));
+            for (; j < dp; j++)
+                y[j] = 0.0f;
+        }
+        for (size_t a0 = 0; a0 < dp; a0 += 8)
+            for (size_t b0 = 0; b0 <= a0; b0 += 8) {
+                em_v8f c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+                em_v8f c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0};
+                for (size_t t = 0; t < mb; t++) {
+                    const float *y = Y + t * dp;
+                    em_v8f yb;
+                    memcpy(&yb, y + b0, sizeof yb);
+                    c0 += y[a0] * yb, c1 += y[a0 + 1] * yb;
+                    c2 += y[a0 + 2] * yb, c3 += y[a0 + 3] * yb;
+                    c4 += y[a0 + 4] * yb, c5 += y[a0 + 5] * yb;
+                    c6 += y[a0 + 6] * yb, c7 += y[a0 + 7] * yb;
+                }
+                em_v8f cs[8] = {c0, c1, c2, c3, c4, c5, c6, c7};
+                for (size_t u = 0; u < 8 && a0 + u < d; u++)
+                    for (size_t v = 0; v < 8 && b0 + v <= a0 + u; v++)
+                        S[(a0 + u) * d + b0 + v] += (double)cs[u][v];
+            }
     }
-    lgc_ssyrk_lower_t(d, m, 1.0f, Y, d, Sf, d);
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j <= i; j++)
-            S[i * d + j] = (double)Sf[i * d + j] / nkept;
+            S[i * d + j] /= nkept;
 }
 
 /* Mean and factor of one component from column c of resp (n, stride), or
@@ -351,11 +394,33 @@ LGC_WIDE static int mstep_component(const double *restrict X, const float *restr
     if (!(nk >= LGC_GMM_EMPTY) || m == 0)
         return COMP_EMPTY;
     memset(mu, 0, d * sizeof *mu);
-    for (size_t t = 0; t < m; t++) {
+    /* f32 reads the same values from the caller's floats (half the bytes), 16
+     * coordinates at a time in registers: summed into mu in memory, each row
+     * waited on the store of the row before. The order of each sum is the same. */
+    size_t j0 = 0;
+    if (f32)
+        for (; j0 + MEAN_COLS <= d; j0 += MEAN_COLS) {
+            em_v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}; /* named: an array was spilled */
+            for (size_t t = 0; t < m; t++) {
+                double r = resp ? resp[idx[t] * stride + c] : 1.0;
+                em_v4d rv = {r, r, r, r};
+                const float *x = Xf + idx[t] * d + j0;
+                em_v4f x0, x1, x2, x3;
+                memcpy(&x0, x, sizeof x0), memcpy(&x1, x + 4, sizeof x1);
+                memcpy(&x2, x + 8, sizeof x2), memcpy(&x3, x + 12, sizeof x3);
+                a0 += rv * __builtin_convertvector(x0, em_v4d);
+                a1 += rv * __builtin_convertvector(x1, em_v4d);
+                a2 += rv * __builtin_convertvector(x2, em_v4d);
+                a3 += rv * __builtin_convertvector(x3, em_v4d);
+            }
+            memcpy(mu + j0, &a0, sizeof a0), memcpy(mu + j0 + 4, &a1, sizeof a1);
+            memcpy(mu + j0 + 8, &a2, sizeof a2), memcpy(mu + j0 + 12, &a3, sizeof a3);
+        }
+    for (size_t t = 0; j0 < d && t < m; t++) {
         double r = resp ? resp[idx[t] * stride + c] : 1.0;
-        if (f32) { /* the same values, read from the caller's floats: half the bytes */
+        if (f32) {
             const float *x = Xf + idx[t] * d;
-            for (size_t j = 0; j < d; j++)
+            for (size_t j = j0; j < d; j++)
                 mu[j] += r * (double)x[j];
         } else {
             const double *x = X + idx[t] * d;
@@ -366,7 +431,7 @@ LGC_WIDE static int mstep_component(const double *restrict X, const float *restr
     for (size_t j = 0; j < d; j++)
         mu[j] /= nkept;
     if (f32)
-        scatter_f32(Xf, d, resp, stride, c, idx, m, nkept, mu, Y, S, Sd);
+        scatter_f32(Xf, d, resp, stride, c, idx, m, nkept, mu, Y, Sd);
     else
         scatter_f64(X, d, resp, stride, c, idx, m, nkept, mu, Y, S), Sd = S;
     double trace = 0.0;
@@ -394,8 +459,11 @@ static double em_estep(const lgc_gmm *g, em_work *w)
     size_t n = w->n, d = w->d, k = w->k;
     const size_t B = LGC_GMM_BLOCK, nblk = (n + B - 1) / B;
     lgc_gmmi_logconst(g, w->logc);
-    if (w->f32)
-        lgc_gmmi_to_f32(g, w->cholf, w->muf);
+    if (w->f32) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->T)
+        for (size_t c = 0; c < k; c++)
+            lgc_gmmi_to_f32(g, c, w->cholf, w->muf, w->icol + (size_t)thread_id() * d * d);
+    }
 #pragma omp parallel for schedule(static) num_threads(w->T)
     for (size_t b = 0; b < nblk; b++) {
         size_t i0 = b * B, nb = n - i0 < B ? n - i0 : B, t = (size_t)thread_id();
@@ -424,7 +492,7 @@ static lgc_status em_mstep(lgc_gmm *g, em_work *w, double reg, const double *bad
         size_t t = (size_t)thread_id();
         w->state[c] = mstep_component(w->X, w->Xf, n, d, w->resp, k, c, reg, g->means + c * d,
                                       g->chol + c * d * d, &w->nk[c], &w->floor[c],
-                                      w->iwork + t * n, w->f32, scratch(w->ywork, w->f32, t * n * d),
+                                      w->iwork + t * n, w->f32, scratch(w->ywork, w->f32, t * w->yper),
                                       scratch(w->swork, w->f32, t * d * d),
                                       w->sdwork + (w->f32 ? t * d * d : 0));
     }

@@ -158,40 +158,90 @@ void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb,
     }
 }
 
-void lgc_gmmi_to_f32(const lgc_gmm *g, float *Lf, float *muf)
+size_t lgc_gmmi_pad8(size_t d) { return (d + 7) & ~(size_t)7; }
+
+void lgc_gmmi_to_f32(const lgc_gmm *g, size_t c, float *Pt, float *muf, double *inv)
 {
-    for (size_t t = 0; t < g->k * g->d * g->d; t++)
-        Lf[t] = (float)g->chol[t];
-    for (size_t t = 0; t < g->k * g->d; t++)
-        muf[t] = (float)g->means[t];
+    size_t d = g->d, dp = lgc_gmmi_pad8(d);
+    const double *L = g->chol + c * d * d;
+    float *P = Pt + c * dp * dp;
+    /* inv = L^-1 in double, row by row from L inv = I: row i is (e_i - sum over
+     * m < i of L[i][m] row m) / L[i][i], rows m having nonzeros in 0..m only.
+     * The inner loops run along rows (no chain of dependent adds): d^3/6
+     * multiply-adds, against the E-step's n d^2/2 with this component. */
+    for (size_t i = 0; i < d; i++) {
+        double *r = inv + i * d;
+        for (size_t j = 0; j <= i; j++)
+            r[j] = i == j ? 1.0 : 0.0;
+        for (size_t m = 0; m < i; m++) {
+            double l = L[i * d + m];
+            const double *rm = inv + m * d;
+            for (size_t j = 0; j <= m; j++)
+                r[j] -= l * rm[j];
+        }
+        for (size_t j = 0; j <= i; j++)
+            r[j] /= L[i * d + i];
+    }
+    memset(P, 0, dp * dp * sizeof *P);
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++)
+            P[j * dp + i] = (float)inv[i * d + j];
+    for (size_t j = 0; j < d; j++)
+        muf[c * d + j] = (float)g->means[c * d + j];
 }
 
-LGC_WIDE void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
-                             const float *muf, const float *Xb, size_t nb, double *lp, float *Z)
+/* Eight floats; GCC lowers the arithmetic to one AVX2 or two SSE instructions
+ * per operation, whichever clone runs. Loads and stores by memcpy: a function
+ * passing v8f by value would differ in ABI between the two clones. */
+typedef float gmm_v8f __attribute__((vector_size(32)));
+#define EPTS 8 /* points per tile of the float E-step */
+
+LGC_WIDE void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Pt,
+                                      const float *muf, const float *Xb, size_t nb, double *lp,
+                                      float *Z)
 {
-    size_t k = g->k, d = g->d;
+    size_t k = g->k, d = g->d, dp = lgc_gmmi_pad8(d);
+    float *xc = Z; /* (EPTS, dp): a tile of points centred on one component, zero-padded */
     for (size_t c = 0; c < k; c++) {
-        const float *restrict mu = muf + c * d;
-        const float *restrict x = Xb;
-        float *restrict z = Z;
-        for (size_t i = 0; i < nb; i++)
-            for (size_t j = 0; j < d; j++)
-                z[i * d + j] = x[i * d + j] - mu[j];
-        lgc_strsm_right_lower_t(nb, d, Lf + c * d * d, d, Z, d);
-        for (size_t i = 0; i < nb; i++) {
-            /* Eight running float sums (one AVX register), added up in double. */
-            const float *restrict zi = Z + i * d;
-            float s[8] = {0};
-            size_t j = 0;
-            for (; j + 8 <= d; j += 8)
+        const float *restrict mu = muf + c * d, *restrict P = Pt + c * dp * dp;
+        for (size_t i0 = 0; i0 < nb; i0 += EPTS) {
+            size_t np = nb - i0 < EPTS ? nb - i0 : EPTS;
+            for (size_t p = 0; p < EPTS; p++) {
+                float *restrict y = xc + p * dp;
+                const float *restrict x = Xb + (i0 + p) * d;
+                size_t j = 0;
+                if (p < np)
+                    for (; j < d; j++)
+                        y[j] = x[j] - mu[j];
+                for (; j < dp; j++)
+                    y[j] = 0.0f;
+            }
+            /* z = L^-1 (x - mu), eight rows r of z for eight points at a time:
+             * z[r0..r0+8) += column j of L^-1 (rows r0..r0+8) * xc[p][j] for
+             * j <= r0 + 7 (the inverse is lower triangular); then its squares
+             * into q[p], eight lanes each. */
+            gmm_v8f q[EPTS] = {{0}};
+            for (size_t r0 = 0; r0 < dp; r0 += 8) {
+                gmm_v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                gmm_v8f a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+                size_t jend = r0 + 8 < d ? r0 + 8 : d;
+                for (size_t j = 0; j < jend; j++) {
+                    gmm_v8f pc;
+                    memcpy(&pc, P + j * dp + r0, sizeof pc);
+                    a0 += pc * xc[0 * dp + j], a1 += pc * xc[1 * dp + j];
+                    a2 += pc * xc[2 * dp + j], a3 += pc * xc[3 * dp + j];
+                    a4 += pc * xc[4 * dp + j], a5 += pc * xc[5 * dp + j];
+                    a6 += pc * xc[6 * dp + j], a7 += pc * xc[7 * dp + j];
+                }
+                q[0] += a0 * a0, q[1] += a1 * a1, q[2] += a2 * a2, q[3] += a3 * a3;
+                q[4] += a4 * a4, q[5] += a5 * a5, q[6] += a6 * a6, q[7] += a7 * a7;
+            }
+            for (size_t p = 0; p < np; p++) {
+                double t = 0.0; /* the eight lane sums added up in double */
                 for (size_t u = 0; u < 8; u++)
-                    s[u] += zi[j + u] * zi[j + u];
-            double t = 0.0;
-            for (; j < d; j++)
-                t += (double)zi[j] * zi[j];
-            for (size_t u = 0; u < 8; u++)
-                t += s[u];
-            lp[i * k + c] = logc[c] - 0.5 * t;
+                    t += q[p][u];
+                lp[(i0 + p) * k + c] = logc[c] - 0.5 * t;
+            }
         }
     }
 }

@@ -24,16 +24,24 @@ void lgc_gmmi_logconst(const lgc_gmm *g, double *logc);
 void lgc_gmmi_block_logp(const lgc_gmm *g, const double *logc, const double *Xb, size_t nb,
                          double *lp, double *Z);
 
-/* Lf (k, d, d) and muf (k, d): every component's Cholesky factor and mean
- * rounded to float. */
-void lgc_gmmi_to_f32(const lgc_gmm *g, float *Lf, float *muf);
+/* d rounded up to a multiple of 8 (the float E-step's row groups). */
+size_t lgc_gmmi_pad8(size_t d);
+
+/* Component c of Pt (k, dp, dp), dp = lgc_gmmi_pad8(d): its inverse factor
+ * L^-1, computed in double, rounded to float and stored transposed
+ * (Pt[j dp + r] = (L^-1)[r][j]; zero above the diagonal and in the padding);
+ * and of muf (k, d): its mean rounded to float. inv (d, d) is double scratch. */
+void lgc_gmmi_to_f32(const lgc_gmm *g, size_t c, float *Pt, float *muf, double *inv);
 
 /* lgc_gmmi_block_logp in float (LGC_GMM_F32), for float points Xb (nb, d)
- * and the factors and means from lgc_gmmi_to_f32: the points are exact in
- * float (they are float codes), so centring loses only the rounding of the
- * mean. Each row's squares are summed in float over at most d / 8 terms per
- * lane, then in double. Z (nb, d) is scratch. */
-void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Lf,
+ * and Pt, muf from lgc_gmmi_to_f32: the points are exact in float (they are
+ * float codes), so centring loses only the rounding of the mean. Instead of
+ * a triangular solve per component, one fused pass multiplies eight centred
+ * points by the inverse factor, eight rows at a time, and sums the squares
+ * (in float over at most d / 8 terms per lane, then in double): the same
+ * d^2/2 multiply-adds per point, without the solve's packing and the
+ * separate centring and norm passes. Z (8 lgc_gmmi_pad8(d)) is scratch. */
+void lgc_gmmi_block_logp_f32(const lgc_gmm *g, const double *logc, const float *Pt,
                              const float *muf, const float *Xb, size_t nb, double *lp, float *Z);
 
 /* Sum of squares of x (d), in a fixed order. */

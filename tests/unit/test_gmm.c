@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "gmm/internal.h"
 #include "lgc/gmm.h"
 #include "lgc/rng.h"
 #include "lgc/tensor.h"
@@ -422,6 +423,46 @@ static void test_f32_matches_f64(void **state)
     lgc_gmm_free(&b);
     lgc_gmm_free(&truth);
     free(X);
+}
+
+/* The float E-step kernel (inverse factors, eight points by eight rows)
+ * against its double twin (centring copy and triangular solve), with d and
+ * the block size off the kernel's multiples of 8 so the padding is used. */
+static void test_block_logp_f32_matches_f64(void **state)
+{
+    (void)state;
+    const size_t k = 3, d = 13, nb = 37;
+    const double w[3] = {0.5, 0.3, 0.2};
+    lgc_gmm g;
+    make_mixture(&g, k, d, 4.0, 0.7, w, 61);
+    size_t dp = lgc_gmmi_pad8(d);
+    float *X = malloc(nb * d * sizeof *X), *Pt = malloc(k * dp * dp * sizeof *Pt);
+    float *muf = malloc(k * d * sizeof *muf), *Zf = malloc(8 * dp * sizeof *Zf);
+    double *Xd = malloc(nb * d * sizeof *Xd), *Zd = malloc(nb * d * sizeof *Zd);
+    double *inv = malloc(d * d * sizeof *inv), logc[3], lp[37 * 3], lpf[37 * 3];
+    assert_true(X && Pt && muf && Zf && Xd && Zd && inv);
+    draw(&g, nb, X, NULL, 62);
+    for (size_t i = 0; i < nb * d; i++)
+        Xd[i] = X[i];
+    lgc_gmmi_logconst(&g, logc);
+    for (size_t c = 0; c < k; c++)
+        lgc_gmmi_to_f32(&g, c, Pt, muf, inv);
+    for (size_t c = 0; c < k; c++) /* zero above the diagonal and in the padding */
+        for (size_t j = 0; j < dp; j++)
+            for (size_t r = 0; r < dp; r++)
+                if (r < j || r >= d || j >= d)
+                    assert_true(Pt[(c * dp + j) * dp + r] == 0.0f);
+    lgc_gmmi_block_logp(&g, logc, Xd, nb, lp, Zd);
+    lgc_gmmi_block_logp_f32(&g, logc, Pt, muf, X, nb, lpf, Zf);
+    double worst = 0.0;
+    for (size_t i = 0; i < nb * k; i++) {
+        double e = fabs(lp[i] - lpf[i]) / (1.0 + fabs(lp[i]));
+        worst = e > worst ? e : worst;
+    }
+    assert_true(worst < 1e-5);
+    assert_true(worst > 0.0); /* and it did run in float */
+    free(X), free(Pt), free(muf), free(Zf), free(Xd), free(Zd), free(inv);
+    lgc_gmm_free(&g);
 }
 
 /* Sampling many at once (by columns of the factor) gives the bits of sampling
@@ -1135,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_greedy_vs_argmin),
         cmocka_unit_test(test_k1_closed_form),
         cmocka_unit_test(test_f32_matches_f64),
+        cmocka_unit_test(test_block_logp_f32_matches_f64),
         cmocka_unit_test(test_sample_moments),
         cmocka_unit_test(test_sample_batch_matches_single),
         cmocka_unit_test(test_score_matches_ref),
