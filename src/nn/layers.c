@@ -635,9 +635,6 @@ void lgc_instnorm_backward_ref(float *dinp, float *dgamma, float *dbeta, const f
 
 void lgc_relu_forward(float *out, const float *inp, size_t n)
 {
-    /* Elementwise, so the threads cannot change a bit; convnet3's activations
-     * (batch 256: 25.7 M floats) took a serial pass here. */
-#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) { /* not fmaxf: without -ffast-math it is a libm call */
         float v = inp[i];
         out[i] = v > 0.0f ? v : 0.0f;
@@ -648,7 +645,6 @@ void lgc_relu_backward(float *dinp, const float *dout, const float *out, size_t 
 {
     /* A mask times an unconditional load: the compiler vectorises this, while
      * `cond ? dout[i] : 0` is a conditional load it must keep scalar and branchy. */
-#pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) {
         float mask = out[i] > 0.0f ? 1.0f : 0.0f;
         dinp[i] += mask * dout[i];

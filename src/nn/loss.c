@@ -111,15 +111,30 @@ void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float
         dy[j] += 2.0f * scale * (y[j] - t[j]);
 }
 
+/* Adam on p[lo, hi): elementwise, so any split gives the same bits. */
+static void adam_range(float *p, const float *g, float *m, float *v, size_t lo, size_t hi,
+                       float beta1, float beta2, float eps, float step, float sq)
+{
+    for (size_t i = lo; i < hi; i++) {
+        m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+        v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+        p[i] -= step * m[i] / (sqrtf(v[i]) / sq + eps);
+    }
+}
+
 void lgc_adam_update(float *p, const float *g, float *m, float *v, size_t n, float lr, float beta1,
                      float beta2, float eps, long t)
 {
     /* PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) */
     float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
     float step = lr / bc1, sq = sqrtf(bc2);
-    for (size_t i = 0; i < n; i++) {
-        m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
-        v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
-        p[i] -= step * m[i] / (sqrtf(v[i]) / sq + eps);
+    if (n < 32768) { /* a judge's few thousand parameters: one thread */
+        adam_range(p, g, m, v, 0, n, beta1, beta2, eps, step, sq);
+        return;
     }
+    /* The autoencoder's 218,000 parameters took a serial pass per step here
+     * (5 % of training): the threads take 64 ranges between them. */
+#pragma omp parallel for schedule(static)
+    for (size_t c = 0; c < 64; c++)
+        adam_range(p, g, m, v, n * c / 64, n * (c + 1) / 64, beta1, beta2, eps, step, sq);
 }
