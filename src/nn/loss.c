@@ -3,6 +3,8 @@
 
 #include "lgc/nn.h"
 
+#include "core/simd.h"
+
 double lgc_softmax_row(float *p, const float *z, size_t K)
 {
     float mx = z[0];
@@ -111,8 +113,9 @@ void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float
         dy[j] += 2.0f * scale * (y[j] - t[j]);
 }
 
-/* Adam on p[lo, hi): elementwise, so any split gives the same bits. */
-static void adam_range(float *p, const float *g, float *m, float *v, size_t lo, size_t hi,
+/* Adam on p[lo, hi): elementwise, so any split gives the same bits; AVX2
+ * where there is one (vsqrtps and vdivps round as the scalar operations do). */
+LGC_WIDE static void adam_range(float *p, const float *g, float *m, float *v, size_t lo, size_t hi,
                        float beta1, float beta2, float eps, float step, float sq)
 {
     for (size_t i = lo; i < hi; i++) {
