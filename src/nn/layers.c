@@ -34,10 +34,19 @@ void lgc_dense_forward_ref(float *out, const float *inp, const float *w, const f
 void lgc_dense_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, size_t B, size_t C, size_t OC)
 {
+    lgc_dense_backward_ex(dinp, dw, db, dout, inp, w, B, C, OC, 0);
+}
+
+void lgc_dense_backward_ex(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                           const float *w, size_t B, size_t C, size_t OC, int overwrite)
+{
     if (dinp) /* dinp (B,C) += dout (B,OC) @ w (OC,C) */
         lgc_sgemm(0, 0, B, C, OC, 1.0f, dout, OC, w, C, 1.0f, dinp, C);
-    /* dw (OC,C) += dout^T (OC,B) @ inp (B,C) */
-    lgc_sgemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, 1.0f, dw, C);
+    /* dw (OC,C) += (or =) dout^T (OC,B) @ inp (B,C): beta 0 stores the product
+     * the beta-1 path would add to zeros (K > 0, so every entry is written) */
+    lgc_sgemm(1, 0, OC, C, B, 1.0f, dout, OC, inp, C, overwrite ? 0.0f : 1.0f, dw, C);
+    if (db && overwrite)
+        memset(db, 0, OC * sizeof *db);
     if (db)
         for (size_t i = 0; i < B; i++)
             for (size_t o = 0; o < OC; o++)

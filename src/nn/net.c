@@ -20,6 +20,8 @@
 #define PAR_PARAMS 32768
 
 static size_t shape_size(size_t c, size_t h, size_t w) { return c * h * w; }
+static void net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
+                         int want_dinput, int fresh);
 
 /* Saturating shape product: a layer list read from a file may name any sizes. */
 static size_t sat3(size_t c, size_t h, size_t w)
@@ -288,6 +290,24 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B)
 
 void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput)
 {
+    net_backward(net, x, dout, B, want_dinput, 0);
+}
+
+void lgc_net_backward_fresh(lgc_net *net, const float *x, const float *dout, size_t B,
+                            int want_dinput)
+{
+    if (B == 0) { /* nothing would be written */
+        lgc_net_zero_grad(net);
+        return;
+    }
+    net_backward(net, x, dout, B, want_dinput, 1);
+}
+
+/* fresh: the gradients are written, not added to (dense layers by their GEMM's
+ * beta, the others zeroed just before their own backward). */
+static void net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
+                         int want_dinput, int fresh)
+{
     /* Zero only the first B samples of each layer's gradient block. */
     for (size_t i = 0; i < net->n_layers; i++) {
         const lgc_layer *L = &net->layers[i];
@@ -305,10 +325,14 @@ void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
         const float *W = net->params + L->w_off;
         float *dW = net->grads + L->w_off, *db = net->grads + L->b_off;
         size_t n_in = B * shape_size(L->in_c, L->in_h, L->in_w);
+        if (fresh && L->kind != LGC_L_DENSE) { /* dense layers write theirs (n_b = out_c) */
+            memset(dW, 0, L->n_w * sizeof *dW);
+            memset(db, 0, L->n_b * sizeof *db);
+        }
         switch (L->kind) {
         case LGC_L_DENSE:
-            lgc_dense_backward(din, dW, db, g, in, W, B, shape_size(L->in_c, L->in_h, L->in_w),
-                               L->out_c);
+            lgc_dense_backward_ex(din, dW, db, g, in, W, B, shape_size(L->in_c, L->in_h, L->in_w),
+                                  L->out_c, fresh);
             break;
         case LGC_L_CONV:
             lgc_conv2d_backward_ex(din, dW, db, g, in, W, net->ws + L->ws_off, B, L->in_c, L->in_h,

@@ -192,9 +192,9 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
             for (size_t r = 0; r < bt; r++)
                 for (size_t j = 0; j < D; j++)
                     dl[r * D + j] *= ex_scale[lo + r];
-        lgc_net_zero_grad(dec);
-        lgc_net_zero_grad(enc);
-        lgc_net_backward(dec, zin, dl, bt, 1);
+        /* each shard's gradients are written, not added to: phase 1 the
+         * decoder's, phase 2 the encoder's (for the same shards) */
+        lgc_net_backward_fresh(dec, zin, dl, bt, 1);
         const float *dz = dec->dinput;
         if (f->conditional) { /* the one-hot's share of the gradient is dropped */
             memset(w->dz + lo * L, 0, bt * L * sizeof *w->dz);
@@ -242,7 +242,7 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
                 for (size_t j = 0; j < bt * L; j++)
                     dh[j] += w->dfeat[lo * L + j];
         }
-        lgc_net_backward(enc, encoder_input(m, w, x, y, lo, bt, 0), dh, bt, 0);
+        lgc_net_backward_fresh(enc, encoder_input(m, w, x, y, lo, bt, 0), dh, bt, 0);
     }
     if (lgc_comm_size(o->comm) > 1 && gather_grads(o->comm, w, S))
         return NAN;

@@ -263,6 +263,22 @@ static double net_loss(void *p)
     const float *y = lgc_net_forward(c->net, c->x, c->B);
     return dot(y, c->R, c->B * c->net->out_size);
 }
+/* lgc_net_backward_fresh gives the bits of lgc_net_zero_grad + lgc_net_backward
+ * (g, dx) whatever the gradients held before; with no rows, zeros. */
+static void check_fresh(net_ctx *c, const float *g, const float *dx)
+{
+    lgc_net *net = c->net;
+    for (size_t i = 0; i < net->n_params; i++)
+        net->grads[i] = 7.0f;
+    net_loss(c);
+    lgc_net_backward_fresh(net, c->x, c->R, c->B, 1);
+    assert_memory_equal(net->grads, g, net->n_params * sizeof *g);
+    assert_memory_equal(net->dinput, dx, c->B * net->in_size * sizeof *dx);
+    lgc_net_backward_fresh(net, c->x, c->R, 0, 0);
+    for (size_t i = 0; i < net->n_params; i++)
+        assert_true(net->grads[i] == 0.0f);
+}
+
 static void test_net(void **s)
 {
     (void)s;
@@ -285,6 +301,7 @@ static void test_net(void **s)
     memcpy(g, net.grads, net.n_params * sizeof *g);
     assert_int_equal(gc_check("net params", net_loss, &c, net.params, g, net.n_params, EPS, TOL), 0);
     assert_int_equal(gc_check("net input", net_loss, &c, c.x, dx, c.B * net.in_size, EPS, TOL), 0);
+    check_fresh(&c, g, dx);
     free(dx), free(g), free(c.x), free(c.R);
     lgc_net_free(&net);
 }
@@ -322,6 +339,7 @@ static void test_net_instnorm(void **s)
                               EPS, TOL), 0);
     assert_int_equal(gc_check("net(instnorm) input", net_loss, &c, c.x, dx,
                               c.B * net.in_size, EPS, TOL), 0);
+    check_fresh(&c, g, dx);
     free(dx), free(g), free(c.x), free(c.R);
     lgc_net_free(&net);
 }
