@@ -49,20 +49,6 @@ void lgc_dtrsm_right_lower_t(size_t M, size_t N, const double *L, size_t ldl, do
                              size_t ldb);
 void lgc_dtrsm_right_lower_t_ref(size_t M, size_t N, const double *L, size_t ldl, double *B,
                                  size_t ldb);
-/* The same in float: twice the speed of the double solve here, for the
- * E-step's whitening (see gmm.h for why float is enough there). */
-void lgc_strsm_right_lower_t(size_t M, size_t N, const float *L, size_t ldl, float *B,
-                             size_t ldb);
-void lgc_strsm_right_lower_t_ref(size_t M, size_t N, const float *L, size_t ldl, float *B,
-                                 size_t ldb);
-
-/* Lower triangle of C (N,N) = alpha A^T A for A (K,N), row-major; the strict
- * upper triangle of C is not written. K = 0 gives zeros. */
-void lgc_ssyrk_lower_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float *C,
-                       size_t ldc);
-void lgc_ssyrk_lower_t_ref(size_t N, size_t K, float alpha, const float *A, size_t lda,
-                           float *C, size_t ldc);
-
 /* In-place Cholesky A = L L^T of an (n,n) row-major SPD matrix; on success the
  * lower triangle holds L and the strict upper triangle is zeroed.
  * Returns LGC_ERR_NUMERIC if A is not positive definite. Only the lower

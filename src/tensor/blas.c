@@ -86,25 +86,6 @@ void lgc_dtrsm_right_lower_t(size_t M, size_t N, const double *L, size_t ldl, do
                 (f77_int)N, 1.0, L, (f77_int)ldl, B, (f77_int)ldb);
 }
 
-void lgc_strsm_right_lower_t(size_t M, size_t N, const float *L, size_t ldl, float *B,
-                             size_t ldb)
-{
-    if (M == 0 || N == 0)
-        return;
-    cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (f77_int)M,
-                (f77_int)N, 1.0f, L, (f77_int)ldl, B, (f77_int)ldb);
-}
-
-void lgc_ssyrk_lower_t(size_t N, size_t K, float alpha, const float *A, size_t lda, float *C,
-                       size_t ldc)
-{
-    if (N == 0)
-        return;
-    blis_threads_for(N * N * K / 2);
-    cblas_ssyrk(CblasRowMajor, CblasLower, CblasTrans, (f77_int)N, (f77_int)K, alpha, A,
-                (f77_int)lda, 0.0f, C, (f77_int)ldc);
-}
-
 void lgc_blas_serial(void)
 {
     if (g_blis_threads != 1) {

@@ -48,32 +48,6 @@ void lgc_dtrsm_right_lower_t_ref(size_t M, size_t N, const double *L, size_t ldl
     }
 }
 
-void lgc_ssyrk_lower_t_ref(size_t N, size_t K, float alpha, const float *A, size_t lda,
-                           float *C, size_t ldc)
-{
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j <= i; j++) {
-            double s = 0.0;
-            for (size_t k = 0; k < K; k++)
-                s += (double)A[k * lda + i] * A[k * lda + j];
-            C[i * ldc + j] = (float)(alpha * s);
-        }
-}
-
-void lgc_strsm_right_lower_t_ref(size_t M, size_t N, const float *L, size_t ldl, float *B,
-                                 size_t ldb)
-{
-    for (size_t r = 0; r < M; r++) {
-        float *x = &B[r * ldb];
-        for (size_t i = 0; i < N; i++) {
-            double s = x[i];
-            for (size_t k = 0; k < i; k++)
-                s -= (double)L[i * ldl + k] * x[k];
-            x[i] = (float)(s / L[i * ldl + i]);
-        }
-    }
-}
-
 lgc_status lgc_dpotrf_lower_ref(double *A, size_t n, size_t lda)
 {
     for (size_t j = 0; j < n; j++) {
