@@ -28,8 +28,6 @@ typedef struct {
     char *path;        /* final destination */
     char *tmp_path;    /* named temporary (fallback mode) */
     int overwrite;     /* 0: publishing refuses an existing name */
-    size_t written;    /* bytes written so far */
-    size_t flushed;    /* of which write-back to the disk has been started */
 } lgc_afile;
 
 /* Open an atomic writer for path. If overwrite is 0 and path exists, fails with LGC_ERR_IO. */

@@ -84,24 +84,10 @@ lgc_status lgc_afile_open(lgc_afile *af, const char *path, int overwrite, lgc_er
     return LGC_OK;
 }
 
-/* Start write-back of every this many bytes as they are written (Linux), so
- * that the disk works while the caller computes and the fsync of commit has
- * little left: decompressing 1,000,000 images spent 0.43 s in that fsync. */
-#define WRITEBACK_STEP ((size_t)32 << 20)
-
 lgc_status lgc_afile_write(lgc_afile *af, const void *buf, size_t n, lgc_err *err)
 {
     if (n && fwrite(buf, 1, n, af->fp) != n)
         return lgc_err_set(err, LGC_ERR_IO, "%s: write failed: %s", af->path, strerror(errno));
-    af->written += n;
-#ifdef SYNC_FILE_RANGE_WRITE
-    if (af->written - af->flushed >= WRITEBACK_STEP && fflush(af->fp) == 0) {
-        /* a hint: a failure here is found again by commit's fsync */
-        (void)sync_file_range(af->fd, (off_t)af->flushed, (off_t)(af->written - af->flushed),
-                              SYNC_FILE_RANGE_WRITE);
-        af->flushed = af->written;
-    }
-#endif
     return LGC_OK;
 }
 
