@@ -309,6 +309,10 @@ const float *lgc_net_forward(lgc_net *net, const float *x, size_t B);
  * want_dinput, writes net->dinput (B, in_size). Needs the forward of the same x. */
 void lgc_net_backward(lgc_net *net, const float *x, const float *dout, size_t B, int want_dinput);
 void lgc_net_zero_grad(lgc_net *net);
+/* From this many parameters the per-step passes over them (Adam, the sum of
+ * the shards' gradients) run on the threads; below (a judge's few thousand)
+ * waking a thread costs more than the pass. Either way, the same bits. */
+#define LGC_PAR_PARAMS 32768
 /* lgc_net_zero_grad then lgc_net_backward, the same bits, without the pass
  * that zeroes every gradient first: dense layers write theirs (the
  * autoencoder's 218,000 per shard and step were 8 % of training). */

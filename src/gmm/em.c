@@ -38,10 +38,10 @@ typedef struct {
     double *floor;       // (k) diagonal floor each component's factorisation needed
     int *state;          // (k) COMP_* outcome of each component's M-step
     /* Scratch in double, or in float when f32 (the allocation fits either). */
-    void *zwork;         // (T, LGC_GMM_BLOCK, d) E-step: whitened block per thread
+    void *zwork;         // (T, LGC_GMM_BLOCK, d) E-step per thread: whitened block (f64), tile (f32)
     void *ywork;         // (T, yper) M-step: sqrt(resp)-scaled centred rows per thread
     size_t yper;         // max(n d, SBLK dp): elements of ywork per thread
-    void *swork;         // (T, d, d) M-step: scatter of those rows, per thread
+    void *swork;         // (T, d, d) M-step: scatter of those rows, per thread (f64 only)
     double *sdwork;      // (T, d, d) M-step: scatter / N in double, per thread (f32 only)
     float *cholf;        // (k, dp, dp) E-step: inverse factors in float, transposed (f32 only)
     double *icol;        // (T, d, d) E-step: an inverse factor in double per thread (f32 only)
@@ -394,9 +394,10 @@ LGC_WIDE static int mstep_component(const double *restrict X, const float *restr
     if (!(nk >= LGC_GMM_EMPTY) || m == 0)
         return COMP_EMPTY;
     memset(mu, 0, d * sizeof *mu);
-    /* f32 reads the same values from the caller's floats (half the bytes), 16
-     * coordinates at a time in registers: summed into mu in memory, each row
-     * waited on the store of the row before. The order of each sum is the same. */
+    /* f32 reads the same values from the caller's floats (half the bytes) and
+     * keeps 16 coordinates of the sum in registers over all rows (summed in mu
+     * itself, each row waited for the store of the one before); each
+     * coordinate is still summed in row order. */
     size_t j0 = 0;
     if (f32)
         for (; j0 + MEAN_COLS <= d; j0 += MEAN_COLS) {

@@ -131,7 +131,7 @@ void lgc_adam_update(float *p, const float *g, float *m, float *v, size_t n, flo
     /* PyTorch: p -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps) */
     float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
     float step = lr / bc1, sq = sqrtf(bc2);
-    if (n < 32768) { /* a judge's few thousand parameters: one thread */
+    if (n < LGC_PAR_PARAMS) { /* a judge's few thousand parameters: one thread */
         adam_range(p, g, m, v, 0, n, beta1, beta2, eps, step, sq);
         return;
     }

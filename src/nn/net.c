@@ -15,10 +15,6 @@
  * whole batch. */
 #define CONV_WS_TARGET ((size_t)1 << 20)
 
-/* From this many parameters the per-step passes over them (summing the
- * shards' gradients) run on the threads: the autoencoder's 218,000 did. */
-#define PAR_PARAMS 32768
-
 static size_t shape_size(size_t c, size_t h, size_t w) { return c * h * w; }
 static void net_backward(lgc_net *net, const float *x, const float *dout, size_t B,
                          int want_dinput, int fresh);
@@ -412,15 +408,8 @@ lgc_status lgc_net_init_replica(lgc_net *rep, const lgc_net *master, size_t max_
 
 void lgc_net_add_grads(lgc_net *dst, const lgc_net *src)
 {
-    size_t n = dst->n_params;
-    if (n < PAR_PARAMS) { /* a judge's few thousand: not worth waking a thread */
-        for (size_t i = 0; i < n; i++)
-            dst->grads[i] += src->grads[i];
-        return;
-    }
-    /* elementwise: the same bits on any number of threads */
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
+    /* serial: lgc_shards_add_grads sums large nets' replicas on the threads itself */
+    for (size_t i = 0; i < dst->n_params; i++)
         dst->grads[i] += src->grads[i];
 }
 

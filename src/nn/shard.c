@@ -46,7 +46,7 @@ size_t lgc_shard_threads(size_t n)
 void lgc_shards_add_grads(lgc_shards *s)
 {
     size_t n = s->net->n_params;
-    if (s->n < 2 || n < 32768) { /* a judge's few thousand: one thread */
+    if (s->n < 2 || n < LGC_PAR_PARAMS) { /* a judge's few thousand: one thread */
         for (size_t t = 1; t < s->n; t++)
             lgc_net_add_grads(s->net, &s->rep[t]);
         return;
