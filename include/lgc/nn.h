@@ -129,6 +129,13 @@ void lgc_bce_logits_backward(float *dz, const float *z, const float *t, size_t n
 /* Both at once, in float (the training loop's fast path): returns the loss,
  * accumulates the gradient into dz. */
 double lgc_bce_logits_fused(float *dz, const float *z, const float *t, size_t n, float scale);
+/* The autoencoder's reconstruction loss on logits z (the study's
+ * nn.MSELoss on sigmoid outputs): returns scale * sum_j (p_j - t_j)^2 with
+ * p = sigmoid(z), summed in double, and WRITES (does not add)
+ * dz_j = 2 scale (p_j - t_j) p_j (1 - p_j). The fast one gives the _ref
+ * twin's bits exactly (lgc_sigmoid_f32). dz must not alias z or t. */
+double lgc_mse_sigmoid(float *dz, const float *z, const float *t, size_t n, float scale);
+double lgc_mse_sigmoid_ref(float *dz, const float *z, const float *t, size_t n, float scale);
 /* loss = scale * sum_j (y_j - t_j)^2. */
 float lgc_mse_forward(const float *y, const float *t, size_t n, float scale);
 void lgc_mse_backward(float *dy, const float *y, const float *t, size_t n, float scale);

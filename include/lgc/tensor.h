@@ -42,6 +42,17 @@ void lgc_dgemm_ref(int trans_a, int trans_b, size_t M, size_t N, size_t K, doubl
                    const double *A, size_t lda, const double *B, size_t ldb, double beta,
                    double *C, size_t ldc);
 
+/* p[i] = 1 / (1 + expf(-z[i])) and y[i] = expf(x[i]) (n floats), with
+ * exactly the bits libm's expf gives, eight at a time with AVX2 where a
+ * check on the first call finds the vector expf agrees with libm's (else
+ * libm itself): see sigmoid.c. In place (p == z) is allowed. The _ref twin
+ * is the scalar expression. lgc_sigmoid_kernel says which: 0 libm, 1 AVX2,
+ * 2 AVX2 with FMA. */
+void lgc_sigmoid_f32(float *p, const float *z, size_t n);
+void lgc_sigmoid_f32_ref(float *p, const float *z, size_t n);
+void lgc_expf_f32(float *y, const float *x, size_t n);
+int lgc_sigmoid_kernel(void);
+
 /* Solve X L^T = B for X in place (B is (M,N), L is (N,N) lower triangular, row-major):
  * with L the Cholesky factor of a covariance, the rows of X are L^{-1} b,
  * i.e. whitened points. */

@@ -172,20 +172,13 @@ double lgc_model_batch(lgc_model *m, lgc_model_work *w, const float *x, const ui
         }
         const float *logits = lgc_net_forward(dec, zin, bt);
         float *dl = w->dlog + lo * D;
-        memset(dl, 0, nd * sizeof *dl);
         if (loss_kind == LGC_LOSS_MSE) {
             /* mean over pixels and batch, as nn.MSELoss() in the study's AE, on
-             * p = sigmoid(logit): d/dlogit = 2 sc (p - x) p (1 - p) */
-            float sc = 1.0f / (float)(B * D);
-            double s = 0.0;
-            for (size_t j = 0; j < nd; j++) {
-                float p = 1.0f / (1.0f + expf(-logits[j])), d = p - xt[j];
-                s += (double)d * d;
-                dl[j] = 2.0f * sc * d * p * (1.0f - p);
-            }
-            part[t] = sc * s;
+             * p = sigmoid(logit); written into dl */
+            part[t] = lgc_mse_sigmoid(dl, logits, xt, nd, 1.0f / (float)(B * D));
         } else {
             /* per-image sum over pixels, averaged over the batch (the study's VAE convention) */
+            memset(dl, 0, nd * sizeof *dl);
             part[t] = lgc_bce_logits_fused(dl, logits, xt, nd, 1.0f / (float)B);
         }
         if (ex_scale) /* DP-SGD: each image's gradient clipped by its own factor */

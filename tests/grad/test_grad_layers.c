@@ -173,6 +173,7 @@ static double loss_loss(void *p)
     case 0: return lgc_xent_forward(c->probs, c->z, c->y, c->w, c->B, c->K);
     case 1: return lgc_bce_logits_forward(c->z, c->t, c->n, 0.5f);
     case 3: return lgc_soft_xent_forward(c->probs, c->z, c->q, c->w, c->B, c->K);
+    case 4: return lgc_mse_sigmoid_ref(c->probs, c->z, c->t, c->n, 0.5f);
     default: return lgc_mse_forward(c->z, c->t, c->n, 0.5f);
     }
 }
@@ -201,6 +202,28 @@ static void test_losses(void **s)
         else
             lgc_mse_backward(dz, c.z, c.t, c.n, 0.5f);
         assert_int_equal(gc_check(names[which], loss_loss, &c, c.z, dz, c.n, 1e-2f, TOL), 0);
+    }
+    /* the autoencoder's loss, MSE on sigmoid(z): the twin by finite
+     * differences, the fast one equal to it bit for bit */
+    {
+        c.which = 4;
+        lgc_mse_sigmoid_ref(dz, c.z, c.t, c.n, 0.5f);
+        assert_int_equal(gc_check("mse_sigmoid", loss_loss, &c, c.z, dz, c.n, 1e-2f, TOL), 0);
+        lgc_rng mr; /* its own stream, as below */
+        lgc_rng_init(&mr, 18, 0);
+        for (size_t n = 0; n <= 5000; n += n < 40 ? 1 : 997) {
+            float *z = zeros(n + 1), *t = zeros(n + 1), *d1 = zeros(n + 1), *d2 = zeros(n + 1);
+            for (size_t i = 0; i < n; i++) { /* logits of every size, some |z| >= 88 */
+                z[i] = i % 97 == 5 ? 95.0f : 6.0f * (float)lgc_rng_normal(&mr);
+                t[i] = (float)lgc_rng_uniform(&mr);
+            }
+            /* scale 1 / (3 x 784), not a power of two: the products' order shows */
+            double l1 = lgc_mse_sigmoid_ref(d1, z, t, n, 1.0f / 2352.0f);
+            double l2 = lgc_mse_sigmoid(d2, z, t, n, 1.0f / 2352.0f);
+            assert_memory_equal(&l1, &l2, sizeof l1);
+            assert_memory_equal(d1, d2, (n + 1) * sizeof *d1);
+            free(z), free(t), free(d1), free(d2);
+        }
     }
     /* the fused BCE: same loss and same gradient as the pair */
     {

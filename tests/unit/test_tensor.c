@@ -3,7 +3,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "lgc/rng.h"
@@ -113,6 +115,51 @@ static void test_dpotrf_sizes_match_ref(void **state)
     }
 }
 
+/* The vector sigmoid and expf give libm's bits, float for float: a
+ * stride through every bit pattern (both signs, subnormals, |z| >= 88, inf,
+ * NaN), every tail length, and in place. */
+static void test_sigmoid_same_bits_as_libm(void **state)
+{
+    (void)state;
+    enum { M = 1 << 16 };
+    float *z = malloc(M * sizeof *z), *got = malloc(M * sizeof *got),
+          *want = malloc(M * sizeof *want);
+    assert_non_null(z), assert_non_null(got), assert_non_null(want);
+    size_t checked = 0;
+    for (uint64_t u = 0; u < (1ull << 32); u += (uint64_t)M * 97) {
+        for (size_t i = 0; i < M; i++) {
+            uint32_t b = (uint32_t)(u + i * 97);
+            memcpy(&z[i], &b, sizeof b);
+        }
+        lgc_sigmoid_f32(got, z, M);
+        lgc_sigmoid_f32_ref(want, z, M);
+        assert_memory_equal(got, want, M * sizeof *got);
+        lgc_expf_f32(got, z, M);
+        for (size_t i = 0; i < M; i++)
+            want[i] = expf(z[i]);
+        assert_memory_equal(got, want, M * sizeof *got);
+        checked += M;
+    }
+    assert_true(checked > 40000000);
+    /* the two floats where glibc's FMA and plain builds differ, tails of 0..17 */
+    const float odd[2] = {0x1.04845ep+5f, -0x1.f8cbb2p+5f};
+    for (size_t n = 0; n < 18; n++) {
+        for (size_t i = 0; i < n; i++)
+            z[i] = i < 2 ? -odd[i] : (float)i * 0.37f - 3.0f;
+        lgc_sigmoid_f32_ref(want, z, n);
+        lgc_sigmoid_f32(z, z, n); /* in place */
+        assert_memory_equal(z, want, n * sizeof *z);
+    }
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* On an AVX2 CPU with glibc the vector kernel is the one used (else this
+     * test would only compare libm with itself). */
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2"))
+        assert_true(lgc_sigmoid_kernel() > 0);
+#endif
+    free(z), free(got), free(want);
+}
+
 int main(void)
 {
     lgc_threads_set(2);
@@ -120,6 +167,7 @@ int main(void)
         cmocka_unit_test(test_sgemm_matches_ref),
         cmocka_unit_test(test_dgemm_trsm_potrf_match_ref),
         cmocka_unit_test(test_dpotrf_sizes_match_ref),
+        cmocka_unit_test(test_sigmoid_same_bits_as_libm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
