@@ -183,8 +183,80 @@ uint8_t lgc_logit_to_u8_ref(float z)
     return (uint8_t)lrint(255.0 * v);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* lgc_logits_to_u8 on an AVX2 CPU: logits8_to_u8's estimate, operation for
+ * operation, with the whole run in one call and the masks, the clamp and
+ * the packing to bytes in registers (the vector-extension code above
+ * extracted every lane to test and store it: 2.1 ns a pixel). Saturated
+ * lanes take 0 or 255 from the comparisons; lanes near a boundary, and NaN,
+ * are settled one by one. */
+__attribute__((target("avx2"))) static void logits_to_u8_avx2(const float *restrict z, size_t n,
+                                                                uint8_t *restrict out)
+{
+    const __m256 lo = _mm256_set1_ps(g_thresh[0]), hi = _mm256_set1_ps(g_thresh[254]);
+    const __m256i b255 = _mm256_set1_epi32(255), pick = _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0);
+    size_t p = 0;
+    for (; p + 8 <= n; p += 8) {
+        __m256 x = _mm256_loadu_ps(z + p);
+        __m256 below = _mm256_cmp_ps(x, lo, _CMP_LT_OQ), above = _mm256_cmp_ps(x, hi, _CMP_GE_OQ);
+        __m256 sat = _mm256_or_ps(below, above);
+        __m256i k = _mm256_and_si256(_mm256_castps_si256(above), b255);
+        int near = 0;
+        if (_mm256_movemask_ps(sat) != 0xff) {
+            /* clamped to [-9, 9]; NaN becomes -9 (max returns its second operand) */
+            __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-9.0f)), _mm256_set1_ps(9.0f));
+            __m256 t = _mm256_mul_ps(xc, _mm256_set1_ps(-1.44269504f));
+            __m256i nn = _mm256_sub_epi32(
+                _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_set1_ps(16.5f))), _mm256_set1_epi32(16));
+            __m256 f = _mm256_sub_ps(t, _mm256_cvtepi32_ps(nn));
+            __m256 a = _mm256_mul_ps(f, _mm256_set1_ps(0.00133335581f));
+            a = _mm256_mul_ps(f, _mm256_add_ps(_mm256_set1_ps(0.00961812911f), a));
+            a = _mm256_mul_ps(f, _mm256_add_ps(_mm256_set1_ps(0.0555041087f), a));
+            a = _mm256_mul_ps(f, _mm256_add_ps(_mm256_set1_ps(0.240226507f), a));
+            a = _mm256_mul_ps(f, _mm256_add_ps(_mm256_set1_ps(0.693147181f), a));
+            __m256 pe = _mm256_add_ps(_mm256_set1_ps(1.0f), a);
+            __m256 two_n = _mm256_castsi256_ps(
+                _mm256_slli_epi32(_mm256_add_epi32(nn, _mm256_set1_epi32(127)), 23));
+            __m256 e = _mm256_mul_ps(pe, two_n);
+            __m256 sv = _mm256_add_ps(
+                _mm256_div_ps(_mm256_set1_ps(255.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e)),
+                _mm256_set1_ps(0.5f));
+            __m256i ks = _mm256_cvttps_epi32(sv);
+            __m256 frac = _mm256_sub_ps(sv, _mm256_cvtepi32_ps(ks));
+            __m256 nm = _mm256_or_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(NEAR), _CMP_LT_OQ),
+                                     _mm256_cmp_ps(frac, _mm256_set1_ps(1.0f - NEAR), _CMP_GT_OQ));
+            nm = _mm256_or_ps(nm, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+            near = _mm256_movemask_ps(_mm256_andnot_ps(sat, nm));
+            k = _mm256_blendv_epi8(ks, k, _mm256_castps_si256(sat));
+            if (near) {
+                int kk[8];
+                _mm256_storeu_si256((__m256i *)kk, k);
+                for (int j = 0; j < 8; j++)
+                    if (near >> j & 1)
+                        kk[j] = settle(z[p + j], kk[j]);
+                k = _mm256_loadu_si256((const __m256i *)kk);
+            }
+        }
+        /* eight int32 in [0, 255] to eight bytes: dword 0 of each half, then together */
+        __m256i b = _mm256_packus_epi16(_mm256_packus_epi32(k, k), _mm256_setzero_si256());
+        b = _mm256_permutevar8x32_epi32(b, pick);
+        _mm_storel_epi64((__m128i *)(out + p), _mm256_castsi256_si128(b));
+    }
+    for (; p < n; p++)
+        out[p] = lgc_logit_to_u8(z[p]);
+}
+#endif
+
 void lgc_logits_to_u8(const float *z, size_t n, uint8_t *out)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2")) {
+        logits_to_u8_avx2(z, n, out);
+        return;
+    }
+#endif
     const float lo = g_thresh[0], hi = g_thresh[254];
     size_t p = 0;
     /* Eight at a time: a run where every logit saturates is settled by
