@@ -57,7 +57,7 @@ if [[ $WHAT == all || $WHAT == ae || $WHAT == compress ]]; then
   # lgc compress end to end with the study's settings: 20 epochs, K = 1..10 per class
   run_timed compress $LGC compress --images $M/train-images-idx3-ubyte --labels $M/train-labels-idx1-ubyte \
     -o out/bench/c.lgc -f --epochs 20 --kmax 10 --threads "$THREADS" --json -q --save-codes out/bench/codes.npy
-  record compress ",\"epoch_seconds_median\":$(jq '.epoch_seconds|sort|.[length/2|floor]' out/bench/compress.out),\"gmm_seconds\":$(jq .gmm_seconds out/bench/compress.out),\"train_seconds\":$(jq .train_seconds out/bench/compress.out),\"k\":$(jq -c .k out/bench/compress.out),\"bytes\":$(jq .bytes out/bench/compress.out)"
+  record compress ",\"epoch_seconds_median\":$(jq '.epoch_seconds|sort|.[length/2|floor]' out/bench/compress.out),\"gmm_seconds\":$(jq .gmm_seconds out/bench/compress.out),\"train_seconds\":$(jq .train_seconds out/bench/compress.out),\"k\":$(jq -c .k out/bench/compress.out),\"bytes\":$(jq .package_bytes out/bench/compress.out)"
 fi
 if [[ $WHAT == all || $WHAT == gmm ]]; then
   # the mixture sweep alone on the real codes of the last compress run, and a slow reference

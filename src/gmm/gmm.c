@@ -388,35 +388,59 @@ fail:
     free(lp);
 }
 
-/* x (d) = mu + L eps by columns of L, from Lt (d, d) = L^T: each x[i] still
- * sums mu[i], then L[i][j] eps[j] for j = 0..i in that order (so the same
- * bits as the row-by-row loop), but the inner loop runs along a row of Lt
- * and vectorises, where a row of L is a chain of dependent adds. Four
- * samples of one component at a time: each row of Lt is loaded once for the
- * four (each sample's sums in the same order as alone). eps (4, d) the
- * normals, x (4, d) the draws (rows of out, anywhere: xs[4]), v (4, d)
- * scratch. */
+/* x (d) = mu + L eps from Lt (d, d) = L^T (zero above the diagonal of L):
+ * each x[i] still sums mu[i], then L[i][j] eps[j] for j = 0..i in that
+ * order (so the same bits as the row-by-row loop). Four samples of one
+ * component at a time, rows eight at a time: the 4 x 8 sums stay in
+ * registers while j runs (a row of Lt and each sample's eps[j] loaded once
+ * for all of them); within the diagonal block a mask keeps the terms with
+ * j > i out (not added as zeros: -0.0 would turn into +0.0). Rows past the
+ * last full eight one by one. eps (4, d) the normals (es[4]), x (4, d) the
+ * draws (rows of out, anywhere: xs[4]). */
+typedef double gmm_v4d __attribute__((vector_size(32)));
+typedef long long gmm_v4l __attribute__((vector_size(32)));
 LGC_WIDE static void mvn_cols4(float *const xs[4], const double *restrict mu,
-                               const double *restrict Lt, const double *const es[4],
-                               double *restrict v, size_t d)
+                               const double *restrict Lt, const double *const es[4], size_t d)
 {
-    double *v0 = v, *v1 = v + d, *v2 = v + 2 * d, *v3 = v + 3 * d;
-    for (size_t s = 0; s < 4; s++)
-        memcpy(v + s * d, mu, d * sizeof *v);
-    for (size_t j = 0; j < d; j++) {
-        const double *col = Lt + j * d;
-        double a0 = es[0][j], a1 = es[1][j], a2 = es[2][j], a3 = es[3][j];
-        for (size_t i = j; i < d; i++) {
-            double c = col[i];
-            v0[i] += c * a0;
-            v1[i] += c * a1;
-            v2[i] += c * a2;
-            v3[i] += c * a3;
+    size_t i0 = 0;
+    for (; i0 + 8 <= d; i0 += 8) {
+        gmm_v4d m0, m1;
+        memcpy(&m0, mu + i0, sizeof m0), memcpy(&m1, mu + i0 + 4, sizeof m1);
+        gmm_v4d a0 = m0, b0 = m1, a1 = m0, b1 = m1, a2 = m0, b2 = m1, a3 = m0, b3 = m1;
+        for (size_t j = 0; j < i0 + 8; j++) {
+            gmm_v4d c0, c1;
+            memcpy(&c0, Lt + j * d + i0, sizeof c0), memcpy(&c1, Lt + j * d + i0 + 4, sizeof c1);
+            gmm_v4d e0 = {es[0][j], es[0][j], es[0][j], es[0][j]};
+            gmm_v4d e1 = {es[1][j], es[1][j], es[1][j], es[1][j]};
+            gmm_v4d e2 = {es[2][j], es[2][j], es[2][j], es[2][j]};
+            gmm_v4d e3 = {es[3][j], es[3][j], es[3][j], es[3][j]};
+            if (j < i0) {
+                a0 += c0 * e0, b0 += c1 * e0, a1 += c0 * e1, b1 += c1 * e1;
+                a2 += c0 * e2, b2 += c1 * e2, a3 += c0 * e3, b3 += c1 * e3;
+                continue;
+            }
+            gmm_v4l lo, hi; /* row i0 + l takes the term when j <= i0 + l */
+            for (int l = 0; l < 4; l++)
+                lo[l] = j <= i0 + (size_t)l ? -1 : 0, hi[l] = j <= i0 + 4 + (size_t)l ? -1 : 0;
+#define MVN_KEEP(acc, c, e, m) acc = (gmm_v4d)(((gmm_v4l)(acc + c * e) & m) | ((gmm_v4l)acc & ~m))
+            MVN_KEEP(a0, c0, e0, lo), MVN_KEEP(b0, c1, e0, hi);
+            MVN_KEEP(a1, c0, e1, lo), MVN_KEEP(b1, c1, e1, hi);
+            MVN_KEEP(a2, c0, e2, lo), MVN_KEEP(b2, c1, e2, hi);
+            MVN_KEEP(a3, c0, e3, lo), MVN_KEEP(b3, c1, e3, hi);
+#undef MVN_KEEP
         }
+        gmm_v4d acc[8] = {a0, b0, a1, b1, a2, b2, a3, b3};
+        for (size_t q = 0; q < 4; q++)
+            for (size_t l = 0; l < 8; l++)
+                xs[q][i0 + l] = (float)acc[2 * q + l / 4][l % 4];
     }
-    for (size_t s = 0; s < 4; s++)
-        for (size_t i = 0; i < d; i++)
-            xs[s][i] = (float)v[s * d + i];
+    for (; i0 < d; i0++)
+        for (size_t q = 0; q < 4; q++) {
+            double v = mu[i0];
+            for (size_t j = 0; j <= i0; j++)
+                v += Lt[j * d + i0] * es[q][j];
+            xs[q][i0] = (float)v;
+        }
 }
 
 /* One sample: the row-by-row sums (the same bits as mvn_cols4's). */
@@ -444,7 +468,7 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
         return lgc_err_set(err, LGC_ERR_ARG, "sample: rng and out must not be NULL");
     size_t k = g->k, d = g->d, CH = n < SAMPLE_CHUNK ? n : SAMPLE_CHUNK;
     int by_cols = n >= 4;
-    double *eps = malloc((CH + 4) * d * sizeof *eps); // (CH, d) normals, then (4, d) scratch
+    double *eps = malloc(CH * d * sizeof *eps);       // (CH, d) normals
     double *cum = malloc(k * sizeof *cum);            // (k) running sum of weights
     size_t *comp = malloc(CH * sizeof *comp);         // (CH) each sample's component
     size_t *order = malloc(CH * sizeof *order);       // (CH) samples grouped by component
@@ -499,7 +523,7 @@ lgc_status lgc_gmm_sample(const lgc_gmm *g, lgc_rng *r, size_t n, float *out, lg
                 const double *es[4];
                 for (size_t q = 0; q < 4; q++)
                     xs[q] = out + (s0 + order[a + q]) * d, es[q] = eps + order[a + q] * d;
-                mvn_cols4(xs, mu, Lt + c * d * d, es, eps + CH * d, d);
+                mvn_cols4(xs, mu, Lt + c * d * d, es, d);
             }
             for (; a < b; a++)
                 mvn_rows(out + (s0 + order[a]) * d, mu, g->chol + c * d * d,

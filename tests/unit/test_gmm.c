@@ -465,12 +465,9 @@ static void test_block_logp_f32_matches_f64(void **state)
     lgc_gmm_free(&g);
 }
 
-/* Sampling many at once (by columns of the factor) gives the bits of sampling
- * one at a time (by rows), from the same stream. */
-static void test_sample_batch_matches_single(void **state)
+static void sample_batch_vs_single(size_t d)
 {
-    (void)state;
-    const size_t k = 3, d = 13, n = 300;
+    const size_t k = 3, n = 300;
     const double w[3] = {0.5, 0.2, 0.3};
     lgc_gmm g;
     make_mixture(&g, k, d, 2.0, 1.5, w, 151);
@@ -488,6 +485,17 @@ static void test_sample_batch_matches_single(void **state)
     lgc_gmm_free(&g);
     free(a);
     free(b);
+}
+
+/* Sampling many at once (four draws, eight rows at a time) gives the bits of
+ * sampling one at a time (by rows), from the same stream: d = 13 (a block of
+ * eight and five rows alone), 64 (the codes' size), 21. */
+static void test_sample_batch_matches_single(void **state)
+{
+    (void)state;
+    const size_t dims[3] = {13, 64, 21};
+    for (size_t t = 0; t < 3; t++)
+        sample_batch_vs_single(dims[t]);
 }
 
 /* 200k samples of a known 2-component mixture have its mean, covariance and weights. */
