@@ -65,6 +65,8 @@ void lgc_conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dou
  * winner's input offset in arg (same shape as out) for the backward pass. */
 void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
                           size_t H, size_t W);
+void lgc_maxpool2_forward_ref(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
+                              size_t H, size_t W);
 void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, size_t B, size_t C,
                            size_t H, size_t W);
 void lgc_avgpool2_forward(float *out, const float *inp, size_t B, size_t C, size_t H, size_t W);

@@ -444,6 +444,53 @@ void lgc_conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dou
 
 /* ---- pooling and upsampling ------------------------------------------ */
 
+typedef float mp_v4f __attribute__((vector_size(16)));
+typedef int mp_v4i __attribute__((vector_size(16)));
+
+/* One output row of the 2x2 max pool: o (OW) and arg (OW) from rows r0, r1
+ * of the input (top is r0's offset in the plane, W its width). The first
+ * maximum in the order (0,0) (0,1) (1,0) (1,1), like PyTorch (NaN never
+ * wins a comparison). Four outputs at a time by masks, not branches: on
+ * activations each comparison is a coin toss a branch predictor loses half
+ * the time. */
+LGC_WIDE static void maxpool2_row(float *restrict o, uint32_t *restrict arg,
+                                  const float *restrict r0, const float *restrict r1,
+                                  uint32_t top, uint32_t W, size_t OW)
+{
+    int w = (int)W;
+    const mp_v4i off[4] = {{0, 0, 0, 0}, {1, 1, 1, 1}, {w, w, w, w}, {w + 1, w + 1, w + 1, w + 1}};
+    size_t x = 0;
+    for (; x + 4 <= OW; x += 4) {
+        mp_v4f p0, p1, q0, q1;
+        memcpy(&p0, r0 + 2 * x, sizeof p0), memcpy(&p1, r0 + 2 * x + 4, sizeof p1);
+        memcpy(&q0, r1 + 2 * x, sizeof q0), memcpy(&q1, r1 + 2 * x + 4, sizeof q1);
+        const mp_v4i ev = {0, 2, 4, 6}, od = {1, 3, 5, 7};
+        mp_v4f v[4] = {__builtin_shuffle(p0, p1, ev), __builtin_shuffle(p0, p1, od),
+                       __builtin_shuffle(q0, q1, ev), __builtin_shuffle(q0, q1, od)};
+        mp_v4i t = {0, 2, 4, 6}; /* offsets of the (0,0) candidates */
+        t += (int)(top + 2 * x);
+        mp_v4f m = v[0];
+        mp_v4i best = t;
+        for (int u = 1; u < 4; u++) {
+            mp_v4i c = v[u] > m;
+            m = (mp_v4f)(((mp_v4i)v[u] & c) | ((mp_v4i)m & ~c));
+            best = ((t + off[u]) & c) | (best & ~c);
+        }
+        memcpy(o + x, &m, sizeof m), memcpy(arg + x, &best, sizeof best);
+    }
+    for (; x < OW; x++) {
+        uint32_t b = top + 2 * (uint32_t)x;
+        float m = r0[2 * x];
+        if (r0[2 * x + 1] > m)
+            m = r0[2 * x + 1], b = top + 2 * (uint32_t)x + 1;
+        if (r1[2 * x] > m)
+            m = r1[2 * x], b = top + W + 2 * (uint32_t)x;
+        if (r1[2 * x + 1] > m)
+            m = r1[2 * x + 1], b = top + W + 2 * (uint32_t)x + 1;
+        o[x] = m, arg[x] = b;
+    }
+}
+
 void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
                           size_t H, size_t W)
 {
@@ -451,25 +498,28 @@ void lgc_maxpool2_forward(float *out, uint32_t *arg, const float *inp, size_t B,
 #pragma omp parallel for schedule(static) if (B * C * H * W > 32768)
     for (size_t bc = 0; bc < B * C; bc++) {
         const float *src = inp + bc * H * W;
-        float *o = out + bc * OH * OW;
-        uint32_t *a = arg + bc * OH * OW;
-        for (size_t y = 0; y < OH; y++) {
-            const float *r0 = src + 2 * y * W, *r1 = r0 + W;
-            for (size_t x = 0; x < OW; x++) {
-                /* first maximum in the order (0,0) (0,1) (1,0) (1,1), like PyTorch */
-                uint32_t best = (uint32_t)(2 * y * W + 2 * x);
-                float m = r0[2 * x];
-                if (r0[2 * x + 1] > m)
-                    m = r0[2 * x + 1], best = (uint32_t)(2 * y * W + 2 * x + 1);
-                if (r1[2 * x] > m)
-                    m = r1[2 * x], best = (uint32_t)((2 * y + 1) * W + 2 * x);
-                if (r1[2 * x + 1] > m)
-                    m = r1[2 * x + 1], best = (uint32_t)((2 * y + 1) * W + 2 * x + 1);
-                o[y * OW + x] = m;
-                a[y * OW + x] = best;
-            }
-        }
+        for (size_t y = 0; y < OH; y++)
+            maxpool2_row(out + bc * OH * OW + y * OW, arg + bc * OH * OW + y * OW,
+                         src + 2 * y * W, src + (2 * y + 1) * W, (uint32_t)(2 * y * W),
+                         (uint32_t)W, OW);
     }
+}
+
+void lgc_maxpool2_forward_ref(float *out, uint32_t *arg, const float *inp, size_t B, size_t C,
+                              size_t H, size_t W)
+{
+    size_t OH = H / 2, OW = W / 2;
+    for (size_t bc = 0; bc < B * C; bc++)
+        for (size_t y = 0; y < OH; y++)
+            for (size_t x = 0; x < OW; x++) {
+                const float *p = inp + bc * H * W + 2 * y * W + 2 * x;
+                size_t cand[4] = {0, 1, W, W + 1}, best = 0;
+                for (size_t u = 1; u < 4; u++)
+                    if (p[cand[u]] > p[cand[best]])
+                        best = u;
+                out[(bc * OH + y) * OW + x] = p[cand[best]];
+                arg[(bc * OH + y) * OW + x] = (uint32_t)(2 * y * W + 2 * x + cand[best]);
+            }
 }
 
 void lgc_maxpool2_backward(float *dinp, const float *dout, const uint32_t *arg, size_t B, size_t C,

@@ -134,6 +134,27 @@ static void test_avgpool_odd(void **s)
 
 /* The option tables' names (lgc_model_names) are the families' names in
  * lgc_model_kind order, and map back through lgc_model_from_name. */
+/* The max pool gives its twin's maxima and winners exactly: widths with and
+ * without a tail of four, odd sizes (the last row and column dropped), ties
+ * (values on a coarse grid, the first in reading order wins) and NaN. */
+static void test_maxpool_vs_ref(void **s)
+{
+    (void)s;
+    const size_t sizes[][2] = {{26, 26}, {9, 9}, {4, 4}, {7, 19}, {28, 28}, {3, 2}};
+    for (size_t t = 0; t < 6; t++) {
+        size_t B = 3, C = 2, H = sizes[t][0], W = sizes[t][1], no = B * C * (H / 2) * (W / 2);
+        float *x = randn(B * C * H * W), *o1 = malloc(no * sizeof *o1), *o2 = malloc(no * sizeof *o2);
+        uint32_t *a1 = malloc(no * sizeof *a1), *a2 = malloc(no * sizeof *a2);
+        for (size_t i = 0; i < B * C * H * W; i++)
+            x[i] = i % 37 == 3 ? NAN : roundf(x[i] * 2.0f) * 0.5f; /* many ties */
+        lgc_maxpool2_forward(o1, a1, x, B, C, H, W);
+        lgc_maxpool2_forward_ref(o2, a2, x, B, C, H, W);
+        assert_memory_equal(a1, a2, no * sizeof *a1);
+        assert_memory_equal(o1, o2, no * sizeof *o1);
+        free(x), free(o1), free(o2), free(a1), free(a2);
+    }
+}
+
 static void test_model_names(void **state)
 {
     (void)state;
@@ -159,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_conv_vs_ref),
         cmocka_unit_test(test_instnorm_vs_ref),
         cmocka_unit_test(test_avgpool_odd),
+        cmocka_unit_test(test_maxpool_vs_ref),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
