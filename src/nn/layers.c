@@ -214,50 +214,127 @@ LGC_WIDE static void conv1ch_plane(float *restrict dst, const float *restrict sr
         }
 }
 
-/* Sum over the (OH, OW) window of g (OH, OW) times src (rows of width W), or
- * of g alone if src is NULL. Eight columns at a time, up to four runs of
- * eight in their own registers; when OW is not a multiple of 8 the last run
- * starts at OW - 8 and a mask drops the columns already counted. */
-LGC_WIDE static float conv1ch_tap(const float *restrict g, const float *restrict src, size_t OH,
-                                  size_t OW, size_t W)
+/* One tap's gradient over a batch: s = sum over images b, in order, of the
+ * sum over the (OH, OW) window of g_b (OH, OW) times src_b (rows of width
+ * W), or of g_b alone if src is NULL; g_b = g + b gs, src_b = src + b ss.
+ * Eight columns at a time, up to four runs of eight in their own registers;
+ * when OW is not a multiple of 8 the last run starts at OW - 8 and a mask
+ * drops the columns already counted. The runs' starts and masks are made
+ * once for all the images (they were made per image: a tenth of the work). */
+/* Starts and masks of group q's four runs (see conv1ch_tap_sum). */
+static inline void tap_runs(size_t q, size_t nch, size_t OW, const v8f *last, size_t at[4],
+                            v8f mk[4])
 {
-    size_t nch = (OW + 7) / 8, rem = OW % 8;
+    for (size_t u = 0; u < 4; u++) {
+        size_t c = 4 * q + u;
+        at[u] = c < nch ? (8 * c + 8 > OW ? OW - 8 : 8 * c) : 0;
+        for (size_t l = 0; l < 8; l++)
+            mk[u][l] = c >= nch ? 0.0f : c + 1 == nch ? (*last)[l] : 1.0f;
+    }
+}
+
+LGC_WIDE static float conv1ch_tap_sum(const float *restrict g, size_t gs, const float *restrict src,
+                                      size_t ss, size_t B, size_t OH, size_t OW, size_t W)
+{
+    enum { MAXG = 8 }; /* groups whose runs are kept: OW up to 256 (wider: made per image) */
+    size_t nch = (OW + 7) / 8, rem = OW % 8, ng = (nch + 3) / 4;
+    size_t at_kept[MAXG][4];
+    v8f mk_kept[MAXG][4];
     v8f last = {0}; /* mask of the last run */
     for (size_t l = 0; l < 8; l++)
         last[l] = rem == 0 || l >= 8 - rem ? 1.0f : 0.0f;
-    float total = 0.0f;
-    for (size_t c0 = 0; c0 < nch; c0 += 4) {
-        size_t at[4];
-        v8f mk[4];
-        for (size_t u = 0; u < 4; u++) {
-            size_t c = c0 + u;
-            at[u] = c < nch ? (8 * c + 8 > OW ? OW - 8 : 8 * c) : 0;
-            for (size_t l = 0; l < 8; l++)
-                mk[u][l] = c >= nch ? 0.0f : c + 1 == nch ? last[l] : 1.0f;
-        }
-        v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        for (size_t oh = 0; oh < OH; oh++) {
-            const float *gr = g + oh * OW;
-            v8f g0, g1, g2, g3;
-            LD8(g0, gr + at[0]);
-            LD8(g1, gr + at[1]);
-            LD8(g2, gr + at[2]);
-            LD8(g3, gr + at[3]);
-            if (src) {
-                const float *sr = src + oh * W;
-                v8f x0, x1, x2, x3;
-                LD8(x0, sr + at[0]);
-                LD8(x1, sr + at[1]);
-                LD8(x2, sr + at[2]);
-                LD8(x3, sr + at[3]);
-                g0 *= x0, g1 *= x1, g2 *= x2, g3 *= x3;
+    for (size_t q = 0; q < ng && q < MAXG; q++)
+        tap_runs(q, nch, OW, &last, at_kept[q], mk_kept[q]);
+    float s = 0.0f;
+    for (size_t b = 0; b < B; b++) {
+        const float *gb = g + b * gs, *sb = src ? src + b * ss : NULL;
+        float total = 0.0f;
+        for (size_t q = 0; q < ng; q++) {
+            size_t at_q[4];
+            v8f mk_q[4];
+            const size_t *a = at_kept[q < MAXG ? q : 0];
+            const v8f *mk = mk_kept[q < MAXG ? q : 0];
+            if (q >= MAXG) {
+                tap_runs(q, nch, OW, &last, at_q, mk_q);
+                a = at_q, mk = mk_q;
             }
-            a0 += g0, a1 += g1, a2 += g2, a3 += g3;
+            v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+            for (size_t oh = 0; oh < OH; oh++) {
+                const float *gr = gb + oh * OW;
+                v8f g0, g1, g2, g3;
+                LD8(g0, gr + a[0]);
+                LD8(g1, gr + a[1]);
+                LD8(g2, gr + a[2]);
+                LD8(g3, gr + a[3]);
+                if (sb) {
+                    const float *sr = sb + oh * W;
+                    v8f x0, x1, x2, x3;
+                    LD8(x0, sr + a[0]);
+                    LD8(x1, sr + a[1]);
+                    LD8(x2, sr + a[2]);
+                    LD8(x3, sr + a[3]);
+                    g0 *= x0, g1 *= x1, g2 *= x2, g3 *= x3;
+                }
+                a0 += g0, a1 += g1, a2 += g2, a3 += g3;
+            }
+            v8f t = (a0 * mk[0] + a1 * mk[1]) + (a2 * mk[2] + a3 * mk[3]);
+            total += HSUM8(t);
         }
-        v8f t = (a0 * mk[0] + a1 * mk[1]) + (a2 * mk[2] + a3 * mk[3]);
-        total += HSUM8(t);
+        s += total;
     }
-    return total;
+    return s;
+}
+
+/* conv1ch_tap_sum for up to nine taps at once, each tap's sums the same
+ * operations in the same order: sums[t] for the window of src + off[t].
+ * Run by run, the run of g is loaded once for all nine taps (their windows'
+ * loads folded into the multiplies), where one tap at a time loaded it nine
+ * times: the loop was bound by loads. Taps past ntap repeat tap 0 and are
+ * dropped. */
+LGC_WIDE static void conv1ch_taps_sum(float *restrict sums, const float *restrict g, size_t gs,
+                                      const float *restrict src, size_t ss,
+                                      const size_t *restrict off, size_t ntap, size_t B,
+                                      size_t OH, size_t OW, size_t W)
+{
+    size_t nch = (OW + 7) / 8, rem = OW % 8, ng = (nch + 3) / 4, o[9];
+    for (size_t t = 0; t < 9; t++)
+        o[t] = off[t < ntap ? t : 0];
+    v8f last = {0};
+    for (size_t l = 0; l < 8; l++)
+        last[l] = rem == 0 || l >= 8 - rem ? 1.0f : 0.0f;
+    float s[9] = {0};
+    for (size_t b = 0; b < B; b++) {
+        const float *gb = g + b * gs, *sb = src + b * ss;
+        float total[9] = {0};
+        for (size_t q = 0; q < ng; q++) {
+            size_t at[4];
+            v8f mk[4], a[4][9]; /* a[u][t]: run u's sum for tap t */
+            tap_runs(q, nch, OW, &last, at, mk);
+            for (size_t u = 0; u < 4; u++) {
+                v8f c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0},
+                    c7 = {0}, c8 = {0};
+                for (size_t oh = 0; oh < OH; oh++) {
+                    v8f gv, x;
+                    LD8(gv, gb + oh * OW + at[u]);
+                    const float *sr = sb + oh * W + at[u];
+#define TAP(c, t) (LD8(x, sr + o[t]), c += gv * x)
+                    TAP(c0, 0), TAP(c1, 1), TAP(c2, 2), TAP(c3, 3), TAP(c4, 4);
+                    TAP(c5, 5), TAP(c6, 6), TAP(c7, 7), TAP(c8, 8);
+#undef TAP
+                }
+                a[u][0] = c0, a[u][1] = c1, a[u][2] = c2, a[u][3] = c3, a[u][4] = c4;
+                a[u][5] = c5, a[u][6] = c6, a[u][7] = c7, a[u][8] = c8;
+            }
+            for (size_t t = 0; t < ntap; t++) {
+                v8f tt = (a[0][t] * mk[0] + a[1][t] * mk[1]) + (a[2][t] * mk[2] + a[3][t] * mk[3]);
+                total[t] += HSUM8(tt);
+            }
+        }
+        for (size_t t = 0; t < ntap; t++)
+            s[t] += total[t];
+    }
+    for (size_t t = 0; t < ntap; t++)
+        sums[t] = s[t];
 }
 
 /* dst (H, W) += g (OH, OW) spread back through the kernel wk. */
@@ -295,21 +372,20 @@ static void conv1ch_backward(float *dinp, float *dw, float *db, const float *dou
 {
     size_t OH = H - K + 1, OW = W - K + 1, P = OH * OW;
     int big = B * OC * P * K * K > 262144;
+    size_t KK = K * K, ngrp = (KK + 8) / 9; /* taps nine at a time */
 #pragma omp parallel for schedule(static) if (big)
-    for (size_t ok = 0; ok < OC * K * K; ok++) {
-        size_t oc = ok / (K * K), ki = (ok / K) % K, kj = ok % K;
-        float s = 0.0f;
-        for (size_t bi = 0; bi < B; bi++)
-            s += conv1ch_tap(dout + (bi * OC + oc) * P, inp + bi * H * W + ki * W + kj, OH, OW, W);
-        dw[ok] += s;
+    for (size_t og = 0; og < OC * ngrp; og++) {
+        size_t oc = og / ngrp, t0 = og % ngrp * 9, nt = KK - t0 < 9 ? KK - t0 : 9, off[9];
+        float sums[9];
+        for (size_t t = 0; t < nt; t++)
+            off[t] = (t0 + t) / K * W + (t0 + t) % K;
+        conv1ch_taps_sum(sums, dout + oc * P, OC * P, inp, H * W, off, nt, B, OH, OW, W);
+        for (size_t t = 0; t < nt; t++)
+            dw[oc * KK + t0 + t] += sums[t];
     }
     if (db)
-        for (size_t oc = 0; oc < OC; oc++) {
-            float s = 0.0f;
-            for (size_t bi = 0; bi < B; bi++)
-                s += conv1ch_tap(dout + (bi * OC + oc) * P, NULL, OH, OW, W);
-            db[oc] += s;
-        }
+        for (size_t oc = 0; oc < OC; oc++)
+            db[oc] += conv1ch_tap_sum(dout + oc * P, OC * P, NULL, 0, B, OH, OW, W);
     if (!dinp)
         return;
 #pragma omp parallel for schedule(static) if (big)

@@ -69,6 +69,7 @@ static void test_conv_vs_ref(void **s)
     (void)s;
     run_conv(5, 1, 28, 28, 6, 3, 0, 2);  /* paper-cnn conv1 (the direct one-channel path) */
     run_conv(2, 1, 9, 7, 4, 5, 0, 2);    /* same path, K = 5, not square */
+    run_conv(2, 1, 4, 270, 2, 3, 0, 2);  /* same path, rows of 268 outputs: 9 groups of 32 */
     run_conv(3, 1, 10, 10, 5, 3, 1, 2);  /* one channel, padded: the im2col path */
     run_conv(4, 6, 13, 13, 16, 5, 0, 4); /* paper-cnn conv2 */
     run_conv(3, 3, 14, 14, 8, 3, 1, 3);  /* padded, 3 channels */
