@@ -75,14 +75,43 @@ static void valid_cols(size_t *ow0, size_t *ow1, size_t OW, size_t W, size_t kj,
     *ow0 = lo < *ow1 ? lo : *ow1;
 }
 
+/* Eight floats: GCC lowers the arithmetic to one AVX2 or two SSE
+ * instructions per operation, whichever clone runs. */
+typedef float v8f __attribute__((vector_size(32)));
+/* Unaligned loads and stores, as macros: a function taking or returning
+ * v8f would have a different ABI in the two clones. */
+#define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
+#define ST8(p, v) memcpy((p), &(v), sizeof(v8f))
+#define HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+
 /* d (OH, OW) = the (OH, OW) window of src whose rows are W apart: im2col's
- * unpadded case, rows too short for a memcpy call to pay. */
-LGC_WIDE static void copy_window(float *restrict d, const float *restrict src, size_t OH,
+ * unpadded case, rows too short for a memcpy call to pay (GCC's loop
+ * distribution would make each row's copy one: kept off here). */
+LGC_WIDE __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void copy_window(float *restrict d, const float *restrict src, size_t OH,
                                  size_t OW, size_t W)
 {
-    for (size_t oh = 0; oh < OH; oh++)
-        for (size_t ow = 0; ow < OW; ow++)
-            d[oh * OW + ow] = src[oh * W + ow];
+    if (OW < 8) {
+        for (size_t oh = 0; oh < OH; oh++)
+            for (size_t ow = 0; ow < OW; ow++)
+                d[oh * OW + ow] = src[oh * W + ow];
+        return;
+    }
+    /* Eight at a time, the last eight of a row overlapping the ones before
+     * (rows of 9 floats in paper-cnn's second convolution). */
+    for (size_t oh = 0; oh < OH; oh++) {
+        float *dr = d + oh * OW;
+        const float *sr = src + oh * W;
+        v8f v;
+        size_t ow = 0;
+        for (; ow + 8 <= OW; ow += 8) {
+            LD8(v, sr + ow);
+            ST8(dr + ow, v);
+        }
+        if (ow < OW) {
+            LD8(v, sr + OW - 8);
+            ST8(dr + OW - 8, v);
+        }
+    }
 }
 
 /* dst (rows W apart) += s (OH, OW) over the window: col2im's unpadded case. */
@@ -166,15 +195,6 @@ static void col2im_add(float *dinp, const float *col, size_t Bc, size_t C, size_
 /* One input channel, no padding (a first layer on grey images): direct
  * loops. im2col would copy every pixel K*K times for a GEMM whose inner
  * dimension is only K*K (9 for paper-cnn's 3x3 conv1). Used when OW >= 8. */
-
-/* Eight floats: GCC lowers the arithmetic to one AVX2 or two SSE
- * instructions per operation, whichever clone runs. */
-typedef float v8f __attribute__((vector_size(32)));
-/* Unaligned loads and stores, as macros: a function taking or returning
- * v8f would have a different ABI in the two clones. */
-#define LD8(v, p) memcpy(&(v), (p), sizeof(v8f))
-#define ST8(p, v) memcpy((p), &(v), sizeof(v8f))
-#define HSUM8(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
 
 /* dst (OH, OW) = bias + the K x K kernel wk slid over src (H, W). Up to 32
  * outputs of a row at a time, in four registers that every tap updates
