@@ -234,14 +234,7 @@ LGC_WIDE static void conv1ch_plane(float *restrict dst, const float *restrict sr
         }
 }
 
-/* One tap's gradient over a batch: s = sum over images b, in order, of the
- * sum over the (OH, OW) window of g_b (OH, OW) times src_b (rows of width
- * W), or of g_b alone if src is NULL; g_b = g + b gs, src_b = src + b ss.
- * Eight columns at a time, up to four runs of eight in their own registers;
- * when OW is not a multiple of 8 the last run starts at OW - 8 and a mask
- * drops the columns already counted. The runs' starts and masks are made
- * once for all the images (they were made per image: a tenth of the work). */
-/* Starts and masks of group q's four runs (see conv1ch_tap_sum). */
+/* Starts and masks of group q's four runs (see conv1ch_bias_sum). */
 static inline void tap_runs(size_t q, size_t nch, size_t OW, const v8f *last, size_t at[4],
                             v8f mk[4])
 {
@@ -253,31 +246,26 @@ static inline void tap_runs(size_t q, size_t nch, size_t OW, const v8f *last, si
     }
 }
 
-LGC_WIDE static float conv1ch_tap_sum(const float *restrict g, size_t gs, const float *restrict src,
-                                      size_t ss, size_t B, size_t OH, size_t OW, size_t W)
+/* The bias's gradient over a batch: s = sum over images b, in order, of the
+ * sum of g_b = g + b gs over its (OH, OW) plane. Eight columns at a time, up
+ * to four runs of eight in their own registers; when OW is not a multiple
+ * of 8 the last run starts at OW - 8 and a mask drops the columns already
+ * counted. */
+LGC_WIDE static float conv1ch_bias_sum(const float *restrict g, size_t gs, size_t B, size_t OH,
+                                       size_t OW)
 {
-    enum { MAXG = 8 }; /* groups whose runs are kept: OW up to 256 (wider: made per image) */
     size_t nch = (OW + 7) / 8, rem = OW % 8, ng = (nch + 3) / 4;
-    size_t at_kept[MAXG][4];
-    v8f mk_kept[MAXG][4];
     v8f last = {0}; /* mask of the last run */
     for (size_t l = 0; l < 8; l++)
         last[l] = rem == 0 || l >= 8 - rem ? 1.0f : 0.0f;
-    for (size_t q = 0; q < ng && q < MAXG; q++)
-        tap_runs(q, nch, OW, &last, at_kept[q], mk_kept[q]);
     float s = 0.0f;
     for (size_t b = 0; b < B; b++) {
-        const float *gb = g + b * gs, *sb = src ? src + b * ss : NULL;
+        const float *gb = g + b * gs;
         float total = 0.0f;
         for (size_t q = 0; q < ng; q++) {
-            size_t at_q[4];
-            v8f mk_q[4];
-            const size_t *a = at_kept[q < MAXG ? q : 0];
-            const v8f *mk = mk_kept[q < MAXG ? q : 0];
-            if (q >= MAXG) {
-                tap_runs(q, nch, OW, &last, at_q, mk_q);
-                a = at_q, mk = mk_q;
-            }
+            size_t a[4];
+            v8f mk[4];
+            tap_runs(q, nch, OW, &last, a, mk);
             v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
             for (size_t oh = 0; oh < OH; oh++) {
                 const float *gr = gb + oh * OW;
@@ -286,15 +274,6 @@ LGC_WIDE static float conv1ch_tap_sum(const float *restrict g, size_t gs, const 
                 LD8(g1, gr + a[1]);
                 LD8(g2, gr + a[2]);
                 LD8(g3, gr + a[3]);
-                if (sb) {
-                    const float *sr = sb + oh * W;
-                    v8f x0, x1, x2, x3;
-                    LD8(x0, sr + a[0]);
-                    LD8(x1, sr + a[1]);
-                    LD8(x2, sr + a[2]);
-                    LD8(x3, sr + a[3]);
-                    g0 *= x0, g1 *= x1, g2 *= x2, g3 *= x3;
-                }
                 a0 += g0, a1 += g1, a2 += g2, a3 += g3;
             }
             v8f t = (a0 * mk[0] + a1 * mk[1]) + (a2 * mk[2] + a3 * mk[3]);
@@ -305,8 +284,10 @@ LGC_WIDE static float conv1ch_tap_sum(const float *restrict g, size_t gs, const 
     return s;
 }
 
-/* conv1ch_tap_sum for up to nine taps at once, each tap's sums the same
- * operations in the same order: sums[t] for the window of src + off[t].
+/* The weight gradient of up to nine taps over a batch: sums[t] = sum over
+ * images b, in order, of the sum over the (OH, OW) window of g_b times the
+ * window of src_b + off[t] (g_b = g + b gs, src_b = src + b ss), each in
+ * the operations and order conv1ch_bias_sum uses (a product per term).
  * Run by run, the run of g is loaded once for all nine taps (their windows'
  * loads folded into the multiplies), where one tap at a time loaded it nine
  * times: the loop was bound by loads. Taps past ntap repeat tap 0 and are
@@ -405,7 +386,7 @@ static void conv1ch_backward(float *dinp, float *dw, float *db, const float *dou
     }
     if (db)
         for (size_t oc = 0; oc < OC; oc++)
-            db[oc] += conv1ch_tap_sum(dout + oc * P, OC * P, NULL, 0, B, OH, OW, W);
+            db[oc] += conv1ch_bias_sum(dout + oc * P, OC * P, B, OH, OW);
     if (!dinp)
         return;
 #pragma omp parallel for schedule(static) if (big)
