@@ -122,9 +122,9 @@ double lgc_mse_sigmoid_ref(float *dz, const float *z, const float *t, size_t n, 
 
 double lgc_mse_sigmoid(float *dz, const float *z, const float *t, size_t n, float scale)
 {
-    /* The twin's arithmetic, in its order: the probabilities first (vector
-     * expf with libm's bits, into dz a cache-sized block at a time), then
-     * the gradient over the block, then its squares summed in order. */
+    /* The twin's arithmetic: a cache-sized block at a time, the
+     * probabilities into dz (vector expf with libm's bits), their squared
+     * errors summed in the twin's order, then the gradient over them. */
     enum { BLK = 2048 };
     double s = 0.0;
     float g = 2.0f * scale;
