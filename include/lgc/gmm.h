@@ -87,9 +87,9 @@
  * points, centred in float, by each component's inverse factor (inverted in
  * double, then rounded) in one fused pass that also sums the squares,
  * instead of the triangular solve: the same multiply-adds, no BLAS packing
- * and no separate centring and norm passes. The mean log-likelihood then moves by about 1e-6 per point from
- * one iteration to the next on rounding alone, so a tol below ~1e-5 is not
- * meaningful with it.
+ * and no separate centring and norm passes. The mean log-likelihood then
+ * moves by about 1e-6 per point from one iteration to the next on rounding
+ * alone, so a tol below ~1e-5 is not meaningful with it.
  */
 #ifndef LGC_GMM_H
 #define LGC_GMM_H

@@ -38,7 +38,8 @@ typedef struct {
     double *floor;       // (k) diagonal floor each component's factorisation needed
     int *state;          // (k) COMP_* outcome of each component's M-step
     /* Scratch in double, or in float when f32 (the allocation fits either). */
-    void *zwork;         // (T, LGC_GMM_BLOCK, d) E-step per thread: whitened block (f64), tile (f32)
+    void *zwork;         // (T, LGC_GMM_BLOCK, d) E-step per thread: whitened block (f64),
+                         // tile (f32)
     void *ywork;         // (T, yper) M-step: sqrt(resp)-scaled centred rows per thread
     size_t yper;         // max(n d, SBLK dp): elements of ywork per thread
     void *swork;         // (T, d, d) M-step: scatter of those rows, per thread (f64 only)
@@ -113,7 +114,8 @@ static lgc_status work_init(em_work *w, size_t n, size_t d, size_t k, int max_it
     w->count = malloc(k * sizeof *w->count);
     w->used = malloc(n * sizeof *w->used);
     if (!w->X || !w->resp || !w->ll || !w->logc || !w->nk || !w->floor || !w->state ||
-        !w->zwork || !w->ywork || !w->swork || !w->sdwork || !w->cholf || !w->muf || !w->icol || !w->iwork ||
+        !w->zwork || !w->ywork || !w->swork || !w->sdwork || !w->cholf || !w->muf || !w->icol ||
+        !w->iwork ||
         !w->data_mean || !w->data_chol ||
         !w->hist || !w->centers || !w->dist || !w->xsq || !w->label || !w->count || !w->used) {
         work_free(w);
@@ -493,7 +495,8 @@ static lgc_status em_mstep(lgc_gmm *g, em_work *w, double reg, const double *bad
         size_t t = (size_t)thread_id();
         w->state[c] = mstep_component(w->X, w->Xf, n, d, w->resp, k, c, reg, g->means + c * d,
                                       g->chol + c * d * d, &w->nk[c], &w->floor[c],
-                                      w->iwork + t * n, w->f32, scratch(w->ywork, w->f32, t * w->yper),
+                                      w->iwork + t * n, w->f32,
+                                      scratch(w->ywork, w->f32, t * w->yper),
                                       scratch(w->swork, w->f32, t * d * d),
                                       w->sdwork + (w->f32 ? t * d * d : 0));
     }

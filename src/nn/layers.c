@@ -87,8 +87,8 @@ typedef float v8f __attribute__((vector_size(32)));
 /* d (OH, OW) = the (OH, OW) window of src whose rows are W apart: im2col's
  * unpadded case, rows too short for a memcpy call to pay (GCC's loop
  * distribution would make each row's copy one: kept off here). */
-LGC_WIDE __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void copy_window(float *restrict d, const float *restrict src, size_t OH,
-                                 size_t OW, size_t W)
+LGC_WIDE __attribute__((optimize("no-tree-loop-distribute-patterns"))) static void
+copy_window(float *restrict d, const float *restrict src, size_t OH, size_t OW, size_t W)
 {
     if (OW < 8) {
         for (size_t oh = 0; oh < OH; oh++)

@@ -5,8 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "core/simd.h"
-
 void lgc_images_to_nchw(float *x, const uint8_t *pix, const uint32_t *idx, size_t B, size_t h,
                         size_t w, size_t c)
 {
@@ -142,11 +140,11 @@ typedef int v8i __attribute__((vector_size(32)));
  * k + 1/2, round(s) is the threshold count: the float thresholds sit within
  * 3e-5 (in s) of the exact boundaries. Otherwise, and for NaN, the lanes are
  * settled one by one against the thresholds. Logits are clamped to
- * [-9, 9] first (0 and 255 there, far from any boundary). Works on
- * pointers: a function passing v8f by value would differ in ABI between the
- * two clones. */
+ * [-9, 9] first (0 and 255 there, far from any boundary). Only CPUs without
+ * AVX2 come here (logits_to_u8_avx2 below does the same in one call per
+ * run), so one baseline build suffices. */
 #define NEAR 2e-3f
-LGC_WIDE static void logits8_to_u8(const float *restrict z, uint8_t *restrict out)
+static void logits8_to_u8(const float *restrict z, uint8_t *restrict out)
 {
     v8f x, lo, hi;
     memcpy(&x, z, sizeof x);
@@ -206,10 +204,11 @@ __attribute__((target("avx2"))) static void logits_to_u8_avx2(const float *restr
         int near = 0;
         if (_mm256_movemask_ps(sat) != 0xff) {
             /* clamped to [-9, 9]; NaN becomes -9 (max returns its second operand) */
-            __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-9.0f)), _mm256_set1_ps(9.0f));
+            __m256 xc =
+                _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-9.0f)), _mm256_set1_ps(9.0f));
             __m256 t = _mm256_mul_ps(xc, _mm256_set1_ps(-1.44269504f));
-            __m256i nn = _mm256_sub_epi32(
-                _mm256_cvttps_epi32(_mm256_add_ps(t, _mm256_set1_ps(16.5f))), _mm256_set1_epi32(16));
+            __m256 t16 = _mm256_add_ps(t, _mm256_set1_ps(16.5f)); /* round(t) + 16 by truncation */
+            __m256i nn = _mm256_sub_epi32(_mm256_cvttps_epi32(t16), _mm256_set1_epi32(16));
             __m256 f = _mm256_sub_ps(t, _mm256_cvtepi32_ps(nn));
             __m256 a = _mm256_mul_ps(f, _mm256_set1_ps(0.00133335581f));
             a = _mm256_mul_ps(f, _mm256_add_ps(_mm256_set1_ps(0.00961812911f), a));

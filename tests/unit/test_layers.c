@@ -144,7 +144,8 @@ static void test_maxpool_vs_ref(void **s)
     const size_t sizes[][2] = {{26, 26}, {9, 9}, {4, 4}, {7, 19}, {28, 28}, {3, 2}};
     for (size_t t = 0; t < 6; t++) {
         size_t B = 3, C = 2, H = sizes[t][0], W = sizes[t][1], no = B * C * (H / 2) * (W / 2);
-        float *x = randn(B * C * H * W), *o1 = malloc(no * sizeof *o1), *o2 = malloc(no * sizeof *o2);
+        float *x = randn(B * C * H * W), *o1 = malloc(no * sizeof *o1),
+              *o2 = malloc(no * sizeof *o2);
         uint32_t *a1 = malloc(no * sizeof *a1), *a2 = malloc(no * sizeof *a2);
         for (size_t i = 0; i < B * C * H * W; i++)
             x[i] = i % 37 == 3 ? NAN : roundf(x[i] * 2.0f) * 0.5f; /* many ties */
